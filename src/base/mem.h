@@ -1,0 +1,22 @@
+/* src/base/mem.h — heap wrappers. Out-of-memory aborts with a message (STYLE.md 2.6; see
+ * docs/decisions/0003-oom-aborts.md): every size that comes from outside is checked against a
+ * named limit before allocating, so only a genuinely exhausted machine reaches the abort. */
+#ifndef RN_BASE_MEM_H
+#define RN_BASE_MEM_H
+
+#include <stddef.h>
+
+void *rn_malloc(size_t n);
+void *rn_calloc(size_t count, size_t size);
+void *rn_realloc(void *p, size_t n);
+void rn_free(void *p);
+/** Copy of the NUL-terminated string s on the heap. */
+char *rn_strdup(const char *s);
+/** Copy of n bytes of p on the heap (NULL-safe for n == 0: returns a valid 1-byte block). */
+void *rn_memdup(const void *p, size_t n);
+
+/** Typed helpers: RN_NEW(T) zeroed single object, RN_NEWV(T, n) zeroed array. */
+#define RN_NEW(T)     ((T *)rn_calloc(1, sizeof(T)))
+#define RN_NEWV(T, n) ((T *)rn_calloc((n), sizeof(T)))
+
+#endif

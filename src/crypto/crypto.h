@@ -1,0 +1,87 @@
+/* src/crypto/crypto.h — hashing and signatures: keccak-256 (our own), secp256k1 via
+ * libsecp256k1, SHA-256 and RIPEMD-160 via OpenSSL libcrypto. */
+#ifndef RN_CRYPTO_CRYPTO_H
+#define RN_CRYPTO_CRYPTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/base.h"
+
+/* ---- keccak-256 (the original Keccak padding 0x01, not SHA3's 0x06) ---- */
+
+typedef struct keccak_ctx {
+    uint64_t st[25];
+    uint8_t buf[136];
+    size_t pos; /**< bytes absorbed into buf */
+} keccak_ctx_t;
+
+void keccak256_init(keccak_ctx_t *ctx);
+void keccak256_update(keccak_ctx_t *ctx, const uint8_t *data, size_t len);
+void keccak256_final(keccak_ctx_t *ctx, uint8_t out[static 32]);
+/** One-shot keccak-256. */
+void keccak256(uint8_t out[static 32], const uint8_t *data, size_t len);
+/** One-shot into a hash_t. */
+hash_t keccak256_hash(const uint8_t *data, size_t len);
+
+/** keccak256 of the empty string: 0xc5d2...a470. */
+extern const hash_t KECCAK_EMPTY;
+/** keccak256(rlp("")) = root of the empty trie: 0x56e8...b421. */
+extern const hash_t KECCAK_EMPTY_TRIE;
+/** keccak256(rlp([])) = ommers hash of a block without ommers: 0x1dcc...9347. */
+extern const hash_t KECCAK_EMPTY_LIST;
+
+/* ---- SHA-256 / RIPEMD-160 (OpenSSL) ---- */
+
+void sha256(uint8_t out[static 32], const uint8_t *data, size_t len);
+void ripemd160(uint8_t out[static 20], const uint8_t *data, size_t len);
+
+/* ---- secp256k1 (libsecp256k1) ----
+ * Thread-safe: one context, created on first use. Secret keys are never logged. */
+
+/** True iff sk is a valid secret key: 0 < sk < n (the curve order). */
+bool secp_seckey_valid(const uint8_t sk[static 32]);
+
+/** Uncompressed public key without the 0x04 prefix (x ‖ y, 64 bytes). ERR_CRYPTO_BAD_KEY. */
+RN_NODISCARD err_t secp_pubkey(uint8_t pub[static 64], const uint8_t sk[static 32]);
+
+/**
+ * Deterministic (RFC 6979) low-s ECDSA signature of a 32-byte digest.
+ * sig = r ‖ s ‖ recid (recid 0 or 1 in byte 64). ERR_CRYPTO_BAD_KEY.
+ */
+RN_NODISCARD err_t secp_sign(uint8_t sig[static 65], const uint8_t sk[static 32],
+                             const uint8_t digest[static 32]);
+
+/**
+ * Recover the public key (x ‖ y) from a digest, r ‖ s (64 bytes) and recid (0..3).
+ * Rejects r or s == 0 or >= n. Accepts high s (callers enforce EIP-2 where it applies).
+ * ERR_CRYPTO_BAD_SIG, ERR_CRYPTO_RECOVER.
+ */
+RN_NODISCARD err_t secp_recover(uint8_t pub[static 64], const uint8_t digest[static 32],
+                                const uint8_t rs[static 64], int recid);
+
+/** secp_recover followed by address derivation. */
+RN_NODISCARD err_t secp_recover_address(addr_t *out, const uint8_t digest[static 32],
+                                        const uint8_t rs[static 64], int recid);
+
+/** True iff s (32 bytes big-endian) is <= n/2 (EIP-2 "low s"). */
+bool secp_s_is_low(const uint8_t s[static 32]);
+
+/** Ethereum address = last 20 bytes of keccak256(x ‖ y). */
+void addr_from_pubkey(addr_t *out, const uint8_t pub[static 64]);
+
+/** Address of a secret key. ERR_CRYPTO_BAD_KEY. */
+RN_NODISCARD err_t addr_from_seckey(addr_t *out, const uint8_t sk[static 32]);
+
+/**
+ * ECDH shared secret as devp2p/RLPx uses it: the 32-byte x coordinate of sk·pub (no hashing).
+ * ERR_CRYPTO_BAD_PUBKEY, ERR_CRYPTO_BAD_KEY.
+ */
+RN_NODISCARD err_t secp_ecdh(uint8_t out[static 32], const uint8_t pub[static 64],
+                             const uint8_t sk[static 32]);
+
+/** EIP-55 checksummed address text: "0x" + 40 mixed-case digits + NUL (43 bytes). */
+void addr_to_checksum_hex(char out[static 43], const addr_t *a);
+
+#endif

@@ -1,0 +1,59 @@
+#include "base/base.h"
+#include "harness.h"
+
+TEST(hex, decode_fixed_accepts_prefix_and_rejects_bad_input)
+{
+    uint8_t out[2];
+    CHECK_OK(hex_decode_fixed(out, 2, "0xAbcd", 6));
+    CHECK_EQ_U64(out[0], 0xab);
+    CHECK_EQ_U64(out[1], 0xcd);
+    CHECK_OK(hex_decode_fixed(out, 2, "1234", 4));
+    CHECK_ERR(ERR_HEX_ODD_LENGTH, hex_decode_fixed(out, 2, "123", 3));
+    CHECK_ERR(ERR_HEX_BAD_LENGTH, hex_decode_fixed(out, 2, "123456", 6));
+    CHECK_ERR(ERR_HEX_INVALID, hex_decode_fixed(out, 2, "12g4", 4));
+}
+
+TEST(hex, encode_roundtrip)
+{
+    uint8_t in[5] = { 0, 1, 0xab, 0xff, 0x10 };
+    char txt[13];
+    hex_encode_0x(txt, in, 5);
+    CHECK_STR_EQ(txt, "0x0001abff10");
+    buf_t b;
+    buf_init(&b, 100);
+    CHECK_OK(hex_decode_buf(&b, txt, strlen(txt)));
+    CHECK_MEM_EQ(b.p, b.n, in, 5);
+    buf_deinit(&b);
+}
+
+TEST(num, parse_u64_decimal_and_hex)
+{
+    uint64_t v;
+    CHECK_OK(parse_u64("18446744073709551615", 20, &v));
+    CHECK_EQ_U64(v, UINT64_MAX);
+    CHECK_ERR(ERR_NUM_OVERFLOW, parse_u64("18446744073709551616", 20, &v));
+    CHECK_OK(parse_u64("0xff", 4, &v));
+    CHECK_EQ_U64(v, 255);
+    CHECK_ERR(ERR_NUM_INVALID, parse_u64("12a", 3, &v));
+    CHECK_ERR(ERR_NUM_INVALID, parse_u64("", 0, &v));
+}
+
+TEST(buf, cap_is_enforced_and_buffer_stays_valid)
+{
+    buf_t b;
+    buf_init(&b, 8);
+    CHECK_OK(buf_append(&b, "12345678", 8));
+    CHECK_ERR(ERR_TOO_LARGE, buf_push(&b, 'x'));
+    CHECK_EQ_U64(b.n, 0);
+    CHECK_OK(buf_append(&b, "ab", 2));
+    CHECK_OK(buf_printf(&b, "%d", 42));
+    CHECK_MEM_EQ(b.p, b.n, "ab42", 4);
+    buf_deinit(&b);
+}
+
+TEST(err, names_and_messages_come_from_one_table)
+{
+    CHECK_STR_EQ(err_name(ERR_RLP_NONCANON), "RLP_NONCANON");
+    CHECK_STR_EQ(err_str(ERR_RLP_NONCANON), "rlp: non-canonical encoding");
+    CHECK_STR_EQ(err_str(ERR_OK), "success");
+}
