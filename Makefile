@@ -60,10 +60,12 @@ asan: deps
 	  UBSAN_OPTIONS=print_stacktrace=1 ctest -L asan --output-on-failure -j $(JOBS) --timeout 1800
 
 bench: release
+	@tools/deps.sh bench
 	@cmake --build target/release --target bench_all -j $(JOBS) 2>/dev/null || true
 	@tools/bench.sh
 
-fuzz: deps
+fuzz:
+	@tools/deps.sh fuzz
 	@CC=clang cmake -S . -B target/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRN_FUZZ=ON >/dev/null
 	@cmake --build target/fuzz -j $(JOBS)
 	@echo "fuzz targets in target/fuzz/ (run e.g. target/fuzz/fuzz_rlp -max_total_time=60 tests/fuzz/corpus/rlp)"

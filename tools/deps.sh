@@ -6,6 +6,14 @@ cd "$(dirname "$0")/.."
 DEBS=(cmake ninja-build pkg-config gcc make
       libsecp256k1-dev libssl-dev libgmp-dev liblmdb-dev libcurl4-openssl-dev
       libzstd-dev libuv1-dev libjansson-dev nodejs npm)
+# Optional groups: `tools/deps.sh fuzz` (clang + libFuzzer runtime), `tools/deps.sh bench`.
+for group in "$@"; do
+  case "$group" in
+    fuzz) DEBS+=(clang libclang-rt-14-dev) ;;
+    bench) DEBS+=(wrk hyperfine valgrind) ;;
+    *) echo "deps: unknown group '$group' (known: fuzz, bench)" >&2; exit 1 ;;
+  esac
+done
 
 missing=()
 for p in "${DEBS[@]}"; do
