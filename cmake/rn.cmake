@@ -3,7 +3,7 @@
 #   rn_module(<name> [DEPS <mod|lib>...] [STRICT])
 #       A static library rn_<name> from src/<name>/*.c. STRICT adds -Wconversion
 #       -Wsign-conversion (layers 0-3, STYLE.md 2.11).
-#   rn_unit_test(<name> [DEPS ...])
+#   rn_unit_test(<name> [DEPS ...] [LABELS extra...])
 #       One executable test_<name> from tests/unit/<name>/*.c plus the harness,
 #       registered with ctest as unit.<name>.
 
@@ -38,6 +38,10 @@ function(rn_module name)
   else()
     file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/${name}/*.c)
   endif()
+  if(NOT srcs)
+    message(STATUS "module ${name}: no sources yet, skipped")
+    return()
+  endif()
   add_library(rn_${name} STATIC ${srcs})
   target_include_directories(rn_${name} PUBLIC ${CMAKE_SOURCE_DIR}/src)
   rn_common_flags(rn_${name})
@@ -54,8 +58,12 @@ function(rn_module name)
 endfunction()
 
 function(rn_unit_test name)
-  cmake_parse_arguments(A "" "" "DEPS" ${ARGN})
+  cmake_parse_arguments(A "" "" "DEPS;LABELS" ${ARGN})
   file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/unit/${name}/*.c)
+  if(NOT srcs OR NOT TARGET rn_${name})
+    message(STATUS "unit tests ${name}: module or tests missing, skipped")
+    return()
+  endif()
   add_executable(test_${name} ${srcs})
   rn_common_flags(test_${name})
   target_link_libraries(test_${name} PRIVATE rn_harness rn_${name})
@@ -67,6 +75,6 @@ function(rn_unit_test name)
     endif()
   endforeach()
   add_test(NAME unit.${name} COMMAND test_${name})
-  set_tests_properties(unit.${name} PROPERTIES LABELS "unit;quick"
+  set_tests_properties(unit.${name} PROPERTIES LABELS "unit;quick;${A_LABELS}"
     ENVIRONMENT "RN_SHARED_DIR=${RN_SHARED_DIR}")
 endfunction()

@@ -20,7 +20,7 @@ while IFS= read -r hit; do report "TODO without issue number: $hit"; done < <(
   grep -rnE 'TODO(\s|:|$)' src tests --include='*.[ch]' | grep -vE 'TODO\(#[0-9]+\)' || true)
 
 # Layers (ARCHITECTURE.md): a module may include only modules of a lower layer (or its own).
-declare -A layer=([base]=0 [crypto]=1 [rlp]=1 [primitives]=2 [evm]=3 [trie]=3 [state]=4
+declare -A layer=([base]=0 [crypto]=1 [rlp]=1 [primitives]=2 [evm]=3 [trie]=3 [db]=3 [state]=4
   [chain]=5 [txpool]=5 [engine]=6 [sequencer]=7 [signer]=7 [l1]=7 [derive]=7 [p2p]=7 [rpc]=7
   [node]=8)
 for dir in src/*/; do

@@ -1,0 +1,128 @@
+/* src/db/db.h — the node's one LMDB environment under <datadir>/db/ (ARCHITECTURE.md, Storage).
+ *
+ * A thin, typed layer over LMDB: named tables from one list, err_t instead of LMDB's mixed error
+ * numbers, an exclusive datadir lock, and a schema/chain check on open. One writer at a time
+ * (the engine thread); any number of concurrent readers, each on its own MVCC snapshot that never
+ * waits for the writer. Keys are big-endian where they are numbers so ranges iterate in order.
+ *
+ * Crash safety: a write transaction is all-or-nothing. With the default durability, a commit
+ * that returned ERR_OK survives kill -9 and power loss; DB_OPEN_NOSYNC keeps the former only. */
+#ifndef RN_DB_DB_H
+#define RN_DB_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/base.h"
+
+/* Tables: name (as stored in LMDB), identifier. ORDER DB_TABLE: append only. */
+/* clang-format off */
+#define DB_TABLE_LIST(X)                                                                           \
+    X(META,            "meta")             /* metadata: schema, chain, heads, cursors */          \
+    X(CANONICAL,       "canonical")        /* be64 number -> block hash */                        \
+    X(HEADERS,         "headers")          /* hash -> header RLP */                               \
+    X(BODIES,          "bodies")           /* hash -> body RLP */                                 \
+    X(RECEIPTS,        "receipts")         /* hash -> receipts */                                 \
+    X(TX_LOOKUP,       "tx_lookup")        /* tx hash -> block number ‖ index */                  \
+    X(ACCOUNTS,        "accounts")         /* address -> flat account */                          \
+    X(STORAGE,         "storage")          /* address ‖ slot -> value */                          \
+    X(CODE,            "code")             /* code hash -> code */                                \
+    X(ACCOUNT_TRIE,    "account_trie")     /* nibble path -> trie node */                         \
+    X(STORAGE_TRIE,    "storage_trie")     /* address hash ‖ nibble path -> trie node */          \
+    X(ACCOUNT_CHANGES, "account_changes")  /* be64 block ‖ address -> previous account */         \
+    X(STORAGE_CHANGES, "storage_changes")  /* be64 block ‖ address ‖ slot -> previous value */    \
+    X(L1_MESSAGES,     "l1_messages")      /* be64 queue index -> L1 message */                   \
+    X(BATCHES,         "batches")          /* be64 batch index -> batch info */                   \
+    X(BLOCK_BATCH,     "block_batch")      /* be64 block -> batch index */                        \
+    X(SIGNATURES,      "signatures")       /* block hash -> 65-byte signature */
+/* clang-format on */
+
+typedef enum db_table {
+#define DB_TABLE_ENUM_(id, name) DB_##id,
+    DB_TABLE_LIST(DB_TABLE_ENUM_)
+#undef DB_TABLE_ENUM_
+        DB_TABLE_COUNT
+} db_table_t;
+
+enum {
+    DB_SCHEMA_VERSION = 1,
+    DB_DEFAULT_MAP_SIZE_GB = 1024, /**< virtual reservation; the file grows as data is written */
+};
+
+typedef enum db_open_flags {
+    DB_OPEN_DEFAULT = 0,
+    DB_OPEN_READONLY = 1 << 0, /**< no writes, no datadir lock (tools) */
+    DB_OPEN_NOSYNC = 1 << 1,   /**< skip fsync on commit: survives kill -9, not power loss */
+} db_open_flags_t;
+
+typedef struct db db_t;
+typedef struct db_txn db_txn_t;
+typedef struct db_cursor db_cursor_t;
+
+/**
+ * Open (creating if needed, unless read-only) the environment in `dir` (the node passes
+ * `<datadir>/db`) and take an exclusive lock on it. map_size 0 uses the default.
+ *
+ * Returns ERR_OK; ERR_DB_LOCKED if another process holds the datadir (diag names the pid);
+ * ERR_DB_SCHEMA if the stored schema version differs; ERR_IO / ERR_PERMISSION / ERR_DB with diag
+ * for anything else. diag (may be NULL) receives one sentence.
+ */
+RN_NODISCARD err_t db_open(db_t **out, const char *dir, uint64_t map_size, db_open_flags_t flags,
+                           char *diag, size_t diag_len);
+
+/** Close; all transactions must be finished. NULL is a no-op. */
+void db_close(db_t *db);
+
+/**
+ * Begin a transaction. Write transactions are serialised (a second writer waits); read-only ones
+ * see the last committed state and never block. A read transaction may be used by one thread at
+ * a time, but need not be on the thread that opened it.
+ */
+typedef enum db_txn_kind {
+    DB_TXN_READ = 0,
+    DB_TXN_WRITE = 1,
+} db_txn_kind_t;
+
+RN_NODISCARD err_t db_txn_begin(db_t *db, db_txn_kind_t kind, db_txn_t **out);
+/** Commit and free the transaction (also on error). ERR_DB_MAP_FULL if the map is full. */
+RN_NODISCARD err_t db_txn_commit(db_txn_t *txn);
+/** Discard and free. NULL is a no-op. */
+void db_txn_abort(db_txn_t *txn);
+
+/**
+ * Look up key in table. On ERR_OK *val borrows the stored bytes, valid until the next write in
+ * this transaction or its end. ERR_NOT_FOUND if absent.
+ */
+RN_NODISCARD err_t db_get(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val);
+/** Insert or replace. */
+RN_NODISCARD err_t db_put(db_txn_t *txn, db_table_t t, bview_t key, bview_t val);
+/** Delete; deleting an absent key is ERR_OK. */
+RN_NODISCARD err_t db_del(db_txn_t *txn, db_table_t t, bview_t key);
+/** Remove every entry of a table. */
+RN_NODISCARD err_t db_clear(db_txn_t *txn, db_table_t t);
+
+/** Metadata helpers: META table, key = name (text). */
+RN_NODISCARD err_t db_meta_get_u64(db_txn_t *txn, const char *name, uint64_t *out);
+RN_NODISCARD err_t db_meta_put_u64(db_txn_t *txn, const char *name, uint64_t v);
+RN_NODISCARD err_t db_meta_get(db_txn_t *txn, const char *name, bview_t *out);
+RN_NODISCARD err_t db_meta_put(db_txn_t *txn, const char *name, bview_t v);
+
+/** Cursors iterate one table in key order. Freed by db_cursor_close (before the txn ends). */
+RN_NODISCARD err_t db_cursor_open(db_txn_t *txn, db_table_t t, db_cursor_t **out);
+void db_cursor_close(db_cursor_t *c);
+/** Position at the first key >= key (ERR_NOT_FOUND past the end). */
+RN_NODISCARD err_t db_cursor_seek(db_cursor_t *c, bview_t key, bview_t *k, bview_t *v);
+RN_NODISCARD err_t db_cursor_first(db_cursor_t *c, bview_t *k, bview_t *v);
+RN_NODISCARD err_t db_cursor_last(db_cursor_t *c, bview_t *k, bview_t *v);
+RN_NODISCARD err_t db_cursor_next(db_cursor_t *c, bview_t *k, bview_t *v);
+RN_NODISCARD err_t db_cursor_prev(db_cursor_t *c, bview_t *k, bview_t *v);
+/** Delete the entry under the cursor (write transactions). */
+RN_NODISCARD err_t db_cursor_del(db_cursor_t *c);
+
+/** Number of entries in a table. */
+RN_NODISCARD err_t db_count(db_txn_t *txn, db_table_t t, uint64_t *out);
+
+const char *db_table_name(db_table_t t);
+
+#endif
