@@ -1,0 +1,487 @@
+/* HTTP/1.1 server for JSON-RPC: one epoll loop per worker thread, each with its own
+ * SO_REUSEPORT listening socket so the kernel spreads connections; keep-alive and pipelining;
+ * hard limits on headers, bodies, responses and connections. */
+#define LOG_TARGET "rpc::server"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "rpc/rpc.h"
+
+typedef struct conn {
+    struct conn *prev, *next; /**< the worker's list of open connections */
+    int fd;
+    buf_t in;
+    buf_t out;
+    size_t out_sent;
+    bool close_after; /**< close once out is flushed */
+    bool want_write;
+} conn_t;
+
+typedef struct worker {
+    struct rpc_server *srv;
+    pthread_t thread;
+    int listen_fd;
+    int epfd;
+    int wake_fd;
+    conn_t *conns;  /**< open connections (owned by this worker's thread) */
+    buf_t body_out; /**< scratch for JSON-RPC responses */
+} worker_t;
+
+struct rpc_server {
+    rpc_server_config_t cfg;
+    char *cors;
+    const rpc_registry_t *reg;
+    worker_t *workers;
+    unsigned nworkers;
+    uint16_t port;
+    _Atomic bool stopping;
+    _Atomic int nconns;
+};
+
+static err_t resolve(const char *addr, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
+{
+    struct addrinfo hints = { 0 }, *res = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char ps[8];
+    snprintf(ps, sizeof(ps), "%u", port);
+    if (getaddrinfo(addr, ps, &hints, &res) != 0 || !res)
+        return ERR_INVALID_ARG;
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return ERR_OK;
+}
+
+static int open_listener(const struct sockaddr_storage *ss, socklen_t len)
+{
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    if (bind(fd, (const struct sockaddr *)ss, len) != 0 || listen(fd, 1024) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+static void conn_free(worker_t *w, conn_t *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        w->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+    close(c->fd);
+    buf_deinit(&c->in);
+    buf_deinit(&c->out);
+    rn_free(c);
+    atomic_fetch_sub(&w->srv->nconns, 1);
+}
+
+static const char *find_crlfcrlf(const uint8_t *p, size_t n)
+{
+    for (size_t i = 3; i < n; i++) {
+        if (p[i] == '\n' && p[i - 1] == '\r' && p[i - 2] == '\n' && p[i - 3] == '\r')
+            return (const char *)p + i + 1;
+    }
+    return NULL;
+}
+
+/* Case-insensitive header lookup within [h, end); returns the trimmed value. */
+static bool header(const char *h, const char *end, const char *name, const char **v, size_t *vn)
+{
+    size_t nl = strlen(name);
+    const char *line = h;
+    while (line < end) {
+        const char *eol = memchr(line, '\n', (size_t)(end - line));
+        if (!eol)
+            eol = end;
+        if ((size_t)(eol - line) > nl && line[nl] == ':' && strncasecmp(line, name, nl) == 0) {
+            const char *s = line + nl + 1;
+            const char *e = eol;
+            while (s < e && (*s == ' ' || *s == '\t'))
+                s++;
+            while (e > s && (e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
+                e--;
+            *v = s;
+            *vn = (size_t)(e - s);
+            return true;
+        }
+        line = eol + 1;
+    }
+    return false;
+}
+
+static bool contains_token(const char *v, size_t n, const char *tok)
+{
+    size_t tl = strlen(tok);
+    for (size_t i = 0; i + tl <= n; i++) {
+        if (strncasecmp(v + i, tok, tl) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* CORS: with --http.corsdomain, echo the allowed origin. */
+static err_t cors_headers(const rpc_server_t *s, const char *hdrs, const char *hend, buf_t *out)
+{
+    if (!s->cors)
+        return ERR_OK;
+    const char *origin;
+    size_t on;
+    if (!header(hdrs, hend, "Origin", &origin, &on))
+        return ERR_OK;
+    if (strcmp(s->cors, "*") == 0)
+        return buf_printf(out, "Access-Control-Allow-Origin: *\r\n");
+    const char *p = s->cors;
+    while (*p) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n == on && strncasecmp(p, origin, n) == 0)
+            return buf_printf(out, "Access-Control-Allow-Origin: %.*s\r\nVary: Origin\r\n",
+                              (int)on, origin);
+        p = e ? e + 1 : p + n;
+    }
+    return ERR_OK;
+}
+
+static err_t respond(conn_t *c, int status, const char *reason, const char *extra_headers,
+                     const char *ctype, const uint8_t *body, size_t n)
+{
+    TRY(buf_printf(&c->out,
+                   "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n",
+                   status, reason, ctype, n, extra_headers ? extra_headers : "",
+                   c->close_after ? "Connection: close\r\n" : ""));
+    return buf_append(&c->out, body, n);
+}
+
+static err_t respond_text(conn_t *c, int status, const char *reason, const char *text)
+{
+    return respond(c, status, reason, NULL, "text/plain", (const uint8_t *)text, strlen(text));
+}
+
+/* Process every complete request in c->in. Returns false if the connection must be dropped. */
+static bool process(worker_t *w, conn_t *c)
+{
+    rpc_server_t *s = w->srv;
+    for (;;) {
+        if (c->close_after)
+            return true;
+        const char *hend = find_crlfcrlf(c->in.p, c->in.n);
+        if (!hend) {
+            if (c->in.n > RPC_MAX_HEADER_BYTES) {
+                c->close_after = true;
+                return respond_text(c, 431, "Request Header Fields Too Large",
+                                    "request headers too large\n") == ERR_OK;
+            }
+            return true;
+        }
+        const char *req = (const char *)c->in.p;
+        size_t hlen = (size_t)(hend - req);
+        const char *line_end = memchr(req, '\n', hlen);
+        const char *hdrs = line_end + 1;
+        bool http10 = line_end - req >= 9 && memcmp(line_end - 9, "HTTP/1.0", 8) == 0;
+        const char *v;
+        size_t vn;
+        bool keep = !http10;
+        if (header(hdrs, hend, "Connection", &v, &vn)) {
+            if (contains_token(v, vn, "close"))
+                keep = false;
+            else if (contains_token(v, vn, "keep-alive"))
+                keep = true;
+        }
+        if (!keep)
+            c->close_after = true;
+        buf_t ch;
+        buf_init(&ch, 1024);
+        if (cors_headers(s, hdrs, hend, &ch) != ERR_OK) {
+            buf_deinit(&ch);
+            return false;
+        }
+        if (buf_push(&ch, 0) != ERR_OK)
+            return false;
+        const char *cors = (const char *)ch.p;
+        size_t consumed = hlen;
+        err_t e = ERR_OK;
+        if (strncmp(req, "OPTIONS ", 8) == 0) {
+            char extra[1200];
+            snprintf(extra, sizeof(extra),
+                     "%sAccess-Control-Allow-Methods: POST, GET, OPTIONS\r\n"
+                     "Access-Control-Allow-Headers: Content-Type, Authorization\r\n"
+                     "Access-Control-Max-Age: 600\r\n",
+                     cors);
+            e = respond(c, 200, "OK", extra, "text/plain", NULL, 0);
+        } else if (strncmp(req, "POST ", 5) != 0) {
+            e = respond(c, 405, "Method Not Allowed", "Allow: POST, OPTIONS\r\n", "text/plain",
+                        (const uint8_t *)"method not allowed: use POST\n", 29);
+        } else if (header(hdrs, hend, "Transfer-Encoding", &v, &vn)) {
+            c->close_after = true;
+            e = respond_text(c, 411, "Length Required", "chunked bodies are not supported\n");
+        } else {
+            uint64_t clen = 0;
+            if (!header(hdrs, hend, "Content-Length", &v, &vn) || parse_u64(v, vn, &clen)) {
+                c->close_after = true;
+                e = respond_text(c, 411, "Length Required", "Content-Length required\n");
+            } else if (clen > RPC_MAX_BODY_BYTES) {
+                c->close_after = true;
+                char msg[96];
+                snprintf(msg, sizeof(msg), "request body of %llu bytes exceeds the limit of %u\n",
+                         (unsigned long long)clen, (unsigned)RPC_MAX_BODY_BYTES);
+                e = respond_text(c, 413, "Payload Too Large", msg);
+            } else if (c->in.n - hlen < clen) {
+                buf_deinit(&ch);
+                return true; /* wait for the rest of the body */
+            } else if (!header(hdrs, hend, "Content-Type", &v, &vn) ||
+                       !(contains_token(v, vn, "application/json") ||
+                         contains_token(v, vn, "application/json-rpc") ||
+                         contains_token(v, vn, "application/jsonrequest"))) {
+                consumed += clen;
+                e = respond(c, 415, "Unsupported Media Type", cors, "text/plain",
+                            (const uint8_t *)"invalid content type, only application/json is "
+                                             "supported\n",
+                            63);
+            } else {
+                consumed += clen;
+                buf_reset(&w->body_out);
+                rpc_handle_body(s->reg, s->cfg.ns_enabled, hend, clen, &w->body_out);
+                e = respond(c, 200, "OK", cors, "application/json", w->body_out.p, w->body_out.n);
+            }
+        }
+        buf_deinit(&ch);
+        if (e)
+            return false;
+        /* Drop the consumed request (pipelined requests stay). */
+        memmove(c->in.p, c->in.p + consumed, c->in.n - consumed);
+        c->in.n -= consumed;
+    }
+}
+
+static bool flush(worker_t *w, conn_t *c)
+{
+    while (c->out_sent < c->out.n) {
+        ssize_t n = send(c->fd, c->out.p + c->out_sent, c->out.n - c->out_sent, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                if (!c->want_write) {
+                    struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT, .data.ptr = c };
+                    epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+                    c->want_write = true;
+                }
+                return true;
+            }
+            if (errno == EINTR)
+                continue;
+            return false;
+        }
+        c->out_sent += (size_t)n;
+    }
+    buf_reset(&c->out);
+    c->out_sent = 0;
+    if (c->want_write) {
+        struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+        epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+        c->want_write = false;
+    }
+    return !c->close_after;
+}
+
+static void on_readable(worker_t *w, conn_t *c)
+{
+    for (;;) {
+        if (buf_reserve(&c->in, 16384) != ERR_OK) {
+            conn_free(w, c);
+            return;
+        }
+        ssize_t n = recv(c->fd, c->in.p + c->in.n, c->in.cap - c->in.n - 1, 0);
+        if (n > 0) {
+            c->in.n += (size_t)n;
+            if ((size_t)n < 16384)
+                break;
+            continue;
+        }
+        if (n == 0) {
+            conn_free(w, c);
+            return;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            break;
+        if (errno == EINTR)
+            continue;
+        conn_free(w, c);
+        return;
+    }
+    if (!process(w, c) || !flush(w, c)) {
+        if (c->out_sent < c->out.n && !c->close_after)
+            return;
+        conn_free(w, c);
+    }
+}
+
+static void on_accept(worker_t *w)
+{
+    for (;;) {
+        int fd = accept4(w->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return;
+        if (atomic_fetch_add(&w->srv->nconns, 1) >= RPC_MAX_CONNECTIONS) {
+            static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: "
+                                       "20\r\nConnection: close\r\n\r\ntoo many connections";
+            if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0) {
+            }
+            close(fd);
+            atomic_fetch_sub(&w->srv->nconns, 1);
+            LOG_WARN("Connection refused reason=\"too many connections\" limit=%d",
+                     RPC_MAX_CONNECTIONS);
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        conn_t *c = RN_NEW(conn_t);
+        c->fd = fd;
+        buf_init(&c->in, RPC_MAX_HEADER_BYTES + RPC_MAX_BODY_BYTES + 65536);
+        buf_init(&c->out, RPC_MAX_RESPONSE_BYTES + 4096);
+        c->next = w->conns;
+        if (w->conns)
+            w->conns->prev = c;
+        w->conns = c;
+        struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+        epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev);
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    worker_t *w = arg;
+    struct epoll_event evs[64];
+    while (!atomic_load(&w->srv->stopping)) {
+        int n = epoll_wait(w->epfd, evs, 64, -1);
+        for (int i = 0; i < n; i++) {
+            void *p = evs[i].data.ptr;
+            if (p == &w->listen_fd) {
+                on_accept(w);
+            } else if (p == &w->wake_fd) {
+                continue;
+            } else {
+                conn_t *c = p;
+                if (evs[i].events & (EPOLLERR | EPOLLHUP) && !(evs[i].events & EPOLLIN)) {
+                    conn_free(w, c);
+                } else if (evs[i].events & EPOLLOUT) {
+                    if (!flush(w, c) && c->out_sent >= c->out.n)
+                        conn_free(w, c);
+                } else {
+                    on_readable(w, c);
+                }
+            }
+        }
+    }
+    return NULL;
+}
+
+err_t rpc_server_start(rpc_server_t **out, const rpc_server_config_t *cfg,
+                       const rpc_registry_t *reg, char *diag, size_t diag_len)
+{
+    *out = NULL;
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    if (resolve(cfg->addr, cfg->port, &ss, &sl) != ERR_OK) {
+        snprintf(diag, diag_len, "cannot resolve RPC address '%s'", cfg->addr);
+        return ERR_INVALID_ARG;
+    }
+    rpc_server_t *s = RN_NEW(rpc_server_t);
+    s->cfg = *cfg;
+    s->cors = cfg->cors ? rn_strdup(cfg->cors) : NULL;
+    s->reg = reg;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    s->nworkers = cfg->threads ? cfg->threads : (unsigned)(ncpu > 0 ? ncpu : 1);
+    s->workers = RN_NEWV(worker_t, s->nworkers);
+    for (unsigned i = 0; i < s->nworkers; i++) {
+        worker_t *w = &s->workers[i];
+        w->srv = s;
+        w->listen_fd = open_listener(&ss, sl);
+        if (w->listen_fd < 0) {
+            snprintf(diag, diag_len, "cannot listen on %s:%u: %s", cfg->addr,
+                     (unsigned)(s->port ? s->port : cfg->port), strerror(errno));
+            s->nworkers = i;
+            rpc_server_stop(s);
+            return ERR_IO;
+        }
+        if (i == 0) {
+            struct sockaddr_storage bound;
+            socklen_t bl = sizeof(bound);
+            getsockname(w->listen_fd, (struct sockaddr *)&bound, &bl);
+            s->port = ntohs(bound.ss_family == AF_INET6
+                                ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                : ((struct sockaddr_in *)&bound)->sin_port);
+            /* Other workers bind the same (possibly kernel-chosen) port. */
+            if (ss.ss_family == AF_INET6)
+                ((struct sockaddr_in6 *)&ss)->sin6_port = htons(s->port);
+            else
+                ((struct sockaddr_in *)&ss)->sin_port = htons(s->port);
+        }
+        w->epfd = epoll_create1(EPOLL_CLOEXEC);
+        w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        buf_init(&w->body_out, RPC_MAX_RESPONSE_BYTES);
+        struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &w->listen_fd };
+        epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->listen_fd, &ev);
+        struct epoll_event wev = { .events = EPOLLIN, .data.ptr = &w->wake_fd };
+        epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wake_fd, &wev);
+    }
+    for (unsigned i = 0; i < s->nworkers; i++)
+        pthread_create(&s->workers[i].thread, NULL, worker_main, &s->workers[i]);
+    *out = s;
+    return ERR_OK;
+}
+
+uint16_t rpc_server_port(const rpc_server_t *s)
+{
+    return s->port;
+}
+
+void rpc_server_stop(rpc_server_t *s)
+{
+    if (!s)
+        return;
+    atomic_store(&s->stopping, true);
+    for (unsigned i = 0; i < s->nworkers; i++) {
+        worker_t *w = &s->workers[i];
+        uint64_t one = 1;
+        if (w->thread && write(w->wake_fd, &one, sizeof(one)) < 0) {
+        }
+    }
+    for (unsigned i = 0; i < s->nworkers; i++) {
+        worker_t *w = &s->workers[i];
+        if (w->thread)
+            pthread_join(w->thread, NULL);
+        while (w->conns)
+            conn_free(w, w->conns);
+        close(w->listen_fd);
+        close(w->epfd);
+        close(w->wake_fd);
+        buf_deinit(&w->body_out);
+    }
+    rn_free(s->workers);
+    rn_free(s->cors);
+    rn_free(s);
+}

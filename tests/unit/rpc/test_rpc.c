@@ -1,0 +1,274 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "rpc/rpc.h"
+
+static void h_block_number(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    (void)ctx;
+    (void)params;
+    r->result = json_string("0x2a");
+}
+
+static void h_echo(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    (void)ctx;
+    if (!params || json_array_size(params) != 1) {
+        rpc_reply_error(r, RPC_INVALID_PARAMS, "invalid params: expected 1 argument");
+        return;
+    }
+    r->result = json_deep_copy(json_array_get(params, 0));
+}
+
+static void h_revert(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    (void)ctx;
+    (void)params;
+    rpc_reply_error(r, RPC_EXECUTION_REVERTED, "execution reverted");
+    r->data = json_string("0x08c379a0");
+}
+
+static rpc_registry_t *make_registry(void)
+{
+    rpc_registry_t *reg = rpc_registry_new(NULL);
+    static const rpc_method_t methods[] = {
+        { "eth_blockNumber", RPC_NS_ETH, h_block_number },
+        { "web3_echo", RPC_NS_WEB3, h_echo },
+        { "debug_revert", RPC_NS_DEBUG, h_revert },
+    };
+    for (size_t i = 0; i < RN_ARRAY_LEN(methods); i++) {
+        if (rpc_registry_add(reg, &methods[i]))
+            return NULL;
+    }
+    return reg;
+}
+
+static char *call(const rpc_registry_t *reg, uint32_t ns, const char *body)
+{
+    static char out[8192];
+    buf_t b;
+    buf_init(&b, 1 << 20);
+    rpc_handle_body(reg, ns, body, strlen(body), &b);
+    snprintf(out, sizeof(out), "%.*s", (int)b.n, (const char *)b.p);
+    buf_deinit(&b);
+    return out;
+}
+
+#define ALL (RPC_NS_ETH | RPC_NS_WEB3)
+
+TEST(jsonrpc, single_request)
+{
+    rpc_registry_t *reg = make_registry();
+    CHECK_STR_EQ(call(reg, ALL, "{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\",\"params\":[],"
+                                "\"id\":1}"),
+                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"0x2a\"}");
+    CHECK_STR_EQ(call(reg, ALL, "{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\",\"id\":\"a\"}"),
+                 "{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"result\":\"0x2a\"}");
+    rpc_registry_free(reg);
+}
+
+TEST(jsonrpc, errors_have_standard_codes)
+{
+    rpc_registry_t *reg = make_registry();
+    CHECK(strstr(call(reg, ALL, "{\"jsonrpc\":\"2.0\",\"method\""), "\"code\":-32700"));
+    CHECK(strstr(call(reg, ALL, "42"), "\"code\":-32600"));
+    CHECK(strstr(call(reg, ALL, "{\"method\":\"eth_blockNumber\",\"id\":1}"), "\"code\":-32600"));
+    CHECK(strstr(call(reg, ALL, "{\"jsonrpc\":\"2.0\",\"method\":7,\"id\":1}"), "\"code\":-32600"));
+    CHECK_STR_EQ(call(reg, ALL, "{\"jsonrpc\":\"2.0\",\"method\":\"eth_nope\",\"id\":1}"),
+                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32601,\"message\":\"the "
+                 "method eth_nope does not exist/is not available\"}}");
+    CHECK(strstr(call(reg, ALL, "{\"jsonrpc\":\"2.0\",\"method\":\"web3_echo\",\"params\":[],"
+                                "\"id\":1}"),
+                 "\"code\":-32602"));
+    CHECK(strstr(call(reg, ALL, "{\"jsonrpc\":\"2.0\",\"method\":\"web3_echo\",\"params\":{},"
+                                "\"id\":1}"),
+                 "\"code\":-32602"));
+    rpc_registry_free(reg);
+}
+
+TEST(jsonrpc, disabled_namespace_is_method_not_found)
+{
+    rpc_registry_t *reg = make_registry();
+    CHECK(strstr(call(reg, RPC_NS_ETH,
+                      "{\"jsonrpc\":\"2.0\",\"method\":\"web3_echo\",\"params\":[1],\"id\":1}"),
+                 "\"code\":-32601"));
+    CHECK(strstr(call(reg, ALL, "{\"jsonrpc\":\"2.0\",\"method\":\"debug_revert\",\"id\":1}"),
+                 "\"code\":-32601"));
+    CHECK_STR_EQ(call(reg, ALL | RPC_NS_DEBUG,
+                      "{\"jsonrpc\":\"2.0\",\"method\":\"debug_revert\",\"id\":1}"),
+                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":3,\"message\":\"execution "
+                 "reverted\",\"data\":\"0x08c379a0\"}}");
+    rpc_registry_free(reg);
+}
+
+TEST(jsonrpc, batches_and_notifications)
+{
+    rpc_registry_t *reg = make_registry();
+    CHECK_STR_EQ(call(reg, ALL, "[{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\",\"id\":1},"
+                                "{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\"},"
+                                "{\"jsonrpc\":\"2.0\",\"method\":\"web3_echo\",\"params\":[[1,2]],"
+                                "\"id\":2}]"),
+                 "[{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"0x2a\"},{\"jsonrpc\":\"2.0\",\"id\":"
+                 "2,\"result\":[1,2]}]");
+    CHECK_STR_EQ(call(reg, ALL, "[{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\"}]"), "");
+    CHECK_STR_EQ(call(reg, ALL, "{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\"}"), "");
+    CHECK(strstr(call(reg, ALL, "[]"), "\"code\":-32600"));
+    CHECK(strstr(call(reg, ALL, "[1]"), "[{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":"
+                                        "-32600"));
+    rpc_registry_free(reg);
+}
+
+TEST(jsonrpc, oversized_batch_and_deep_nesting_are_clean_errors)
+{
+    rpc_registry_t *reg = make_registry();
+    buf_t b;
+    buf_init(&b, 1 << 24);
+    CHECK_OK(buf_push(&b, '['));
+    for (int i = 0; i < RPC_MAX_BATCH + 1; i++)
+        CHECK_OK(buf_printf(&b, "%s{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\",\"id\":%d}",
+                            i ? "," : "", i));
+    CHECK_OK(buf_push(&b, ']'));
+    CHECK_OK(buf_push(&b, 0));
+    CHECK(strstr(call(reg, ALL, (const char *)b.p), "exceeds the limit"));
+    buf_reset(&b);
+    for (int i = 0; i < 100000; i++)
+        CHECK_OK(buf_push(&b, '['));
+    CHECK_OK(buf_push(&b, 0));
+    CHECK(strstr(call(reg, ALL, (const char *)b.p), "\"code\":-32700"));
+    buf_deinit(&b);
+    rpc_registry_free(reg);
+}
+
+TEST(jsonrpc, namespace_list_parsing)
+{
+    uint32_t ns;
+    char bad[32];
+    CHECK_OK(rpc_ns_parse("admin,debug,eth,net,trace,txpool,web3,rpc,reth,ots,flashbots,miner,mev",
+                          &ns, bad, sizeof(bad)));
+    CHECK_EQ_U64(ns, 0x1fff);
+    CHECK_ERR(ERR_INVALID_ARG, rpc_ns_parse("eth,nope", &ns, bad, sizeof(bad)));
+    CHECK_STR_EQ(bad, "nope");
+}
+
+/* ---- HTTP ---- */
+
+static int dial(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        close(fd);
+        return -1;
+    }
+    struct timeval tv = { .tv_sec = 5 };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    return fd;
+}
+
+/* Read until `want` responses (counted by "HTTP/1.1 ") and their bodies have arrived, or EOF. */
+static size_t read_all(int fd, char *out, size_t cap, int want)
+{
+    size_t n = 0;
+    for (;;) {
+        ssize_t r = recv(fd, out + n, cap - 1 - n, 0);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+        out[n] = 0;
+        int seen = 0;
+        const char *p = out;
+        size_t complete = 0;
+        while ((p = strstr(p, "HTTP/1.1 ")) != NULL) {
+            seen++;
+            const char *cl = strstr(p, "Content-Length: ");
+            const char *he = strstr(p, "\r\n\r\n");
+            if (cl && he && (size_t)(he + 4 - out) + (size_t)atoi(cl + 16) <= n)
+                complete++;
+            p++;
+        }
+        if ((int)complete >= want && seen >= want)
+            break;
+    }
+    out[n] = 0;
+    return n;
+}
+
+static const char *REQ = "{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\",\"params\":[],\"id\":7}";
+
+static void send_str(int fd, const char *s)
+{
+    if (send(fd, s, strlen(s), 0) < 0) {
+    }
+}
+
+TEST(http, keepalive_pipelining_and_limits)
+{
+    rpc_registry_t *reg = make_registry();
+    rpc_server_config_t cfg = { .addr = "127.0.0.1", .port = 0, .ns_enabled = ALL,
+                                .cors = "http://a.example", .threads = 2 };
+    rpc_server_t *srv;
+    char diag[256];
+    CHECK_OK(rpc_server_start(&srv, &cfg, reg, diag, sizeof(diag)));
+    uint16_t port = rpc_server_port(srv);
+    CHECK(port != 0);
+
+    int fd = dial(port);
+    CHECK(fd >= 0);
+    char req[1024], resp[16384];
+    snprintf(req, sizeof(req),
+             "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+             "Content-Length: %zu\r\n\r\n%s",
+             strlen(REQ), REQ);
+    char two[2048];
+    snprintf(two, sizeof(two), "%s%s", req, req);
+    send_str(fd, two);
+    read_all(fd, resp, sizeof(resp), 2);
+    const char *first = strstr(resp, "\"result\":\"0x2a\"");
+    CHECK(first && strstr(first + 1, "\"result\":\"0x2a\""));
+    CHECK(strstr(resp, "HTTP/1.1 200 OK"));
+
+    /* Wrong content type → 415; GET → 405; CORS preflight echoes the allowed origin. */
+    snprintf(req, sizeof(req),
+             "POST / HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n\r\n%s",
+             strlen(REQ), REQ);
+    send_str(fd, req);
+    read_all(fd, resp, sizeof(resp), 1);
+    CHECK(strstr(resp, "HTTP/1.1 415"));
+    send_str(fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    read_all(fd, resp, sizeof(resp), 1);
+    CHECK(strstr(resp, "HTTP/1.1 405"));
+    send_str(fd, "OPTIONS / HTTP/1.1\r\nOrigin: http://a.example\r\n\r\n");
+    read_all(fd, resp, sizeof(resp), 1);
+    CHECK(strstr(resp, "Access-Control-Allow-Origin: http://a.example"));
+    send_str(fd, "OPTIONS / HTTP/1.1\r\nOrigin: http://evil.example\r\n\r\n");
+    read_all(fd, resp, sizeof(resp), 1);
+    CHECK(strstr(resp, "Access-Control-Allow-Origin") == NULL);
+
+    /* Oversized body is refused before it is read, and the connection closes. */
+    send_str(fd, "POST / HTTP/1.1\r\nContent-Type: application/json\r\n"
+                 "Content-Length: 99999999999\r\n\r\n");
+    size_t n = read_all(fd, resp, sizeof(resp), 1);
+    CHECK(n > 0 && strstr(resp, "HTTP/1.1 413"));
+    close(fd);
+
+    /* Malformed JSON over HTTP: 200 with a JSON-RPC parse error; server keeps serving. */
+    fd = dial(port);
+    snprintf(req, sizeof(req),
+             "POST / HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 5\r\n"
+             "Connection: close\r\n\r\n{\"a\":");
+    send_str(fd, req);
+    read_all(fd, resp, sizeof(resp), 1);
+    CHECK(strstr(resp, "-32700"));
+    CHECK(strstr(resp, "Connection: close"));
+    close(fd);
+
+    /* Binding the same port without SO_REUSEPORT sharing from another server fails clearly. */
+    rpc_server_stop(srv);
+    rpc_registry_free(reg);
+}
