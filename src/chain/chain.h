@@ -69,7 +69,7 @@ size_t scroll_zstd_size(const uint8_t *p, size_t n);
 /** Feynman compression ratio ×1e9 of calldata: 2^256−1 for empty input (SCROLL.md §4.2). */
 u256_t scroll_compression_ratio(bview_t input);
 
-enum { SCROLL_MAX_BASE_FEE = 10000000000ull }; /**< 10 gwei cap (SCROLL.md §5.1) */
+#define SCROLL_MAX_BASE_FEE 10000000000ull /**< 10 gwei cap (SCROLL.md §5.1) */
 #define SCROLL_DEFAULT_BASE_FEE_SCALAR   34000000000000ull /**< 3.4e13 with 1e18 precision */
 #define SCROLL_DEFAULT_BASE_FEE_OVERHEAD 15680000ull
 
@@ -80,9 +80,106 @@ uint64_t scroll_base_fee_curie(u256_t l1_base_fee, u256_t scalar, u256_t overhea
 /** Feynman and later: EIP-1559 step on (parent base fee − overhead), then + overhead, capped at
  *  10 gwei. parent_is_feynman false (the first Feynman block) returns the parent's base fee
  *  (10 000 000 if it has none, as reth). `overhead` is taken as given (see
- *  docs/decisions/0006-feynman-base-fee-overhead.md). */
+ *  docs/decisions/0007-feynman-base-fee-overhead.md). */
 uint64_t scroll_base_fee_feynman(bool parent_is_feynman, bool parent_has_base_fee,
                                  uint64_t parent_base_fee, uint64_t parent_gas_limit,
                                  uint64_t parent_gas_used, uint64_t overhead);
+
+/* ---- forks and chain specs (SCROLL.md §1, §12, §14) ---- */
+
+/** Scroll forks in activation order. ORDER SCROLL_FORK: spec.c's tables follow it. */
+typedef enum scroll_fork {
+    FORK_ARCHIMEDES = 0,
+    FORK_SHANGHAI,
+    FORK_BERNOULLI,
+    FORK_CURIE,
+    FORK_DARWIN,
+    FORK_DARWIN_V2,
+    FORK_EUCLID,
+    FORK_EUCLID_V2,
+    FORK_FEYNMAN,
+    FORK_GALILEO,
+    FORK_GALILEO_V2,
+    FORK_COUNT,
+} scroll_fork_t;
+
+#define FORK_NEVER UINT64_MAX
+
+typedef struct fork_activation {
+    bool by_time;     /**< timestamp fork (else block number) */
+    uint64_t at;      /**< block number or Unix time; FORK_NEVER if not scheduled */
+} fork_activation_t;
+
+typedef struct genesis_slot {
+    u256_t key;
+    u256_t value;
+} genesis_slot_t;
+
+typedef struct genesis_account {
+    addr_t addr;
+    u256_t balance;
+    uint64_t nonce;
+    uint8_t *code; /**< owned; NULL when empty */
+    size_t code_len;
+    genesis_slot_t *storage; /**< owned, sorted by key */
+    size_t nstorage;
+} genesis_account_t;
+
+typedef struct chain_spec {
+    char name[32];             /**< "dev", "scroll-mainnet", "scroll-sepolia" or "custom" */
+    uint64_t chain_id;
+    fork_activation_t forks[FORK_COUNT];
+    addr_t fee_vault;          /**< COINBASE and fee recipient (SCROLL.md §2.1) */
+    bool has_fee_vault;
+    uint64_t max_tx_payload_bytes;     /**< 122 880 */
+    uint64_t max_tx_per_block;         /**< 0 = no limit */
+    uint64_t num_l1_messages_per_block;
+    uint64_t l1_chain_id;
+    addr_t l1_message_queue, l1_message_queue_v2, scroll_chain, system_contract;
+    addr_t l2_system_config;   /**< zero on dev: base-fee defaults */
+    uint64_t start_l1_block;
+    bool l1_data_fee_buffer_check;
+    /* genesis header */
+    uint64_t timestamp;
+    uint64_t gas_limit;
+    u256_t difficulty;
+    hash_t mix_hash;
+    addr_t coinbase;
+    uint64_t nonce;
+    uint8_t *extra_data; /**< owned */
+    size_t extra_len;
+    bool has_base_fee;   /**< 16-field genesis header (Curie at block 0, l2geth's rule) */
+    u256_t base_fee;
+    /** The canonical genesis hash for named chains whose genesis header carries a zktrie root
+     *  (SCROLL.md §8.4): an MPT node keeps it as a constant. Zero for other chains. */
+    hash_t canonical_genesis_hash;
+    /** The header's state root when it is not the MPT root of the alloc (mainnet's zktrie
+     *  root); zero otherwise. */
+    hash_t genesis_state_root_override;
+    genesis_account_t *alloc; /**< owned, sorted by address, distinct */
+    size_t nalloc;
+} chain_spec_t;
+
+/**
+ * Load a chain spec: "dev", "scroll-mainnet" (alias "scroll"), "scroll-sepolia" (alias
+ * "sepolia"), or a path to a genesis JSON file (l2geth/reth format). Named chains are built into
+ * the binary. ERR_NOT_FOUND for an unknown name that is not a readable file; ERR_JSON_INVALID /
+ * ERR_CONFIG_INVALID with diag naming the field for a bad genesis file.
+ */
+RN_NODISCARD err_t chain_spec_load(chain_spec_t **out, const char *name_or_path, char *diag,
+                                   size_t diag_len);
+/** Parse a genesis JSON document (see chain_spec_load). */
+RN_NODISCARD err_t chain_spec_from_json(chain_spec_t **out, const char *json, size_t n,
+                                        char *diag, size_t diag_len);
+void chain_spec_free(chain_spec_t *spec);
+
+/** Is `fork` active for a block with this number and timestamp? */
+bool chain_fork_active(const chain_spec_t *spec, scroll_fork_t fork, uint64_t number,
+                       uint64_t timestamp);
+/** The scroll-revm spec level for a block (SCROLL.md §1.2: EuclidV2 → EUCLID, Euclid → DARWIN). */
+scroll_spec_t chain_spec_level(const chain_spec_t *spec, uint64_t number, uint64_t timestamp);
+/** Lookup of a genesis account (NULL if absent). */
+const genesis_account_t *chain_genesis_account(const chain_spec_t *spec, const addr_t *a);
+const char *chain_fork_name(scroll_fork_t fork);
 
 #endif

@@ -1,0 +1,21 @@
+/* src/chain/chain_int.h — private to the chain module. */
+#ifndef RN_CHAIN_CHAIN_INT_H
+#define RN_CHAIN_CHAIN_INT_H
+
+#include <stddef.h>
+
+/* Built-in data compiled from ../shared/fixtures (see CMakeLists.txt). Length 0 = missing. */
+#define CHAIN_DATA(sym)                                                                            \
+    extern const unsigned char rn_##sym[];                                                         \
+    extern const size_t rn_##sym##_len;
+CHAIN_DATA(genesis_mainnet)
+CHAIN_DATA(genesis_sepolia)
+CHAIN_DATA(genesis_dev)
+CHAIN_DATA(genesis_e2e)
+CHAIN_DATA(code_gpo_galileo_v2)
+CHAIN_DATA(code_gpo_curie)
+CHAIN_DATA(code_gpo_feynman)
+CHAIN_DATA(code_eip2935)
+#undef CHAIN_DATA
+
+#endif
