@@ -18,6 +18,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
 #include "rpc/rpc.h"
 
 typedef struct conn {
@@ -28,6 +31,9 @@ typedef struct conn {
     size_t out_sent;
     bool close_after; /**< close once out is flushed */
     bool want_write;
+    bool ws;          /**< upgraded to WebSocket (RFC 6455) */
+    uint8_t frag_op;  /**< opcode of the fragmented message being assembled, 0 if none */
+    buf_t frag;       /**< payload of that message so far */
 } conn_t;
 
 typedef struct worker {
@@ -96,6 +102,7 @@ static void conn_free(worker_t *w, conn_t *c)
     close(c->fd);
     buf_deinit(&c->in);
     buf_deinit(&c->out);
+    buf_deinit(&c->frag);
     rn_free(c);
     atomic_fetch_sub(&w->srv->nconns, 1);
 }
@@ -182,11 +189,175 @@ static err_t respond_text(conn_t *c, int status, const char *reason, const char 
     return respond(c, status, reason, NULL, "text/plain", (const uint8_t *)text, strlen(text));
 }
 
+
+/* ---- WebSocket (RFC 6455): JSON-RPC messages as text frames ---- */
+
+enum {
+    WS_CONT = 0x0,
+    WS_TEXT = 0x1,
+    WS_BINARY = 0x2,
+    WS_CLOSE = 0x8,
+    WS_PING = 0x9,
+    WS_PONG = 0xA,
+};
+
+static err_t ws_send(conn_t *c, uint8_t opcode, const uint8_t *p, size_t n)
+{
+    uint8_t h[10];
+    size_t hl;
+    h[0] = (uint8_t)(0x80 | opcode);
+    if (n < 126) {
+        h[1] = (uint8_t)n;
+        hl = 2;
+    } else if (n <= 0xffff) {
+        h[1] = 126;
+        h[2] = (uint8_t)(n >> 8);
+        h[3] = (uint8_t)n;
+        hl = 4;
+    } else {
+        h[1] = 127;
+        be_store64(h + 2, (uint64_t)n);
+        hl = 10;
+    }
+    TRY(buf_append(&c->out, h, hl));
+    return buf_append(&c->out, p, n);
+}
+
+static err_t ws_close(conn_t *c, uint16_t code)
+{
+    uint8_t b[2] = { (uint8_t)(code >> 8), (uint8_t)code };
+    c->close_after = true;
+    return ws_send(c, WS_CLOSE, b, 2);
+}
+
+static err_t ws_message(worker_t *w, conn_t *c, const uint8_t *p, size_t n)
+{
+    buf_reset(&w->body_out);
+    rpc_handle_body(w->srv->reg, w->srv->cfg.ns_enabled, (const char *)p, n, &w->body_out);
+    if (w->body_out.n == 0)
+        return ERR_OK;
+    return ws_send(c, WS_TEXT, w->body_out.p, w->body_out.n);
+}
+
+/* Parse and handle every complete frame in c->in. */
+static bool ws_process(worker_t *w, conn_t *c)
+{
+    for (;;) {
+        if (c->close_after)
+            return true;
+        uint8_t *p = c->in.p;
+        size_t n = c->in.n;
+        if (n < 2)
+            return true;
+        bool fin = p[0] & 0x80;
+        uint8_t op = p[0] & 0x0f;
+        bool masked = p[1] & 0x80;
+        uint64_t len = p[1] & 0x7f;
+        size_t off = 2;
+        if (len == 126) {
+            if (n < 4)
+                return true;
+            len = ((uint64_t)p[2] << 8) | p[3];
+            off = 4;
+        } else if (len == 127) {
+            if (n < 10)
+                return true;
+            len = be_load64(p + 2);
+            off = 10;
+        }
+        if ((p[0] & 0x70) || !masked)
+            return ws_close(c, 1002) == ERR_OK; /* protocol error: no extensions; clients mask */
+        if (op >= 8 && (len > 125 || !fin))
+            return ws_close(c, 1002) == ERR_OK;
+        if (len > RPC_MAX_BODY_BYTES || c->frag.n + len > RPC_MAX_BODY_BYTES)
+            return ws_close(c, 1009) == ERR_OK; /* message too big */
+        if (n < off + 4 + len)
+            return true;
+        const uint8_t *mask = p + off;
+        uint8_t *data = p + off + 4;
+        for (uint64_t i = 0; i < len; i++)
+            data[i] ^= mask[i & 3];
+        err_t e = ERR_OK;
+        switch (op) {
+        case WS_CONT:
+            if (!c->frag_op) {
+                e = ws_close(c, 1002);
+                break;
+            }
+            e = buf_append(&c->frag, data, (size_t)len);
+            if (!e && fin) {
+                e = ws_message(w, c, c->frag.p, c->frag.n);
+                buf_reset(&c->frag);
+                c->frag_op = 0;
+            }
+            break;
+        case WS_TEXT:
+        case WS_BINARY:
+            if (c->frag_op) {
+                e = ws_close(c, 1002);
+            } else if (fin) {
+                e = ws_message(w, c, data, (size_t)len);
+            } else {
+                c->frag_op = op;
+                e = buf_append(&c->frag, data, (size_t)len);
+            }
+            break;
+        case WS_CLOSE:
+            c->close_after = true;
+            e = ws_send(c, WS_CLOSE, data, len >= 2 ? 2 : 0);
+            break;
+        case WS_PING:
+            e = ws_send(c, WS_PONG, data, (size_t)len);
+            break;
+        case WS_PONG:
+            break;
+        default:
+            e = ws_close(c, 1002);
+            break;
+        }
+        if (e)
+            return false;
+        size_t consumed = off + 4 + (size_t)len;
+        memmove(c->in.p, c->in.p + consumed, c->in.n - consumed);
+        c->in.n -= consumed;
+    }
+}
+
+/* Answer an Upgrade: websocket request; false if it is not a valid handshake. */
+static err_t ws_handshake(conn_t *c, const char *hdrs, const char *hend, const char *cors)
+{
+    const char *key, *ver;
+    size_t kn, vn;
+    if (!header(hdrs, hend, "Sec-WebSocket-Key", &key, &kn) || kn == 0 || kn > 64 ||
+        !header(hdrs, hend, "Sec-WebSocket-Version", &ver, &vn) || vn != 2 ||
+        memcmp(ver, "13", 2) != 0) {
+        c->close_after = true;
+        return respond(c, 400, "Bad Request", "Sec-WebSocket-Version: 13\r\n", "text/plain",
+                       (const uint8_t *)"bad websocket handshake\n", 24);
+    }
+    static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    char cat[128];
+    memcpy(cat, key, kn);
+    memcpy(cat + kn, guid, sizeof(guid) - 1);
+    uint8_t digest[20];
+    SHA1((const unsigned char *)cat, kn + sizeof(guid) - 1, digest);
+    char accept[32];
+    EVP_EncodeBlock((unsigned char *)accept, digest, 20);
+    c->close_after = false;
+    c->ws = true;
+    return buf_printf(&c->out,
+                      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                      "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s\r\n",
+                      accept, cors);
+}
+
 /* Process every complete request in c->in. Returns false if the connection must be dropped. */
 static bool process(worker_t *w, conn_t *c)
 {
     rpc_server_t *s = w->srv;
     for (;;) {
+        if (c->ws)
+            return ws_process(w, c);
         if (c->close_after)
             return true;
         const char *hend = find_crlfcrlf(c->in.p, c->in.n);
@@ -233,6 +404,9 @@ static bool process(worker_t *w, conn_t *c)
                      "Access-Control-Max-Age: 600\r\n",
                      cors);
             e = respond(c, 200, "OK", extra, "text/plain", NULL, 0);
+        } else if (strncmp(req, "GET ", 4) == 0 && header(hdrs, hend, "Upgrade", &v, &vn) &&
+                   contains_token(v, vn, "websocket")) {
+            e = ws_handshake(c, hdrs, hend, cors);
         } else if (strncmp(req, "POST ", 5) != 0) {
             e = respond(c, 405, "Method Not Allowed", "Allow: POST, OPTIONS\r\n", "text/plain",
                         (const uint8_t *)"method not allowed: use POST\n", 29);
@@ -362,6 +536,7 @@ static void on_accept(worker_t *w)
         c->fd = fd;
         buf_init(&c->in, RPC_MAX_HEADER_BYTES + RPC_MAX_BODY_BYTES + 65536);
         buf_init(&c->out, RPC_MAX_RESPONSE_BYTES + 4096);
+        buf_init(&c->frag, RPC_MAX_BODY_BYTES);
         c->next = w->conns;
         if (w->conns)
             w->conns->prev = c;

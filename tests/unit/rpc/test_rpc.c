@@ -272,3 +272,86 @@ TEST(http, keepalive_pipelining_and_limits)
     rpc_server_stop(srv);
     rpc_registry_free(reg);
 }
+
+/* Send one masked client frame. */
+static void ws_send_frame(int fd, uint8_t first, const char *payload, size_t n)
+{
+    uint8_t frame[256];
+    size_t off = 0;
+    frame[off++] = first;
+    frame[off++] = (uint8_t)(0x80 | n);
+    const uint8_t mask[4] = { 0x12, 0x34, 0x56, 0x78 };
+    memcpy(frame + off, mask, 4);
+    off += 4;
+    for (size_t i = 0; i < n; i++)
+        frame[off + i] = (uint8_t)payload[i] ^ mask[i & 3];
+    if (send(fd, frame, off + n, 0) < 0) {
+    }
+}
+
+/* Read one server frame; returns its opcode, payload into out. */
+static int ws_read_frame(int fd, char *out, size_t cap, size_t *len)
+{
+    uint8_t h[2];
+    if (recv(fd, h, 2, MSG_WAITALL) != 2)
+        return -1;
+    size_t n = h[1] & 0x7f;
+    if (n == 126) {
+        uint8_t e[2];
+        if (recv(fd, e, 2, MSG_WAITALL) != 2)
+            return -1;
+        n = (size_t)e[0] << 8 | e[1];
+    }
+    if (n >= cap || (n && recv(fd, out, n, MSG_WAITALL) != (ssize_t)n))
+        return -1;
+    out[n] = 0;
+    *len = n;
+    return h[0] & 0x0f;
+}
+
+TEST(http, websocket_jsonrpc)
+{
+    rpc_registry_t *reg = make_registry();
+    rpc_server_config_t cfg = { .addr = "127.0.0.1", .port = 0, .ns_enabled = ALL, .threads = 1 };
+    rpc_server_t *srv;
+    char diag[256];
+    CHECK_OK(rpc_server_start(&srv, &cfg, reg, diag, sizeof(diag)));
+    int fd = dial(rpc_server_port(srv));
+    /* RFC 6455 §1.3 example key; accept = base64(sha1(key ‖ GUID)). */
+    send_str(fd, "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    char buf[4096];
+    size_t n = 0;
+    while (n < sizeof(buf) - 1) {
+        ssize_t r = recv(fd, buf + n, 1, 0);
+        if (r <= 0)
+            break;
+        n++;
+        buf[n] = 0;
+        if (n >= 4 && !memcmp(buf + n - 4, "\r\n\r\n", 4))
+            break;
+    }
+    CHECK(strstr(buf, "HTTP/1.1 101 Switching Protocols"));
+    CHECK(strstr(buf, "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+    ws_send_frame(fd, 0x81, REQ, strlen(REQ));
+    size_t len;
+    CHECK_EQ_INT(ws_read_frame(fd, buf, sizeof(buf), &len), 1);
+    CHECK_STR_EQ(buf, "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":\"0x2a\"}");
+    /* A fragmented message: text (no FIN) + continuation (FIN). */
+    size_t half = strlen(REQ) / 2;
+    ws_send_frame(fd, 0x01, REQ, half);
+    ws_send_frame(fd, 0x80, REQ + half, strlen(REQ) - half);
+    CHECK_EQ_INT(ws_read_frame(fd, buf, sizeof(buf), &len), 1);
+    CHECK(strstr(buf, "\"result\":\"0x2a\""));
+    ws_send_frame(fd, 0x89, "hi", 2);
+    CHECK_EQ_INT(ws_read_frame(fd, buf, sizeof(buf), &len), 0xA);
+    CHECK_STR_EQ(buf, "hi");
+    ws_send_frame(fd, 0x81, "{oops", 5);
+    CHECK_EQ_INT(ws_read_frame(fd, buf, sizeof(buf), &len), 1);
+    CHECK(strstr(buf, "-32700"));
+    ws_send_frame(fd, 0x88, "\x03\xe8", 2);
+    CHECK_EQ_INT(ws_read_frame(fd, buf, sizeof(buf), &len), 8);
+    close(fd);
+    rpc_server_stop(srv);
+    rpc_registry_free(reg);
+}
