@@ -432,10 +432,10 @@ static bool process(worker_t *w, conn_t *c)
                          contains_token(v, vn, "application/json-rpc") ||
                          contains_token(v, vn, "application/jsonrequest"))) {
                 consumed += clen;
+                static const char msg415[] =
+                    "invalid content type, only application/json is supported\n";
                 e = respond(c, 415, "Unsupported Media Type", cors, "text/plain",
-                            (const uint8_t *)"invalid content type, only application/json is "
-                                             "supported\n",
-                            63);
+                            (const uint8_t *)msg415, sizeof(msg415) - 1);
             } else {
                 consumed += clen;
                 buf_reset(&w->body_out);

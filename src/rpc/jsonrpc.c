@@ -81,7 +81,7 @@ static int cmp_method(const void *a, const void *b)
 
 err_t rpc_registry_add(rpc_registry_t *r, const rpc_method_t *m)
 {
-    if (bsearch(m, r->m, r->n, sizeof(*m), cmp_method))
+    if (r->n && bsearch(m, r->m, r->n, sizeof(*m), cmp_method))
         return ERR_INVALID_ARG;
     if (r->n == r->cap) {
         r->cap = r->cap ? r->cap * 2 : 64;
@@ -192,7 +192,7 @@ static bool handle_one(const rpc_registry_t *r, uint32_t ns_enabled, const json_
         params = NULL;
     const char *name = json_string_value(method);
     rpc_method_t key = { .name = name };
-    const rpc_method_t *m = bsearch(&key, r->m, r->n, sizeof(key), cmp_method);
+    const rpc_method_t *m = r->n ? bsearch(&key, r->m, r->n, sizeof(key), cmp_method) : NULL;
     if (!m || !(m->ns & ns_enabled)) {
         if (!id)
             return false;
