@@ -20,7 +20,10 @@ static double median(double *v, int n)
 
 int main(void)
 {
-    enum { RUNS = 7 };
+    enum {
+        RUNS = 7
+    };
+
     double r[RUNS];
     size_t big = 1 << 20;
     uint8_t *buf = rn_malloc(big);

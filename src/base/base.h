@@ -3,12 +3,12 @@
 #define RN_BASE_BASE_H
 
 #include "base/bytes.h"
+#include "base/clock.h"
 #include "base/err.h"
 #include "base/hex.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/u256.h"
-#include "base/clock.h"
 
 #ifdef RN_DEBUG
 #define ASSERT(c) ((c) ? (void)0 : rn_panic_at(__FILE__, __LINE__, "assertion failed: %s", #c))
@@ -16,7 +16,7 @@
 #define ASSERT(c) ((void)0)
 #endif
 /** Always-on check for states where continuing could corrupt data. */
-#define ENSURE(c) ((c) ? (void)0 : rn_panic_at(__FILE__, __LINE__, "invariant violated: %s", #c))
+#define ENSURE(c)  ((c) ? (void)0 : rn_panic_at(__FILE__, __LINE__, "invariant violated: %s", #c))
 #define PANIC(...) rn_panic_at(__FILE__, __LINE__, __VA_ARGS__)
 
 _Noreturn void rn_panic_at(const char *file, int line, const char *fmt, ...)

@@ -1,8 +1,7 @@
-#include "base/bytes.h"
-
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "base/bytes.h"
 #include "base/mem.h"
 
 void buf_init(buf_t *b, size_t max)

@@ -65,10 +65,13 @@ typedef struct buf {
     size_t max; /**< hard limit on n */
 } buf_t;
 
-enum { BUF_MAX_DEFAULT = 64u << 20 }; /**< 64 MiB: default cap for internal buffers */
+enum {
+    BUF_MAX_DEFAULT = 64u << 20
+}; /**< 64 MiB: default cap for internal buffers */
 
 void buf_init(buf_t *b, size_t max);
 void buf_deinit(buf_t *b);
+
 /** Drop contents but keep the allocation. */
 static inline void buf_reset(buf_t *b)
 {
@@ -82,8 +85,7 @@ RN_NODISCARD err_t buf_push(buf_t *b, uint8_t byte);
 /** Append n zero bytes; *out (optional) receives a pointer to them, valid until the next grow. */
 RN_NODISCARD err_t buf_append_zeros(buf_t *b, size_t n, uint8_t **out);
 /** printf-style append of text (no NUL is counted in n, but one is kept after the data). */
-RN_NODISCARD err_t buf_printf(buf_t *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+RN_NODISCARD err_t buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** Move the contents out: returns the heap pointer (caller frees with rn_free), buffer empties. */
 uint8_t *buf_take(buf_t *b, size_t *n_out);
 

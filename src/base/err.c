@@ -3,8 +3,8 @@
 const char *err_str(err_t e)
 {
     switch (e) {
-#define RN_ERR_STR_(name, num, msg)                                                                \
-    case ERR_##name:                                                                               \
+#define RN_ERR_STR_(name, num, msg) \
+    case ERR_##name:                \
         return msg;
         ERR_LIST(RN_ERR_STR_)
 #undef RN_ERR_STR_
@@ -15,8 +15,8 @@ const char *err_str(err_t e)
 const char *err_name(err_t e)
 {
     switch (e) {
-#define RN_ERR_NAME_(name, num, msg)                                                               \
-    case ERR_##name:                                                                               \
+#define RN_ERR_NAME_(name, num, msg) \
+    case ERR_##name:                 \
         return #name;
         ERR_LIST(RN_ERR_NAME_)
 #undef RN_ERR_NAME_

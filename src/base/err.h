@@ -10,6 +10,7 @@ typedef enum err {
     ERR_LIST(RN_ERR_ENUM_)
 #undef RN_ERR_ENUM_
 } err_t;
+
 /* clang-format on */
 
 #define RN_NODISCARD __attribute__((warn_unused_result))
@@ -21,11 +22,11 @@ const char *err_str(err_t e);
 const char *err_name(err_t e);
 
 /** Return e from the enclosing function if it is not ERR_OK. */
-#define TRY(expr)                                                                                  \
-    do {                                                                                           \
-        err_t try_e_ = (expr);                                                                     \
-        if (try_e_ != ERR_OK)                                                                      \
-            return try_e_;                                                                         \
+#define TRY(expr)              \
+    do {                       \
+        err_t try_e_ = (expr); \
+        if (try_e_ != ERR_OK)  \
+            return try_e_;     \
     } while (0)
 
 #endif

@@ -11,7 +11,11 @@
 
 #include "base/clock.h"
 
-enum { LOG_MAX_DIRECTIVES = 64, LOG_MAX_TARGET = 128, LOG_LINE_MAX = 16384 };
+enum {
+    LOG_MAX_DIRECTIVES = 64,
+    LOG_MAX_TARGET = 128,
+    LOG_LINE_MAX = 16384
+};
 
 typedef struct directive {
     char target[LOG_MAX_TARGET];
@@ -297,14 +301,15 @@ void log_emit(const char *target, log_level_t level, const char *fmt, ...)
         len = render_json(line, sizeof(line), ts, target, level, msg, n);
     } else if (g_format == LOG_FORMAT_LOG_FMT) {
         size_t plen = phrase_len(msg, n);
-        len = (size_t)snprintf(line, sizeof(line), "ts=%s level=%s target=%s message=\"%.*s\"%.*s\n",
-                               ts, log_level_name(level), target, (int)plen, msg,
-                               (int)(n - plen), msg + plen);
+        len = (size_t)snprintf(
+            line, sizeof(line), "ts=%s level=%s target=%s message=\"%.*s\"%.*s\n", ts,
+            log_level_name(level), target, (int)plen, msg, (int)(n - plen), msg + plen);
     } else if (use_color()) {
-        static const char *const colors[] = { "", "\x1b[31m", "\x1b[33m", "\x1b[32m",
-                                              "\x1b[34m", "\x1b[35m" };
-        len = (size_t)snprintf(line, sizeof(line), "\x1b[2m%s\x1b[0m %s%5s\x1b[0m \x1b[2m%s:\x1b[0m %.*s\n",
-                               ts, colors[level], log_level_name(level), target, (int)n, msg);
+        static const char *const colors[] = { "",         "\x1b[31m", "\x1b[33m",
+                                              "\x1b[32m", "\x1b[34m", "\x1b[35m" };
+        len = (size_t)snprintf(line, sizeof(line),
+                               "\x1b[2m%s\x1b[0m %s%5s\x1b[0m \x1b[2m%s:\x1b[0m %.*s\n", ts,
+                               colors[level], log_level_name(level), target, (int)n, msg);
     } else {
         len = (size_t)snprintf(line, sizeof(line), "%s %5s %s: %.*s\n", ts, log_level_name(level),
                                target, (int)n, msg);

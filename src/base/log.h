@@ -78,14 +78,14 @@ void log_emit(const char *target, log_level_t level, const char *fmt, ...)
 bool log_level_parse(const char *s, size_t n, log_level_t *out);
 const char *log_level_name(log_level_t level);
 
-#define LOG_AT_(lvl, ...)                                                                          \
-    do {                                                                                           \
-        static log_callsite_t log_cs_ = { LOG_TARGET, 0, 0 };                                      \
-        if (atomic_load_explicit(&log_cs_.gen, memory_order_relaxed) ==                            \
-                    atomic_load_explicit(&log__generation, memory_order_relaxed)                   \
-                ? atomic_load_explicit(&log_cs_.max_level, memory_order_relaxed) >= (int)(lvl)     \
-                : log__site_enabled(&log_cs_, (lvl)))                                              \
-            log_emit(LOG_TARGET, (lvl), __VA_ARGS__);                                              \
+#define LOG_AT_(lvl, ...)                                                                      \
+    do {                                                                                       \
+        static log_callsite_t log_cs_ = { LOG_TARGET, 0, 0 };                                  \
+        if (atomic_load_explicit(&log_cs_.gen, memory_order_relaxed) ==                        \
+                    atomic_load_explicit(&log__generation, memory_order_relaxed)               \
+                ? atomic_load_explicit(&log_cs_.max_level, memory_order_relaxed) >= (int)(lvl) \
+                : log__site_enabled(&log_cs_, (lvl)))                                          \
+            log_emit(LOG_TARGET, (lvl), __VA_ARGS__);                                          \
     } while (0)
 
 #define LOG_ERROR(...) LOG_AT_(LOG_LVL_ERROR, __VA_ARGS__)

@@ -69,7 +69,7 @@ size_t scroll_zstd_size(const uint8_t *p, size_t n);
 /** Feynman compression ratio ×1e9 of calldata: 2^256−1 for empty input (SCROLL.md §4.2). */
 u256_t scroll_compression_ratio(bview_t input);
 
-#define SCROLL_MAX_BASE_FEE 10000000000ull /**< 10 gwei cap (SCROLL.md §5.1) */
+#define SCROLL_MAX_BASE_FEE              10000000000ull    /**< 10 gwei cap (SCROLL.md §5.1) */
 #define SCROLL_DEFAULT_BASE_FEE_SCALAR   34000000000000ull /**< 3.4e13 with 1e18 precision */
 #define SCROLL_DEFAULT_BASE_FEE_OVERHEAD 15680000ull
 
@@ -106,8 +106,8 @@ typedef enum scroll_fork {
 #define FORK_NEVER UINT64_MAX
 
 typedef struct fork_activation {
-    bool by_time;     /**< timestamp fork (else block number) */
-    uint64_t at;      /**< block number or Unix time; FORK_NEVER if not scheduled */
+    bool by_time; /**< timestamp fork (else block number) */
+    uint64_t at;  /**< block number or Unix time; FORK_NEVER if not scheduled */
 } fork_activation_t;
 
 typedef struct genesis_slot {
@@ -126,17 +126,17 @@ typedef struct genesis_account {
 } genesis_account_t;
 
 typedef struct chain_spec {
-    char name[32];             /**< "dev", "scroll-mainnet", "scroll-sepolia" or "custom" */
+    char name[32]; /**< "dev", "scroll-mainnet", "scroll-sepolia" or "custom" */
     uint64_t chain_id;
     fork_activation_t forks[FORK_COUNT];
-    addr_t fee_vault;          /**< COINBASE and fee recipient (SCROLL.md §2.1) */
+    addr_t fee_vault; /**< COINBASE and fee recipient (SCROLL.md §2.1) */
     bool has_fee_vault;
-    uint64_t max_tx_payload_bytes;     /**< 122 880 */
-    uint64_t max_tx_per_block;         /**< 0 = no limit */
+    uint64_t max_tx_payload_bytes; /**< 122 880 */
+    uint64_t max_tx_per_block;     /**< 0 = no limit */
     uint64_t num_l1_messages_per_block;
     uint64_t l1_chain_id;
     addr_t l1_message_queue, l1_message_queue_v2, scroll_chain, system_contract;
-    addr_t l2_system_config;   /**< zero on dev: base-fee defaults */
+    addr_t l2_system_config; /**< zero on dev: base-fee defaults */
     uint64_t start_l1_block;
     bool l1_data_fee_buffer_check;
     /* genesis header */
@@ -148,7 +148,7 @@ typedef struct chain_spec {
     uint64_t nonce;
     uint8_t *extra_data; /**< owned */
     size_t extra_len;
-    bool has_base_fee;   /**< 16-field genesis header (Curie at block 0, l2geth's rule) */
+    bool has_base_fee; /**< 16-field genesis header (Curie at block 0, l2geth's rule) */
     u256_t base_fee;
     /** The canonical genesis hash for named chains whose genesis header carries a zktrie root
      *  (SCROLL.md §8.4): an MPT node keeps it as a constant. Zero for other chains. */
@@ -169,8 +169,8 @@ typedef struct chain_spec {
 RN_NODISCARD err_t chain_spec_load(chain_spec_t **out, const char *name_or_path, char *diag,
                                    size_t diag_len);
 /** Parse a genesis JSON document (see chain_spec_load). */
-RN_NODISCARD err_t chain_spec_from_json(chain_spec_t **out, const char *json, size_t n,
-                                        char *diag, size_t diag_len);
+RN_NODISCARD err_t chain_spec_from_json(chain_spec_t **out, const char *json, size_t n, char *diag,
+                                        size_t diag_len);
 void chain_spec_free(chain_spec_t *spec);
 
 /** Is `fork` active for a block with this number and timestamp? */

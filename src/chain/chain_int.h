@@ -5,8 +5,8 @@
 #include <stddef.h>
 
 /* Built-in data compiled from ../shared/fixtures (see CMakeLists.txt). Length 0 = missing. */
-#define CHAIN_DATA(sym)                                                                            \
-    extern const unsigned char rn_##sym[];                                                         \
+#define CHAIN_DATA(sym)                    \
+    extern const unsigned char rn_##sym[]; \
     extern const size_t rn_##sym##_len;
 CHAIN_DATA(genesis_mainnet)
 CHAIN_DATA(genesis_sepolia)

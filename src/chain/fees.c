@@ -1,8 +1,8 @@
 /* Scroll's L1 data fee and L2 base fee (SCROLL.md §4 and §5). */
 #define ZSTD_STATIC_LINKING_ONLY /* magicless frames and literal mode are "experimental" params */
-#include "chain/chain.h"
-
 #include <zstd.h>
+
+#include "chain/chain.h"
 
 static const uint64_t PRECISION = 1000000000u; /* 1e9 */
 
@@ -40,7 +40,8 @@ size_t scroll_zstd_size(const uint8_t *p, size_t n)
     size_t r = 0;
     /* SCROLL.md §4.3: the da-codec "standard" encoder's settings. Level 0 means the default (3). */
     if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 3)) ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_literalCompressionMode, ZSTD_ps_disable)) ||
+        ZSTD_isError(
+            ZSTD_CCtx_setParameter(cctx, ZSTD_c_literalCompressionMode, ZSTD_ps_disable)) ||
         ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, 22)) ||
         ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_targetCBlockSize, 126976)) ||
         ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_format, ZSTD_f_zstd1_magicless)) ||

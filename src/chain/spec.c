@@ -12,7 +12,7 @@
 
 /* ORDER SCROLL_FORK */
 static const char *const fork_names[FORK_COUNT] = {
-    "Archimedes", "Shanghai", "Bernoulli", "Curie",   "Darwin",   "DarwinV2",
+    "Archimedes", "Shanghai", "Bernoulli", "Curie",   "Darwin",    "DarwinV2",
     "Euclid",     "EuclidV2", "Feynman",   "Galileo", "GalileoV2",
 };
 
@@ -28,7 +28,8 @@ const char *chain_fork_name(scroll_fork_t fork)
     return (unsigned)fork < FORK_COUNT ? fork_names[fork] : "?";
 }
 
-static void diagf(char *diag, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void diagf(char *diag, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void diagf(char *diag, size_t len, const char *fmt, ...)
 {
@@ -263,6 +264,7 @@ static err_t parse_config(chain_spec_t *s, const json_t *cfg, char *diag, size_t
             { "systemContractAddress", offsetof(chain_spec_t, system_contract) },
             { "l2SystemConfigAddress", offsetof(chain_spec_t, l2_system_config) },
         };
+
         for (size_t i = 0; i < RN_ARRAY_LEN(addrs); i++) {
             v = json_object_get(l1, addrs[i].key);
             if (v && json_addr(v, (addr_t *)((char *)s + addrs[i].off))) {
@@ -413,9 +415,17 @@ static const named_forks_t SEPOLIA_FORKS = { 3747132,    4740239,    1723622400,
 
 static void set_forks(chain_spec_t *s, const named_forks_t *f)
 {
-    const uint64_t at[FORK_COUNT] = { 0,         0,           f->bernoulli, f->curie,
-                                      f->darwin, f->darwin_v2, f->euclid,    f->euclid_v2,
-                                      f->feynman, f->galileo, f->galileo_v2 };
+    const uint64_t at[FORK_COUNT] = { 0,
+                                      0,
+                                      f->bernoulli,
+                                      f->curie,
+                                      f->darwin,
+                                      f->darwin_v2,
+                                      f->euclid,
+                                      f->euclid_v2,
+                                      f->feynman,
+                                      f->galileo,
+                                      f->galileo_v2 };
     for (int i = 0; i < FORK_COUNT; i++) {
         s->forks[i].at = at[i];
         s->forks[i].by_time = i >= FORK_DARWIN || i == FORK_SHANGHAI;
@@ -441,8 +451,8 @@ static err_t load_builtin(chain_spec_t **out, const unsigned char *data, size_t 
 }
 
 /* A genesis account from raw parts (code copied). */
-static void put_account(chain_spec_t *s, const char *addr_hex, uint64_t nonce,
-                        const uint8_t *code, size_t code_len)
+static void put_account(chain_spec_t *s, const char *addr_hex, uint64_t nonce, const uint8_t *code,
+                        size_t code_len)
 {
     genesis_account_t *a = &s->alloc[s->nalloc++];
     memset(a, 0, sizeof(*a));
@@ -519,10 +529,10 @@ static err_t load_dev(chain_spec_t **out, char *diag, size_t dl)
     s->num_l1_messages_per_block = 10;
     /* Predeploys from the e2e genesis: L2MessageQueue, Whitelist, fee vault, deterministic
      * deployment proxy. */
-    static const char *const predeploys[] = {
-        "0x5300000000000000000000000000000000000000", "0x5300000000000000000000000000000000000003",
-        "0x5300000000000000000000000000000000000005", "0x4e59b44847b379578588920ca78fbf26c0b4956c"
-    };
+    static const char *const predeploys[] = { "0x5300000000000000000000000000000000000000",
+                                              "0x5300000000000000000000000000000000000003",
+                                              "0x5300000000000000000000000000000000000005",
+                                              "0x4e59b44847b379578588920ca78fbf26c0b4956c" };
     size_t extra = RN_ARRAY_LEN(predeploys) + 2;
     s->alloc = rn_realloc(s->alloc, (s->nalloc + extra) * sizeof(genesis_account_t));
     for (size_t i = 0; i < RN_ARRAY_LEN(predeploys); i++) {
@@ -532,8 +542,8 @@ static err_t load_dev(chain_spec_t **out, char *diag, size_t dl)
         genesis_account_t *a = &s->alloc[s->nalloc++];
         *a = *src;
         a->code = src->code_len ? rn_memdup(src->code, src->code_len) : NULL;
-        a->storage = src->nstorage ? rn_memdup(src->storage, src->nstorage * sizeof(genesis_slot_t))
-                                   : NULL;
+        a->storage =
+            src->nstorage ? rn_memdup(src->storage, src->nstorage * sizeof(genesis_slot_t)) : NULL;
     }
     put_account(s, "0x0000F90827F1C53a10cb7A02335B175320002935", 1, h2935.p, h2935.n);
     alloc_normalise(s);
@@ -587,21 +597,28 @@ err_t chain_spec_load(chain_spec_t **out, const char *name, char *diag, size_t d
         set_forks(s, mainnet ? &MAINNET_FORKS : &SEPOLIA_FORKS);
         s->has_base_fee = false; /* Curie came later: 15-field genesis header */
         /* SCROLL.md §0 and §8.4: canonical hashes; mainnet's header carries the zktrie root. */
-        err_t e = hex_hash(&s->canonical_genesis_hash,
-                           mainnet ? "0xbbc05efd412b7cd47a2ed0e5ddfcf87af251e414ea4c801d78b6784513180a80"
-                                   : "0xaa62d1a8b2bffa9e5d2368b63aae0d98d54928bd713125e3fd9e5c896c68592c");
+        err_t e = hex_hash(
+            &s->canonical_genesis_hash,
+            mainnet ? "0xbbc05efd412b7cd47a2ed0e5ddfcf87af251e414ea4c801d78b6784513180a80"
+                    : "0xaa62d1a8b2bffa9e5d2368b63aae0d98d54928bd713125e3fd9e5c896c68592c");
         if (!e && mainnet)
             e = hex_hash(&s->genesis_state_root_override,
                          "0x08d535cc60f40af5dd3b31e0998d7567c2d568b224bed2ba26070aeb078d1339");
         if (mainnet) {
-            if (addr_from_hex(&s->l1_message_queue_v2, "0x56971da63A3C0205184FEF096E9ddFc7A8C2D18a", 42) ||
-                addr_from_hex(&s->system_contract, "0xD83C4892BB5aA241B63d8C4C134920111E142A20", 42) ||
-                addr_from_hex(&s->l2_system_config, "0x331A873a2a85219863d80d248F9e2978fE88D0Ea", 42))
+            if (addr_from_hex(&s->l1_message_queue_v2, "0x56971da63A3C0205184FEF096E9ddFc7A8C2D18a",
+                              42) ||
+                addr_from_hex(&s->system_contract, "0xD83C4892BB5aA241B63d8C4C134920111E142A20",
+                              42) ||
+                addr_from_hex(&s->l2_system_config, "0x331A873a2a85219863d80d248F9e2978fE88D0Ea",
+                              42))
                 e = ERR_INVALID_ARG;
         } else {
-            if (addr_from_hex(&s->l1_message_queue_v2, "0xA0673eC0A48aa924f067F1274EcD281A10c5f19F", 42) ||
-                addr_from_hex(&s->system_contract, "0x687E0E85AD67ff71aC134CF61b65905b58Ab43b2", 42) ||
-                addr_from_hex(&s->l2_system_config, "0xF444cF06A3E3724e20B35c2989d3942ea8b59124", 42))
+            if (addr_from_hex(&s->l1_message_queue_v2, "0xA0673eC0A48aa924f067F1274EcD281A10c5f19F",
+                              42) ||
+                addr_from_hex(&s->system_contract, "0x687E0E85AD67ff71aC134CF61b65905b58Ab43b2",
+                              42) ||
+                addr_from_hex(&s->l2_system_config, "0xF444cF06A3E3724e20B35c2989d3942ea8b59124",
+                              42))
                 e = ERR_INVALID_ARG;
         }
         if (e) {

@@ -92,8 +92,8 @@ err_t secp_sign(uint8_t sig[static 65], const uint8_t sk[static 32],
 err_t secp_recover(uint8_t pub[static 64], const uint8_t digest[static 32],
                    const uint8_t rs[static 64], int recid)
 {
-    if (recid < 0 || recid > 3 || is_zero32(rs) || is_zero32(rs + 32) ||
-        memcmp(rs, N, 32) >= 0 || memcmp(rs + 32, N, 32) >= 0)
+    if (recid < 0 || recid > 3 || is_zero32(rs) || is_zero32(rs + 32) || memcmp(rs, N, 32) >= 0 ||
+        memcmp(rs + 32, N, 32) >= 0)
         return ERR_CRYPTO_BAD_SIG;
     secp256k1_ecdsa_recoverable_signature sig;
     if (!secp256k1_ecdsa_recoverable_signature_parse_compact(ctx(), &sig, rs, recid))
@@ -139,8 +139,7 @@ static int copy_x(unsigned char *out, const unsigned char *x32, const unsigned c
     return 1;
 }
 
-err_t secp_ecdh(uint8_t out[static 32], const uint8_t pub[static 64],
-                const uint8_t sk[static 32])
+err_t secp_ecdh(uint8_t out[static 32], const uint8_t pub[static 64], const uint8_t sk[static 32])
 {
     uint8_t full[65];
     full[0] = 0x04;

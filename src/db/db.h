@@ -36,13 +36,14 @@
     X(BATCHES,         "batches")          /* be64 batch index -> batch info */                   \
     X(BLOCK_BATCH,     "block_batch")      /* be64 block -> batch index */                        \
     X(SIGNATURES,      "signatures")       /* block hash -> 65-byte signature */
+
 /* clang-format on */
 
 typedef enum db_table {
 #define DB_TABLE_ENUM_(id, name) DB_##id,
     DB_TABLE_LIST(DB_TABLE_ENUM_)
 #undef DB_TABLE_ENUM_
-        DB_TABLE_COUNT
+    DB_TABLE_COUNT
 } db_table_t;
 
 enum {

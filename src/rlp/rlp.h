@@ -12,7 +12,9 @@
 
 #include "base/base.h"
 
-enum { RLP_MAX_DEPTH = 64 }; /**< deepest list nesting rlp_validate accepts from outside */
+enum {
+    RLP_MAX_DEPTH = 64
+}; /**< deepest list nesting rlp_validate accepts from outside */
 
 typedef struct rlp_item {
     bview_t payload; /**< content without the header; borrowed from the input */

@@ -7,6 +7,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -18,9 +20,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/sha.h>
-
 #include "rpc/rpc.h"
 
 typedef struct conn {
@@ -31,9 +30,9 @@ typedef struct conn {
     size_t out_sent;
     bool close_after; /**< close once out is flushed */
     bool want_write;
-    bool ws;          /**< upgraded to WebSocket (RFC 6455) */
-    uint8_t frag_op;  /**< opcode of the fragmented message being assembled, 0 if none */
-    buf_t frag;       /**< payload of that message so far */
+    bool ws;         /**< upgraded to WebSocket (RFC 6455) */
+    uint8_t frag_op; /**< opcode of the fragmented message being assembled, 0 if none */
+    buf_t frag;      /**< payload of that message so far */
 } conn_t;
 
 typedef struct worker {
@@ -167,8 +166,8 @@ static err_t cors_headers(const rpc_server_t *s, const char *hdrs, const char *h
         const char *e = strchr(p, ',');
         size_t n = e ? (size_t)(e - p) : strlen(p);
         if (n == on && strncasecmp(p, origin, n) == 0)
-            return buf_printf(out, "Access-Control-Allow-Origin: %.*s\r\nVary: Origin\r\n",
-                              (int)on, origin);
+            return buf_printf(out, "Access-Control-Allow-Origin: %.*s\r\nVary: Origin\r\n", (int)on,
+                              origin);
         p = e ? e + 1 : p + n;
     }
     return ERR_OK;
@@ -177,8 +176,7 @@ static err_t cors_headers(const rpc_server_t *s, const char *hdrs, const char *h
 static err_t respond(conn_t *c, int status, const char *reason, const char *extra_headers,
                      const char *ctype, const uint8_t *body, size_t n)
 {
-    TRY(buf_printf(&c->out,
-                   "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n",
+    TRY(buf_printf(&c->out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n",
                    status, reason, ctype, n, extra_headers ? extra_headers : "",
                    c->close_after ? "Connection: close\r\n" : ""));
     return buf_append(&c->out, body, n);
@@ -188,7 +186,6 @@ static err_t respond_text(conn_t *c, int status, const char *reason, const char 
 {
     return respond(c, status, reason, NULL, "text/plain", (const uint8_t *)text, strlen(text));
 }
-
 
 /* ---- WebSocket (RFC 6455): JSON-RPC messages as text frames ---- */
 
@@ -606,9 +603,8 @@ err_t rpc_server_start(rpc_server_t **out, const rpc_server_config_t *cfg,
             struct sockaddr_storage bound;
             socklen_t bl = sizeof(bound);
             getsockname(w->listen_fd, (struct sockaddr *)&bound, &bl);
-            s->port = ntohs(bound.ss_family == AF_INET6
-                                ? ((struct sockaddr_in6 *)&bound)->sin6_port
-                                : ((struct sockaddr_in *)&bound)->sin_port);
+            s->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                                        : ((struct sockaddr_in *)&bound)->sin_port);
             /* Other workers bind the same (possibly kernel-chosen) port. */
             if (ss.ss_family == AF_INET6)
                 ((struct sockaddr_in6 *)&ss)->sin6_port = htons(s->port);

@@ -14,9 +14,10 @@ struct rpc_registry {
 };
 
 /* ORDER RPC_NS */
-static const char *const ns_names[] = { "admin", "debug",     "eth",   "net",        "trace",
-                                        "txpool", "web3",     "rpc",   "reth",       "ots",
-                                        "flashbots", "miner", "mev",   "rollupNode", "rollupNodeAdmin" };
+static const char *const ns_names[] = {
+    "admin", "debug", "eth",       "net",   "trace", "txpool",     "web3",           "rpc",
+    "reth",  "ots",   "flashbots", "miner", "mev",   "rollupNode", "rollupNodeAdmin"
+};
 
 const char *rpc_ns_name(uint32_t ns)
 {
@@ -127,7 +128,8 @@ static err_t append_str(buf_t *out, const char *s)
 }
 
 /* Write {"jsonrpc":"2.0","id":<id>,"error":{...}} */
-static err_t write_error(buf_t *out, const json_t *id, int code, const char *msg, const json_t *data)
+static err_t write_error(buf_t *out, const json_t *id, int code, const char *msg,
+                         const json_t *data)
 {
     TRY(append_str(out, "{\"jsonrpc\":\"2.0\",\"id\":"));
     if (id) {

@@ -23,17 +23,17 @@ enum {
     RPC_METHOD_NOT_FOUND = -32601,
     RPC_INVALID_PARAMS = -32602,
     RPC_INTERNAL_ERROR = -32603,
-    RPC_SERVER_ERROR = -32000,     /**< geth's generic code for tx-pool and state errors */
+    RPC_SERVER_ERROR = -32000, /**< geth's generic code for tx-pool and state errors */
     RPC_LIMIT_EXCEEDED = -32005,
     RPC_EXECUTION_REVERTED = 3,
 };
 
 enum {
-    RPC_MAX_BODY_BYTES = 15u << 20,     /**< request body limit (reth default 15 MiB) */
-    RPC_MAX_HEADER_BYTES = 16u << 10,   /**< request line + headers */
-    RPC_MAX_BATCH = 1000,               /**< requests per batch */
+    RPC_MAX_BODY_BYTES = 15u << 20,      /**< request body limit (reth default 15 MiB) */
+    RPC_MAX_HEADER_BYTES = 16u << 10,    /**< request line + headers */
+    RPC_MAX_BATCH = 1000,                /**< requests per batch */
     RPC_MAX_RESPONSE_BYTES = 160u << 20, /**< response limit (reth default 160 MiB) */
-    RPC_MAX_CONNECTIONS = 500,          /**< open connections per server */
+    RPC_MAX_CONNECTIONS = 500,           /**< open connections per server */
 };
 
 /** Namespaces a listener can enable (bit flags). ORDER RPC_NS. */
@@ -102,11 +102,11 @@ void rpc_handle_body(const rpc_registry_t *r, uint32_t ns_enabled, const char *b
 typedef struct rpc_server rpc_server_t;
 
 typedef struct rpc_server_config {
-    const char *addr;       /**< "127.0.0.1", "0.0.0.0", "::", "localhost" */
-    uint16_t port;          /**< 0 picks a free port (see rpc_server_port) */
-    uint32_t ns_enabled;    /**< namespaces served */
-    const char *cors;       /**< --http.corsdomain value, or NULL: no CORS headers */
-    unsigned threads;       /**< worker threads (0 = number of CPUs) */
+    const char *addr;    /**< "127.0.0.1", "0.0.0.0", "::", "localhost" */
+    uint16_t port;       /**< 0 picks a free port (see rpc_server_port) */
+    uint32_t ns_enabled; /**< namespaces served */
+    const char *cors;    /**< --http.corsdomain value, or NULL: no CORS headers */
+    unsigned threads;    /**< worker threads (0 = number of CPUs) */
 } rpc_server_config_t;
 
 /**

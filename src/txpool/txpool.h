@@ -34,11 +34,11 @@ typedef struct txpool_tx_info {
 } txpool_tx_info_t;
 
 typedef struct txpool_config {
-    size_t max_pending;        /**< pending transactions overall (10 000) */
-    size_t max_queued;         /**< queued transactions overall (10 000) */
-    size_t max_per_sender;     /**< transactions per sender (64) */
-    unsigned price_bump_pct;   /**< replacement fee bump in percent (10) */
-    uint64_t max_nonce_gap;    /**< queued nonce at most this far ahead of the account (1024) */
+    size_t max_pending;      /**< pending transactions overall (10 000) */
+    size_t max_queued;       /**< queued transactions overall (10 000) */
+    size_t max_per_sender;   /**< transactions per sender (64) */
+    unsigned price_bump_pct; /**< replacement fee bump in percent (10) */
+    uint64_t max_nonce_gap;  /**< queued nonce at most this far ahead of the account (1024) */
 } txpool_config_t;
 
 void txpool_config_default(txpool_config_t *cfg);
@@ -46,13 +46,13 @@ void txpool_config_default(txpool_config_t *cfg);
 /** Why a transaction was not added; messages are geth's JSON-RPC texts. ORDER TXPOOL_REJECT. */
 typedef enum txpool_reject {
     TXPOOL_OK = 0,
-    TXPOOL_ALREADY_KNOWN,      /**< "already known" */
-    TXPOOL_NONCE_TOO_LOW,      /**< "nonce too low" */
-    TXPOOL_UNDERPRICED_REPLACE,/**< "replacement transaction underpriced" */
-    TXPOOL_INSUFFICIENT_FUNDS, /**< "insufficient funds for gas * price + value" */
-    TXPOOL_FULL,               /**< "txpool is full" */
-    TXPOOL_SENDER_LIMIT,       /**< "too many transactions from this sender" */
-    TXPOOL_NONCE_GAP,          /**< "nonce too high" */
+    TXPOOL_ALREADY_KNOWN,       /**< "already known" */
+    TXPOOL_NONCE_TOO_LOW,       /**< "nonce too low" */
+    TXPOOL_UNDERPRICED_REPLACE, /**< "replacement transaction underpriced" */
+    TXPOOL_INSUFFICIENT_FUNDS,  /**< "insufficient funds for gas * price + value" */
+    TXPOOL_FULL,                /**< "txpool is full" */
+    TXPOOL_SENDER_LIMIT,        /**< "too many transactions from this sender" */
+    TXPOOL_NONCE_GAP,           /**< "nonce too high" */
 } txpool_reject_t;
 
 const char *txpool_reject_message(txpool_reject_t r);

@@ -17,8 +17,8 @@ TEST(log, default_level_is_info)
 
 TEST(log, guide_filter_prefix_matching)
 {
-    CHECK_OK(log_init("info,scroll=debug,rollup=debug", LOG_LVL_INFO, LOG_FORMAT_TERMINAL, NULL,
-                      0));
+    CHECK_OK(
+        log_init("info,scroll=debug,rollup=debug", LOG_LVL_INFO, LOG_FORMAT_TERMINAL, NULL, 0));
     CHECK(log_enabled("rollup_node::sequencer", LOG_LVL_DEBUG));
     CHECK(!log_enabled("rollup_node::sequencer", LOG_LVL_TRACE));
     CHECK(log_enabled("scroll::watcher", LOG_LVL_DEBUG));

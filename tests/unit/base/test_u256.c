@@ -155,19 +155,19 @@ TEST(u256, differential_against_gmp)
         unsigned sh = (unsigned)(test_rand() % 300);
         mpz_mul_2exp(zr, za, sh);
         if (!u256_eq(u256_shl(u256_from_u64(sh), a), from_mpz(zr)))
-            bad += report("shl", a, u256_from_u64(sh), u256_shl(u256_from_u64(sh), a),
-                          from_mpz(zr));
+            bad +=
+                report("shl", a, u256_from_u64(sh), u256_shl(u256_from_u64(sh), a), from_mpz(zr));
         mpz_fdiv_q_2exp(zr, za, sh);
         if (!u256_eq(u256_shr(u256_from_u64(sh), a), from_mpz(zr)))
-            bad += report("shr", a, u256_from_u64(sh), u256_shr(u256_from_u64(sh), a),
-                          from_mpz(zr));
+            bad +=
+                report("shr", a, u256_from_u64(sh), u256_shr(u256_from_u64(sh), a), from_mpz(zr));
         mpz_t sa;
         mpz_init(sa);
         to_mpz_signed(sa, a);
         mpz_fdiv_q_2exp(zr, sa, sh);
         if (!u256_eq(u256_sar(u256_from_u64(sh), a), from_mpz(zr)))
-            bad += report("sar", a, u256_from_u64(sh), u256_sar(u256_from_u64(sh), a),
-                          from_mpz(zr));
+            bad +=
+                report("sar", a, u256_from_u64(sh), u256_sar(u256_from_u64(sh), a), from_mpz(zr));
         mpz_clear(sa);
         if (u256_lt(a, b) != (mpz_cmp(za, zb) < 0))
             bad += report("lt", a, b, u256_zero(), u256_zero());
@@ -207,7 +207,8 @@ TEST(u256, evm_edge_cases)
     u256_t min = H("0x8000000000000000000000000000000000000000000000000000000000000000");
     u256_t m1 = u256_max();
     CHECK(u256_eq(u256_sdiv(min, m1), min));
-    CHECK(u256_eq(u256_smod(u256_neg(u256_from_u64(7)), u256_from_u64(3)), u256_neg(u256_from_u64(1))));
+    CHECK(u256_eq(u256_smod(u256_neg(u256_from_u64(7)), u256_from_u64(3)),
+                  u256_neg(u256_from_u64(1))));
     CHECK(u256_eq(u256_smod(u256_from_u64(7), u256_neg(u256_from_u64(3))), u256_from_u64(1)));
     CHECK(u256_is_zero(u256_addmod(u256_from_u64(1), u256_from_u64(2), u256_zero())));
     CHECK(u256_is_zero(u256_mulmod(u256_from_u64(1), u256_from_u64(2), u256_zero())));

@@ -123,6 +123,7 @@ TEST(basefee, curie_default_coefficients)
         { 644149677419355ull, 10000000000ull },
         { 0x1c3c0f442ull, 15937691 },
     };
+
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
         CHECK_EQ_U64(scroll_base_fee_curie(u(v[i].l1), u(0), u(0)), v[i].l2);
 }
@@ -132,9 +133,13 @@ TEST(basefee, curie_custom_scalar_and_overhead)
     static const struct {
         uint64_t l1, l2;
     } v[] = {
-        { 0, 1 }, { 1000000000ull, 1 }, { 100000000000ull, 2 }, { 2164000000000ull, 22 },
+        { 0, 1 },
+        { 1000000000ull, 1 },
+        { 100000000000ull, 2 },
+        { 2164000000000ull, 22 },
         { 644149677419355ull, 6442 },
     };
+
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
         CHECK_EQ_U64(scroll_base_fee_curie(u(v[i].l1), u(10000000), u(1)), v[i].l2);
 }

@@ -125,7 +125,6 @@ TEST(spec, unknown_chain_and_bad_files_are_clear_errors)
     CHECK_ERR(ERR_CONFIG_INVALID, chain_spec_from_json(&s, bad, strlen(bad), diag, sizeof(diag)));
     CHECK(strstr(diag, "0x12"));
     const char *bad2 = "{\"gasLimit\":\"0xzz\",\"alloc\":{}}";
-    CHECK_ERR(ERR_CONFIG_INVALID,
-              chain_spec_from_json(&s, bad2, strlen(bad2), diag, sizeof(diag)));
+    CHECK_ERR(ERR_CONFIG_INVALID, chain_spec_from_json(&s, bad2, strlen(bad2), diag, sizeof(diag)));
     CHECK(strstr(diag, "gasLimit"));
 }

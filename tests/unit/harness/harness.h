@@ -32,20 +32,20 @@ char *test_read_file(const char *path, size_t *len);
 /** Decode hex text (optional 0x) into a malloc'd buffer; *n receives its length. */
 uint8_t *test_unhex(const char *hex, size_t *n);
 
-#define TEST(suite, name)                                                                          \
-    static void test_##suite##_##name(void);                                                       \
-    __attribute__((constructor)) static void reg_##suite##_##name(void)                            \
-    {                                                                                              \
-        harness_register(#suite, #name, test_##suite##_##name);                                    \
-    }                                                                                              \
+#define TEST(suite, name)                                               \
+    static void test_##suite##_##name(void);                            \
+    __attribute__((constructor)) static void reg_##suite##_##name(void) \
+    {                                                                   \
+        harness_register(#suite, #name, test_##suite##_##name);         \
+    }                                                                   \
     static void test_##suite##_##name(void)
 
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            harness_fail(__FILE__, __LINE__, "CHECK(%s)", #c);                                     \
-            return;                                                                                \
-        }                                                                                          \
+#define CHECK(c)                                               \
+    do {                                                       \
+        if (!(c)) {                                            \
+            harness_fail(__FILE__, __LINE__, "CHECK(%s)", #c); \
+            return;                                            \
+        }                                                      \
     } while (0)
 
 #define CHECK_EQ_U64(a, b)                                                                         \
@@ -57,43 +57,43 @@ uint8_t *test_unhex(const char *hex, size_t *n);
         }                                                                                          \
     } while (0)
 
-#define CHECK_EQ_INT(a, b)                                                                         \
-    do {                                                                                           \
-        long long a_ = (long long)(a), b_ = (long long)(b);                                        \
-        if (a_ != b_) {                                                                            \
-            harness_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, a_, b_);            \
-            return;                                                                                \
-        }                                                                                          \
+#define CHECK_EQ_INT(a, b)                                                              \
+    do {                                                                                \
+        long long a_ = (long long)(a), b_ = (long long)(b);                             \
+        if (a_ != b_) {                                                                 \
+            harness_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, a_, b_); \
+            return;                                                                     \
+        }                                                                               \
     } while (0)
 
-#define CHECK_STR_EQ(a, b)                                                                         \
-    do {                                                                                           \
-        const char *a_ = (a), *b_ = (b);                                                           \
-        if (!a_ || !b_ || strcmp(a_, b_) != 0) {                                                   \
-            harness_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", #a, #b,                 \
-                         a_ ? a_ : "(null)", b_ ? b_ : "(null)");                                  \
-            return;                                                                                \
-        }                                                                                          \
+#define CHECK_STR_EQ(a, b)                                                         \
+    do {                                                                           \
+        const char *a_ = (a), *b_ = (b);                                           \
+        if (!a_ || !b_ || strcmp(a_, b_) != 0) {                                   \
+            harness_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", #a, #b, \
+                         a_ ? a_ : "(null)", b_ ? b_ : "(null)");                  \
+            return;                                                                \
+        }                                                                          \
     } while (0)
 
-#define CHECK_MEM_EQ(a, an, b, bn)                                                                 \
-    do {                                                                                           \
-        const void *a_ = (a), *b_ = (b);                                                           \
-        size_t an_ = (an), bn_ = (bn);                                                             \
-        if (an_ != bn_ || (an_ && memcmp(a_, b_, an_) != 0)) {                                     \
-            harness_fail_mem(__FILE__, __LINE__, #a " == " #b, a_, an_, b_, bn_);                  \
-            return;                                                                                \
-        }                                                                                          \
+#define CHECK_MEM_EQ(a, an, b, bn)                                                \
+    do {                                                                          \
+        const void *a_ = (a), *b_ = (b);                                          \
+        size_t an_ = (an), bn_ = (bn);                                            \
+        if (an_ != bn_ || (an_ && memcmp(a_, b_, an_) != 0)) {                    \
+            harness_fail_mem(__FILE__, __LINE__, #a " == " #b, a_, an_, b_, bn_); \
+            return;                                                               \
+        }                                                                         \
     } while (0)
 
 /** CHECK_OK(expr): expr returns err_t 0. CHECK_ERR(code, expr): expr returns exactly code. */
-#define CHECK_OK(expr)                                                                             \
-    do {                                                                                           \
-        int e_ = (int)(expr);                                                                      \
-        if (e_ != 0) {                                                                             \
-            harness_fail(__FILE__, __LINE__, "%s returned error %d", #expr, e_);                   \
-            return;                                                                                \
-        }                                                                                          \
+#define CHECK_OK(expr)                                                           \
+    do {                                                                         \
+        int e_ = (int)(expr);                                                    \
+        if (e_ != 0) {                                                           \
+            harness_fail(__FILE__, __LINE__, "%s returned error %d", #expr, e_); \
+            return;                                                              \
+        }                                                                        \
     } while (0)
 
 #define CHECK_ERR(code, expr)                                                                      \

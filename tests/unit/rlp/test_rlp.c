@@ -17,14 +17,21 @@ TEST(rlp, yellow_paper_examples)
     buf_t b;
     buf_init(&b, 1 << 16);
     CHECK_OK(rlp_encode_bytes(&b, (const uint8_t *)"dog", 3));
-    CHECK_MEM_EQ(b.p, b.n, "\x83" "dog", 4);
+    CHECK_MEM_EQ(b.p, b.n,
+                 "\x83"
+                 "dog",
+                 4);
     buf_reset(&b);
     size_t m;
     CHECK_OK(rlp_list_begin(&b, &m));
     CHECK_OK(rlp_encode_bytes(&b, (const uint8_t *)"cat", 3));
     CHECK_OK(rlp_encode_bytes(&b, (const uint8_t *)"dog", 3));
     CHECK_OK(rlp_list_end(&b, m));
-    CHECK_MEM_EQ(b.p, b.n, "\xc8\x83" "cat\x83" "dog", 9);
+    CHECK_MEM_EQ(b.p, b.n,
+                 "\xc8\x83"
+                 "cat\x83"
+                 "dog",
+                 9);
     buf_reset(&b);
     CHECK_OK(rlp_encode_bytes(&b, NULL, 0));
     CHECK_OK(rlp_encode_u64(&b, 0));
@@ -50,7 +57,7 @@ TEST(rlp, strictness)
     } bad[] = {
         { "", ERR_RLP_TRUNCATED },
         { "81", ERR_RLP_TRUNCATED },
-        { "8100", ERR_RLP_NONCANON },       /* single byte < 0x80 wrapped */
+        { "8100", ERR_RLP_NONCANON }, /* single byte < 0x80 wrapped */
         { "817f", ERR_RLP_NONCANON },
         { "b800", ERR_RLP_NONCANON },       /* leading zero length byte */
         { "b801ff", ERR_RLP_NONCANON },     /* long form for short payload */
@@ -60,6 +67,7 @@ TEST(rlp, strictness)
         { "bf0f000000000000021111", ERR_RLP_TRUNCATED },
         { "c2c3", ERR_RLP_TRUNCATED }, /* nested item overruns its list */
     };
+
     buf_t b;
     buf_init(&b, 1 << 16);
     for (size_t i = 0; i < RN_ARRAY_LEN(bad); i++) {
@@ -180,11 +188,10 @@ TEST(rlp, official_rlptests)
 {
     int passed = 0, failed = 0;
     failed += run_file("fixtures/ethereum-tests/ethereum-tests/RLPTests/rlptest.json", &passed);
-    failed += run_file("fixtures/ethereum-tests/ethereum-tests/RLPTests/invalidRLPTest.json",
-                       &passed);
     failed +=
-        run_file("fixtures/ethereum-tests/ethereum-tests/RLPTests/RandomRLPTests/example.json",
-                 &passed);
+        run_file("fixtures/ethereum-tests/ethereum-tests/RLPTests/invalidRLPTest.json", &passed);
+    failed += run_file(
+        "fixtures/ethereum-tests/ethereum-tests/RLPTests/RandomRLPTests/example.json", &passed);
     printf("    RLPTests: %d passed, %d failed\n", passed, failed);
     CHECK(passed > 50);
     CHECK_EQ_INT(failed, 0);

@@ -64,11 +64,13 @@ static char *call(const rpc_registry_t *reg, uint32_t ns, const char *body)
 TEST(jsonrpc, single_request)
 {
     rpc_registry_t *reg = make_registry();
-    CHECK_STR_EQ(call(reg, ALL, "{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\",\"params\":[],"
-                                "\"id\":1}"),
+    CHECK_STR_EQ(call(reg, ALL,
+                      "{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\",\"params\":[],"
+                      "\"id\":1}"),
                  "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"0x2a\"}");
-    CHECK_STR_EQ(call(reg, ALL, "{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\",\"id\":\"a\"}"),
-                 "{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"result\":\"0x2a\"}");
+    CHECK_STR_EQ(
+        call(reg, ALL, "{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\",\"id\":\"a\"}"),
+        "{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"result\":\"0x2a\"}");
     rpc_registry_free(reg);
 }
 
@@ -82,11 +84,13 @@ TEST(jsonrpc, errors_have_standard_codes)
     CHECK_STR_EQ(call(reg, ALL, "{\"jsonrpc\":\"2.0\",\"method\":\"eth_nope\",\"id\":1}"),
                  "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32601,\"message\":\"the "
                  "method eth_nope does not exist/is not available\"}}");
-    CHECK(strstr(call(reg, ALL, "{\"jsonrpc\":\"2.0\",\"method\":\"web3_echo\",\"params\":[],"
-                                "\"id\":1}"),
+    CHECK(strstr(call(reg, ALL,
+                      "{\"jsonrpc\":\"2.0\",\"method\":\"web3_echo\",\"params\":[],"
+                      "\"id\":1}"),
                  "\"code\":-32602"));
-    CHECK(strstr(call(reg, ALL, "{\"jsonrpc\":\"2.0\",\"method\":\"web3_echo\",\"params\":{},"
-                                "\"id\":1}"),
+    CHECK(strstr(call(reg, ALL,
+                      "{\"jsonrpc\":\"2.0\",\"method\":\"web3_echo\",\"params\":{},"
+                      "\"id\":1}"),
                  "\"code\":-32602"));
     rpc_registry_free(reg);
 }
@@ -99,20 +103,21 @@ TEST(jsonrpc, disabled_namespace_is_method_not_found)
                  "\"code\":-32601"));
     CHECK(strstr(call(reg, ALL, "{\"jsonrpc\":\"2.0\",\"method\":\"debug_revert\",\"id\":1}"),
                  "\"code\":-32601"));
-    CHECK_STR_EQ(call(reg, ALL | RPC_NS_DEBUG,
-                      "{\"jsonrpc\":\"2.0\",\"method\":\"debug_revert\",\"id\":1}"),
-                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":3,\"message\":\"execution "
-                 "reverted\",\"data\":\"0x08c379a0\"}}");
+    CHECK_STR_EQ(
+        call(reg, ALL | RPC_NS_DEBUG, "{\"jsonrpc\":\"2.0\",\"method\":\"debug_revert\",\"id\":1}"),
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":3,\"message\":\"execution "
+        "reverted\",\"data\":\"0x08c379a0\"}}");
     rpc_registry_free(reg);
 }
 
 TEST(jsonrpc, batches_and_notifications)
 {
     rpc_registry_t *reg = make_registry();
-    CHECK_STR_EQ(call(reg, ALL, "[{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\",\"id\":1},"
-                                "{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\"},"
-                                "{\"jsonrpc\":\"2.0\",\"method\":\"web3_echo\",\"params\":[[1,2]],"
-                                "\"id\":2}]"),
+    CHECK_STR_EQ(call(reg, ALL,
+                      "[{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\",\"id\":1},"
+                      "{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\"},"
+                      "{\"jsonrpc\":\"2.0\",\"method\":\"web3_echo\",\"params\":[[1,2]],"
+                      "\"id\":2}]"),
                  "[{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"0x2a\"},{\"jsonrpc\":\"2.0\",\"id\":"
                  "2,\"result\":[1,2]}]");
     CHECK_STR_EQ(call(reg, ALL, "[{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\"}]"), "");
@@ -199,7 +204,8 @@ static size_t read_all(int fd, char *out, size_t cap, int want)
     return n;
 }
 
-static const char *REQ = "{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\",\"params\":[],\"id\":7}";
+static const char *REQ =
+    "{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\",\"params\":[],\"id\":7}";
 
 static void send_str(int fd, const char *s)
 {
@@ -210,8 +216,9 @@ static void send_str(int fd, const char *s)
 TEST(http, keepalive_pipelining_and_limits)
 {
     rpc_registry_t *reg = make_registry();
-    rpc_server_config_t cfg = { .addr = "127.0.0.1", .port = 0, .ns_enabled = ALL,
-                                .cors = "http://a.example", .threads = 2 };
+    rpc_server_config_t cfg = {
+        .addr = "127.0.0.1", .port = 0, .ns_enabled = ALL, .cors = "http://a.example", .threads = 2
+    };
     rpc_server_t *srv;
     char diag[256];
     CHECK_OK(rpc_server_start(&srv, &cfg, reg, diag, sizeof(diag)));
@@ -318,8 +325,9 @@ TEST(http, websocket_jsonrpc)
     CHECK_OK(rpc_server_start(&srv, &cfg, reg, diag, sizeof(diag)));
     int fd = dial(rpc_server_port(srv));
     /* RFC 6455 §1.3 example key; accept = base64(sha1(key ‖ GUID)). */
-    send_str(fd, "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    send_str(fd,
+             "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
     char buf[4096];
     size_t n = 0;
     while (n < sizeof(buf) - 1) {
