@@ -72,6 +72,8 @@ err_t node_config_validate(node_config_t *cfg, char *diag, size_t diag_len)
 {
     bool key_file = cfg->signer.key_file != NULL;
     bool kms = cfg->signer.aws_kms_key_id != NULL;
+    /* The chain first: a mistyped --chain is the most basic error a user can make. */
+    TRY(load_chain(cfg, diag, diag_len));
     if (key_file && kms) {
         node__diag(diag, diag_len,
                    "cannot specify more than one signer key source: --signer.key-file and "
@@ -94,7 +96,6 @@ err_t node_config_validate(node_config_t *cfg, char *diag, size_t diag_len)
                    "development use --test or --consensus.algorithm noop");
         return ERR_CONFIG_INVALID;
     }
-    TRY(load_chain(cfg, diag, diag_len));
     TRY(resolve_datadir(cfg, diag, diag_len));
 
     cfg->signer.kind = key_file ? NODE_SIGNER_KEY_FILE
