@@ -99,6 +99,21 @@ size_t rpc_registry_count(const rpc_registry_t *r);
 void rpc_handle_body(const rpc_registry_t *r, uint32_t ns_enabled, const char *body, size_t n,
                      buf_t *out);
 
+/** What the node's namespace handlers read; the registry's ctx points at one. Fields are set
+ *  before the server starts and only read afterwards (or read through their own locks). */
+typedef struct rpc_ctx {
+    uint64_t chain_id;
+    uint32_t ns_enabled;              /**< for rpc_modules */
+    uint64_t (*peer_count)(void *ud); /**< NULL = 0 peers */
+    void *ud;
+} rpc_ctx_t;
+
+/** "rollup-node/v0.1.0/linux-x86_64/gcc-12.2.0", the web3_clientVersion answer. */
+const char *rpc_client_version(void);
+
+/** Register every method this build implements (the registry's ctx must be an rpc_ctx_t). */
+void rpc_register_all(rpc_registry_t *reg);
+
 typedef struct rpc_server rpc_server_t;
 
 typedef struct rpc_server_config {

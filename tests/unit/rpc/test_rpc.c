@@ -363,3 +363,37 @@ TEST(http, websocket_jsonrpc)
     rpc_server_stop(srv);
     rpc_registry_free(reg);
 }
+
+TEST(ns, static_namespaces)
+{
+    rpc_ctx_t ctx = { .chain_id = 1337,
+                      .ns_enabled = RPC_NS_ETH | RPC_NS_NET | RPC_NS_WEB3 | RPC_NS_RPC };
+    rpc_registry_t *reg = rpc_registry_new(&ctx);
+    rpc_register_all(reg);
+    uint32_t ns = ctx.ns_enabled;
+    CHECK_STR_EQ(call(reg, ns, "{\"jsonrpc\":\"2.0\",\"method\":\"eth_chainId\",\"id\":1}"),
+                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"0x539\"}");
+    CHECK_STR_EQ(call(reg, ns, "{\"jsonrpc\":\"2.0\",\"method\":\"net_version\",\"id\":1}"),
+                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"1337\"}");
+    CHECK_STR_EQ(call(reg, ns,
+                      "{\"jsonrpc\":\"2.0\",\"method\":\"web3_sha3\",\"params\":[\"0x68656c6c6f\"],"
+                      "\"id\":1}"),
+                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":"
+                 "\"0x1c8aff950685c2ed4bc3174f3472287b56d9517b9c948127319a09a7a36deac8\"}");
+    CHECK(strstr(call(reg, ns,
+                      "{\"jsonrpc\":\"2.0\",\"method\":\"web3_sha3\",\"params\":[\"hello\"],"
+                      "\"id\":1}"),
+                 "\"code\":-32602"));
+    CHECK(strstr(call(reg, ns,
+                      "{\"jsonrpc\":\"2.0\",\"method\":\"web3_sha3\",\"params\":[],"
+                      "\"id\":1}"),
+                 "expected 1 argument, got 0"));
+    CHECK(strstr(call(reg, ns, "{\"jsonrpc\":\"2.0\",\"method\":\"web3_clientVersion\",\"id\":1}"),
+                 "rollup-node/v"));
+    CHECK_STR_EQ(call(reg, ns, "{\"jsonrpc\":\"2.0\",\"method\":\"rpc_modules\",\"id\":1}"),
+                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"eth\":\"1.0\",\"net\":\"1.0\","
+                 "\"web3\":\"1.0\",\"rpc\":\"1.0\"}}");
+    CHECK_STR_EQ(call(reg, ns, "{\"jsonrpc\":\"2.0\",\"method\":\"net_peerCount\",\"id\":1}"),
+                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"0x0\"}");
+    rpc_registry_free(reg);
+}

@@ -1,0 +1,21 @@
+/* src/rpc/ns/ns.h — private to the rpc module: the context every namespace handler receives and
+ * the parameter helpers they share. */
+#ifndef RN_RPC_NS_NS_H
+#define RN_RPC_NS_NS_H
+
+#include "rpc/rpc.h"
+
+/** Parameter at index i, or NULL when absent (JSON null counts as absent for optional ones). */
+const json_t *rpc__param(const json_t *params, size_t i);
+/** Require exactly min..max parameters; otherwise fill an invalid-params reply and return false. */
+bool rpc__arity(const json_t *params, size_t min, size_t max, rpc_reply_t *r);
+/** Hex-encoded byte parameter; false (and an invalid-params reply naming index i) when bad. */
+bool rpc__param_bytes(const json_t *params, size_t i, buf_t *out, rpc_reply_t *r);
+/** "0x…" quantity of a u64. */
+json_t *rpc__quantity(uint64_t v);
+/** "0x…" data of bytes. */
+json_t *rpc__data(const uint8_t *p, size_t n);
+
+void rpc__register_static(rpc_registry_t *reg);
+
+#endif
