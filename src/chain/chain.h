@@ -182,4 +182,19 @@ scroll_spec_t chain_spec_level(const chain_spec_t *spec, uint64_t number, uint64
 const genesis_account_t *chain_genesis_account(const chain_spec_t *spec, const addr_t *a);
 const char *chain_fork_name(scroll_fork_t fork);
 
+/* ---- genesis ---- */
+
+struct header;
+
+/** MPT state root of the genesis alloc (storage and accounts as secure tries). */
+RN_NODISCARD err_t chain_genesis_state_root(const chain_spec_t *spec, hash_t *out);
+
+/**
+ * The genesis header (extraData owned by *out: free with header_deinit) and the genesis hash.
+ * The header carries the MPT root, or the spec's zktrie root override (mainnet); the hash is the
+ * canonical constant where the spec has one (SCROLL.md §8.4), else keccak of the header.
+ */
+RN_NODISCARD err_t chain_genesis_header(const chain_spec_t *spec, struct header *out,
+                                        hash_t *hash);
+
 #endif

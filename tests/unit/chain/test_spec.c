@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "chain/chain.h"
+#include "primitives/primitives.h"
 #include "harness.h"
 
 static addr_t A(const char *hex)
@@ -127,4 +128,46 @@ TEST(spec, unknown_chain_and_bad_files_are_clear_errors)
     const char *bad2 = "{\"gasLimit\":\"0xzz\",\"alloc\":{}}";
     CHECK_ERR(ERR_CONFIG_INVALID, chain_spec_from_json(&s, bad2, strlen(bad2), diag, sizeof(diag)));
     CHECK(strstr(diag, "gasLimit"));
+}
+
+static void check_genesis_hash(const char *chain, const char *want)
+{
+    chain_spec_t *s;
+    char diag[256];
+    if (chain_spec_load(&s, chain, diag, sizeof(diag)) != ERR_OK) {
+        harness_fail(__FILE__, __LINE__, "cannot load %s: %s", chain, diag);
+        return;
+    }
+    header_t h;
+    hash_t got, computed;
+    char hex[67];
+    if (chain_genesis_header(s, &h, &got) != ERR_OK) {
+        harness_fail(__FILE__, __LINE__, "%s: genesis header failed", chain);
+    } else {
+        hex_encode_0x(hex, got.b, 32);
+        if (strcmp(hex, want) != 0)
+            harness_fail(__FILE__, __LINE__, "%s: genesis hash %s, want %s", chain, hex, want);
+        /* Where the header carries the real root, its hash is the genesis hash. */
+        if (header_hash(&h, &computed) == ERR_OK && strcmp(chain, "scroll-sepolia") != 0 &&
+            !hash_eq(&computed, &got))
+            harness_fail(__FILE__, __LINE__, "%s: header does not hash to the genesis hash", chain);
+        header_deinit(&h);
+    }
+    chain_spec_free(s);
+}
+
+TEST(genesis, hashes_of_scroll_md)
+{
+    check_genesis_hash("scroll-mainnet",
+                       "0xbbc05efd412b7cd47a2ed0e5ddfcf87af251e414ea4c801d78b6784513180a80");
+    check_genesis_hash("scroll-sepolia",
+                       "0xaa62d1a8b2bffa9e5d2368b63aae0d98d54928bd713125e3fd9e5c896c68592c");
+    /* SCROLL.md §8.5: dev.json has no fork config → 15 fields; the e2e genesis has Curie at 0
+     * → 16 fields with its base fee 1. */
+    char path[512];
+    snprintf(path, sizeof(path), "%s", test_shared_path("fixtures/scroll/genesis/dev.json"));
+    check_genesis_hash(path, "0x36777f11ea59cc21675e6c66d3b415c08895aba928e2427838b3b75a1a43d154");
+    snprintf(path, sizeof(path), "%s",
+             test_shared_path("fixtures/scroll/genesis/l2reth-genesis-e2e.json"));
+    check_genesis_hash(path, "0x664fc6d263697001b33a9fd9b72ab27e7cc83f4b02f0313454845c8b8fada153");
 }

@@ -144,47 +144,6 @@ TEST(trie, empty_and_ordered)
     CHECK_ERR(ERR_INVALID_ARG, trie_root(&h, dup, 2));
 }
 
-/* A genesis alloc's MPT state root, the way the chain module will compute it. */
-static err_t state_root(const chain_spec_t *s, hash_t *out)
-{
-    trie_kv_t *acc = calloc(s->nalloc + 1, sizeof(trie_kv_t));
-    buf_t *vals = calloc(s->nalloc + 1, sizeof(buf_t));
-    err_t e = ERR_OK;
-    for (size_t i = 0; i < s->nalloc && !e; i++) {
-        const genesis_account_t *a = &s->alloc[i];
-        trie_kv_t *slots = calloc(a->nstorage + 1, sizeof(trie_kv_t));
-        uint8_t(*keys)[32] = calloc(a->nstorage + 1, 32);
-        buf_t *sv = calloc(a->nstorage + 1, sizeof(buf_t));
-        for (size_t j = 0; j < a->nstorage && !e; j++) {
-            u256_to_be(keys[j], a->storage[j].key);
-            buf_init(&sv[j], 64);
-            e = trie_storage_value_rlp(&sv[j], a->storage[j].value);
-            slots[j].key = bview(keys[j], 32);
-            slots[j].value = buf_view(&sv[j]);
-        }
-        hash_t sroot, chash = keccak256_hash(a->code, a->code_len);
-        if (!e)
-            e = trie_root_secure(&sroot, slots, a->nstorage);
-        buf_init(&vals[i], 256);
-        if (!e)
-            e = trie_account_rlp(&vals[i], a->nonce, a->balance, &sroot, &chash);
-        acc[i].key = bview(a->addr.b, 20);
-        acc[i].value = buf_view(&vals[i]);
-        for (size_t j = 0; j < a->nstorage; j++)
-            buf_deinit(&sv[j]);
-        free(sv);
-        free(keys);
-        free(slots);
-    }
-    if (!e)
-        e = trie_root_secure(out, acc, s->nalloc);
-    for (size_t i = 0; i < s->nalloc; i++)
-        buf_deinit(&vals[i]);
-    free(vals);
-    free(acc);
-    return e;
-}
-
 static void check_genesis_root(const char *chain, const char *want_hex)
 {
     chain_spec_t *s;
@@ -194,7 +153,7 @@ static void check_genesis_root(const char *chain, const char *want_hex)
         return;
     }
     hash_t got, want;
-    if (hash_from_hex(&want, want_hex, strlen(want_hex)) || state_root(s, &got) != ERR_OK ||
+    if (hash_from_hex(&want, want_hex, strlen(want_hex)) || chain_genesis_state_root(s, &got) != ERR_OK ||
         !hash_eq(&got, &want)) {
         char gh[67];
         hex_encode_0x(gh, got.b, 32);
