@@ -194,7 +194,21 @@ RN_NODISCARD err_t chain_genesis_state_root(const chain_spec_t *spec, hash_t *ou
  * The header carries the MPT root, or the spec's zktrie root override (mainnet); the hash is the
  * canonical constant where the spec has one (SCROLL.md §8.4), else keccak of the header.
  */
-RN_NODISCARD err_t chain_genesis_header(const chain_spec_t *spec, struct header *out,
-                                        hash_t *hash);
+RN_NODISCARD err_t chain_genesis_header(const chain_spec_t *spec, struct header *out, hash_t *hash);
+
+struct db_txn;
+
+/**
+ * Initialise an empty database with the genesis of `spec`, or check that it already holds it.
+ * In one write transaction: block 0 (canonical number → hash, header, empty body and receipts),
+ * the alloc as flat state (accounts, storage, code — layout in
+ * docs/decisions/0009-storage-layout.md), and metadata (chain id, genesis hash, head).
+ *
+ * Returns ERR_OK with *written true when it wrote, false when the same genesis was already
+ * there; ERR_CONFIG_INVALID with diag when the database belongs to another chain.
+ */
+RN_NODISCARD err_t chain_genesis_init(struct db_txn *txn, const chain_spec_t *spec,
+                                      hash_t *genesis_hash, bool *written, char *diag,
+                                      size_t diag_len);
 
 #endif

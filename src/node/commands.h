@@ -19,6 +19,9 @@ typedef struct node_command {
 /** `rollup-node node [flags]`: validate the configuration, then run the node (cmd_node.c). */
 int node_cmd_node(int argc, char **argv);
 
+/** `rollup-node init --chain <CHAIN> --datadir <DIR>`: write the genesis block (cmd_init.c). */
+int node_cmd_init(int argc, char **argv);
+
 /** `rollup-node evm statetest <FILE|DIR>...` (cmd_evm.c). */
 int node_cmd_evm(int argc, char **argv);
 

@@ -13,6 +13,7 @@
 /* clang-format off */
 static const node_command_t commands[] = {
     { "node", node_cmd_node, "Start the node (see 'rollup-node node --help')" },
+    { "init", node_cmd_init, "Write the genesis block of a chain into a datadir and print its hash" },
     { "evm",  node_cmd_evm,  "EVM tools: 'evm statetest <FILE|DIR>...' runs Ethereum state tests" },
 };
 

@@ -202,4 +202,8 @@ RN_NODISCARD err_t node__apply(node_config_t *cfg, const node_flag_t *f, const c
 
 void node__str_list_free(node_str_list_t *l);
 
+/** Set cfg->datadir from --datadir, else the default for cfg->chain (XDG_DATA_HOME or
+ *  ~/.local/share/rollup-node/<chain>). ERR_CONFIG_INVALID with diag when neither is usable. */
+RN_NODISCARD err_t node__resolve_datadir(node_config_t *cfg, char *diag, size_t diag_len);
+
 #endif

@@ -35,7 +35,7 @@ static err_t load_chain(node_config_t *cfg, char *diag, size_t diag_len)
 
 /* reth's rule: <platform data dir>/<app>/<chain>; the XDG base directory spec ignores a relative
  * XDG_DATA_HOME. */
-static err_t resolve_datadir(node_config_t *cfg, char *diag, size_t diag_len)
+err_t node__resolve_datadir(node_config_t *cfg, char *diag, size_t diag_len)
 {
     if (cfg->datadir_arg) {
         cfg->datadir = rn_strdup(cfg->datadir_arg);
@@ -96,7 +96,7 @@ err_t node_config_validate(node_config_t *cfg, char *diag, size_t diag_len)
                    "development use --test or --consensus.algorithm noop");
         return ERR_CONFIG_INVALID;
     }
-    TRY(resolve_datadir(cfg, diag, diag_len));
+    TRY(node__resolve_datadir(cfg, diag, diag_len));
 
     cfg->signer.kind = key_file ? NODE_SIGNER_KEY_FILE
                        : kms    ? NODE_SIGNER_AWS_KMS
