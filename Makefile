@@ -75,6 +75,8 @@ fmt:
 
 lint:
 	@tools/lint.sh
+	@find src tests bench -name '*.[ch]' -not -path '*/node_modules/*' | \
+	  xargs clang-format --dry-run --Werror && echo "format: clean"
 
 clean:
 	rm -rf target

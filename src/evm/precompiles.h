@@ -29,7 +29,8 @@ typedef enum precompile_id {
 typedef enum pc_variant {
     PC_ABSENT = 0,   /**< address is a plain account */
     PC_STANDARD = 1, /**< Ethereum behaviour for the rules below */
-    PC_DISABLED = 2, /**< Scroll: in the precompile set (warm) but every call fails, using all gas */
+    PC_DISABLED =
+        2, /**< Scroll: in the precompile set (warm) but every call fails, using all gas */
 } pc_variant_t;
 
 typedef enum modexp_pricing {
@@ -45,11 +46,11 @@ typedef enum p256_variant {
 
 /** Everything that differs between forks and chains. Built once per rule set. */
 typedef struct precompile_rules {
-    pc_variant_t at[0x12];          /**< addresses 0x01..0x11 (index = address byte) */
-    pc_variant_t p256verify;        /**< address 0x100 */
+    pc_variant_t at[0x12];   /**< addresses 0x01..0x11 (index = address byte) */
+    pc_variant_t p256verify; /**< address 0x100 */
     modexp_pricing_t modexp;
-    bool modexp_max_32_bytes;       /**< Scroll pre-Galileo: any length > 32 errors */
-    uint32_t pairing_max_pairs;     /**< 0 = unlimited; Scroll pre-Feynman: 4 */
+    bool modexp_max_32_bytes;   /**< Scroll pre-Galileo: any length > 32 errors */
+    uint32_t pairing_max_pairs; /**< 0 = unlimited; Scroll pre-Feynman: 4 */
     p256_variant_t p256;
 } precompile_rules_t;
 

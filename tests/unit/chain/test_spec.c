@@ -2,8 +2,8 @@
 #include <stdlib.h>
 
 #include "chain/chain.h"
-#include "primitives/primitives.h"
 #include "harness.h"
+#include "primitives/primitives.h"
 
 static addr_t A(const char *hex)
 {

@@ -153,8 +153,8 @@ static void check_genesis_root(const char *chain, const char *want_hex)
         return;
     }
     hash_t got, want;
-    if (hash_from_hex(&want, want_hex, strlen(want_hex)) || chain_genesis_state_root(s, &got) != ERR_OK ||
-        !hash_eq(&got, &want)) {
+    if (hash_from_hex(&want, want_hex, strlen(want_hex)) ||
+        chain_genesis_state_root(s, &got) != ERR_OK || !hash_eq(&got, &want)) {
         char gh[67];
         hex_encode_0x(gh, got.b, 32);
         harness_fail(__FILE__, __LINE__, "%s: MPT root %s, want %s", chain, gh, want_hex);
