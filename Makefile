@@ -73,7 +73,7 @@ fuzz:
 fmt:
 	@find src tests bench -name '*.[ch]' -not -path '*/node_modules/*' | xargs clang-format -i
 
-lint:
+lint: deps
 	@tools/lint.sh
 	@find src tests bench -name '*.[ch]' -not -path '*/node_modules/*' | \
 	  xargs clang-format --dry-run --Werror && echo "format: clean"

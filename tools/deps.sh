@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 DEBS=(cmake ninja-build pkg-config gcc make
       libsecp256k1-dev libssl-dev libgmp-dev liblmdb-dev libcurl4-openssl-dev
-      libzstd-dev libuv1-dev libjansson-dev nodejs npm)
+      libzstd-dev libuv1-dev libjansson-dev nodejs npm clang-format)
 # Optional groups: `tools/deps.sh fuzz` (clang + libFuzzer runtime), `tools/deps.sh bench`.
 for group in "$@"; do
   case "$group" in
