@@ -101,7 +101,10 @@ void rpc_handle_body(const rpc_registry_t *r, uint32_t ns_enabled, const char *b
 
 /** What the node's namespace handlers read; the registry's ctx points at one. Fields are set
  *  before the server starts and only read afterwards (or read through their own locks). */
+struct db;
+
 typedef struct rpc_ctx {
+    struct db *db; /**< the node's database; handlers read it in read transactions */
     uint64_t chain_id;
     uint32_t ns_enabled;              /**< for rpc_modules */
     uint64_t (*peer_count)(void *ud); /**< NULL = 0 peers */

@@ -17,5 +17,6 @@ json_t *rpc__quantity(uint64_t v);
 json_t *rpc__data(const uint8_t *p, size_t n);
 
 void rpc__register_static(rpc_registry_t *reg);
+void rpc__register_eth_chain(rpc_registry_t *reg);
 
 #endif

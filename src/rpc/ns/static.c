@@ -153,4 +153,5 @@ const char *rpc_client_version(void)
 void rpc_register_all(rpc_registry_t *reg)
 {
     rpc__register_static(reg);
+    rpc__register_eth_chain(reg);
 }

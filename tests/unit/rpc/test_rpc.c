@@ -397,3 +397,91 @@ TEST(ns, static_namespaces)
                  "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"0x0\"}");
     rpc_registry_free(reg);
 }
+
+#include "chain/chain.h"
+#include "db/db.h"
+
+TEST(ns, eth_reads_the_genesis_written_by_init)
+{
+    char dir[] = "/tmp/rn_rpc_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    db_t *db;
+    CHECK_OK(db_open(&db, dir, 1 << 26, DB_OPEN_NOSYNC, NULL, 0));
+    chain_spec_t *spec;
+    CHECK_OK(chain_spec_load(&spec, "dev", NULL, 0));
+    db_txn_t *w;
+    hash_t genesis;
+    bool written;
+    char diag[256];
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    CHECK_OK(chain_genesis_init(w, spec, &genesis, &written, diag, sizeof(diag)));
+    CHECK_OK(db_txn_commit(w));
+    rpc_ctx_t ctx = { .db = db, .chain_id = 1337, .ns_enabled = RPC_NS_ETH };
+    rpc_registry_t *reg = rpc_registry_new(&ctx);
+    rpc_register_all(reg);
+    uint32_t ns = RPC_NS_ETH;
+    CHECK_STR_EQ(call(reg, ns, "{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\",\"id\":1}"),
+                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"0x0\"}");
+    char hex[67], want[128];
+    hex_encode_0x(hex, genesis.b, 32);
+    snprintf(want, sizeof(want), "\"hash\":\"%s\"", hex);
+    const char *blk =
+        call(reg, ns,
+             "{\"jsonrpc\":\"2.0\",\"method\":\"eth_getBlockByNumber\",\"params\":[\"0x0\","
+             "false],\"id\":1}");
+    CHECK(strstr(blk, want));
+    CHECK(strstr(blk, "\"baseFeePerGas\":\"0x0\""));
+    CHECK(strstr(blk, "\"gasLimit\":\"0x1312d00\""));
+    CHECK(strstr(blk, "\"transactions\":[]"));
+    char req[256];
+    snprintf(req, sizeof(req),
+             "{\"jsonrpc\":\"2.0\",\"method\":\"eth_getBlockByHash\",\"params\":[\"%s\",true],"
+             "\"id\":1}",
+             hex);
+    CHECK(strstr(call(reg, ns, req), want));
+    CHECK_STR_EQ(call(reg, ns,
+                      "{\"jsonrpc\":\"2.0\",\"method\":\"eth_getBlockByNumber\","
+                      "\"params\":[\"0x1\",false],\"id\":1}"),
+                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":null}");
+    CHECK_STR_EQ(call(reg, ns,
+                      "{\"jsonrpc\":\"2.0\",\"method\":\"eth_getBalance\",\"params\":["
+                      "\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"latest\"],\"id\":1}"),
+                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"0xd3c21bcecceda1000000\"}");
+    CHECK_STR_EQ(call(reg, ns,
+                      "{\"jsonrpc\":\"2.0\",\"method\":\"eth_getTransactionCount\","
+                      "\"params\":[\"0x0000F90827F1C53a10cb7A02335B175320002935\"],"
+                      "\"id\":1}"),
+                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"0x1\"}");
+    CHECK_STR_EQ(call(reg, ns,
+                      "{\"jsonrpc\":\"2.0\",\"method\":\"eth_getStorageAt\",\"params\":["
+                      "\"0x5300000000000000000000000000000000000002\",\"0x1\",\"latest\"],"
+                      "\"id\":1}"),
+                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":"
+                 "\"0x000000000000000000000000000000000000000000000000000000003758e6b0\"}");
+    CHECK(strstr(call(reg, ns,
+                      "{\"jsonrpc\":\"2.0\",\"method\":\"eth_getCode\",\"params\":["
+                      "\"0x5300000000000000000000000000000000000002\",\"latest\"],\"id\":1}"),
+                 "\"result\":\"0x60"));
+    CHECK_STR_EQ(call(reg, ns,
+                      "{\"jsonrpc\":\"2.0\",\"method\":\"eth_getCode\",\"params\":["
+                      "\"0x0000000000000000000000000000000000000001\",\"latest\"],\"id\":1}"),
+                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"0x\"}");
+    CHECK(strstr(call(reg, ns,
+                      "{\"jsonrpc\":\"2.0\",\"method\":\"eth_getBalance\",\"params\":["
+                      "\"0x12\",\"latest\"],\"id\":1}"),
+                 "\"code\":-32602"));
+    CHECK(strstr(call(reg, ns,
+                      "{\"jsonrpc\":\"2.0\",\"method\":\"eth_getBalance\",\"params\":["
+                      "\"0x0000000000000000000000000000000000000001\",\"0x5\"],\"id\":1}"),
+                 "header not found"));
+    CHECK(strstr(call(reg, ns,
+                      "{\"jsonrpc\":\"2.0\",\"method\":\"eth_getBlockByNumber\","
+                      "\"params\":[\"banana\",false],\"id\":1}"),
+                 "\"code\":-32602"));
+    rpc_registry_free(reg);
+    chain_spec_free(spec);
+    db_close(db);
+    char cmd[64];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}

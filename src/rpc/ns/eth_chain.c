@@ -1,0 +1,333 @@
+/* eth namespace over the database: head, blocks, and the latest flat state. */
+#include <stdio.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "db/db.h"
+#include "primitives/primitives.h"
+#include "rlp/rlp.h"
+#include "rpc/ns/ns.h"
+
+/* A read transaction on the node's database, or an internal-error reply. */
+static db_txn_t *read_txn(const rpc_ctx_t *c, rpc_reply_t *r)
+{
+    db_txn_t *t = NULL;
+    if (!c->db || db_txn_begin(c->db, DB_TXN_READ, &t) != ERR_OK) {
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "database unavailable");
+        return NULL;
+    }
+    return t;
+}
+
+static json_t *quantity_u256(u256_t v)
+{
+    char s[67];
+    u256_to_hex(s, v);
+    return json_string(s);
+}
+
+/* Resolve a block tag or number to a canonical number: "latest", "pending", "safe",
+ * "finalized" (all the head until derivation exists), "earliest", or a 0x quantity. */
+static bool block_number_param(db_txn_t *t, const json_t *p, uint64_t *out, rpc_reply_t *r)
+{
+    uint64_t head = 0;
+    if (db_meta_get_u64(t, "head_number", &head) != ERR_OK) {
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "no head block");
+        return false;
+    }
+    const char *s = json_string_value(p);
+    if (!p || !s || !strcmp(s, "latest") || !strcmp(s, "pending") || !strcmp(s, "safe") ||
+        !strcmp(s, "finalized")) {
+        *out = head;
+        return true;
+    }
+    if (!strcmp(s, "earliest")) {
+        *out = 0;
+        return true;
+    }
+    if (strncmp(s, "0x", 2) != 0 || parse_u64(s, strlen(s), out) != ERR_OK) {
+        rpc_reply_error(r, RPC_INVALID_PARAMS,
+                        "invalid params: block must be a hex quantity or one of latest, pending, "
+                        "safe, finalized, earliest");
+        return false;
+    }
+    return true;
+}
+
+static void eth_block_number(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    const rpc_ctx_t *c = ctx;
+    if (!rpc__arity(params, 0, 0, r))
+        return;
+    db_txn_t *t = read_txn(c, r);
+    if (!t)
+        return;
+    uint64_t head = 0;
+    if (db_meta_get_u64(t, "head_number", &head) != ERR_OK)
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "no head block");
+    else
+        r->result = rpc__quantity(head);
+    db_txn_abort(t);
+}
+
+static json_t *block_json(db_txn_t *t, const hash_t *hash, bool full, rpc_reply_t *r)
+{
+    bview_t hv, bv;
+    if (db_get(t, DB_HEADERS, bview(hash->b, 32), &hv) != ERR_OK)
+        return json_null();
+    header_t h;
+    if (header_decode(&h, hv) != ERR_OK) {
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored header is corrupt");
+        return NULL;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "hash", rpc__data(hash->b, 32));
+    json_object_set_new(o, "parentHash", rpc__data(h.parent_hash.b, 32));
+    json_object_set_new(o, "sha3Uncles", rpc__data(h.ommers_hash.b, 32));
+    json_object_set_new(o, "miner", rpc__data(h.coinbase.b, 20));
+    json_object_set_new(o, "stateRoot", rpc__data(h.state_root.b, 32));
+    json_object_set_new(o, "transactionsRoot", rpc__data(h.tx_root.b, 32));
+    json_object_set_new(o, "receiptsRoot", rpc__data(h.receipts_root.b, 32));
+    json_object_set_new(o, "logsBloom", rpc__data(h.bloom, 256));
+    json_object_set_new(o, "difficulty", quantity_u256(h.difficulty));
+    json_object_set_new(o, "number", rpc__quantity(h.number));
+    json_object_set_new(o, "gasLimit", rpc__quantity(h.gas_limit));
+    json_object_set_new(o, "gasUsed", rpc__quantity(h.gas_used));
+    json_object_set_new(o, "timestamp", rpc__quantity(h.timestamp));
+    json_object_set_new(o, "extraData", rpc__data(h.extra, h.extra_len));
+    json_object_set_new(o, "mixHash", rpc__data(h.mix_hash.b, 32));
+    uint8_t nonce[8];
+    be_store64(nonce, h.nonce);
+    json_object_set_new(o, "nonce", rpc__data(nonce, 8));
+    if (h.has_base_fee)
+        json_object_set_new(o, "baseFeePerGas", quantity_u256(h.base_fee));
+    json_object_set_new(o, "uncles", json_array());
+    json_t *txs = json_array();
+    size_t body_len = 0;
+    if (db_get(t, DB_BODIES, bview(hash->b, 32), &bv) == ERR_OK) {
+        body_len = bv.n;
+        rlp_item_t body, list;
+        bview_t cur;
+        if (rlp_decode_one(bv, &body) == ERR_OK && body.is_list) {
+            cur = body.payload;
+            if (rlp_next(&cur, &list) == ERR_OK && list.is_list) {
+                bview_t tc = list.payload;
+                rlp_item_t it;
+                while (tc.n && rlp_next(&tc, &it) == ERR_OK) {
+                    bview_t raw = it.is_list ? it.raw : it.payload;
+                    hash_t th = keccak256_hash(raw.p, raw.n);
+                    (void)full; /* full transaction objects arrive with block execution (#4/#5) */
+                    json_array_append_new(txs, rpc__data(th.b, 32));
+                }
+            }
+        }
+    }
+    json_object_set_new(o, "transactions", txs);
+    /* RLP size of the block: header + body lists. */
+    json_object_set_new(o, "size", rpc__quantity(hv.n + body_len));
+    header_deinit(&h);
+    return o;
+}
+
+static void get_block(const rpc_ctx_t *c, const json_t *params, bool by_hash, rpc_reply_t *r)
+{
+    if (!rpc__arity(params, 1, 2, r))
+        return;
+    const json_t *full = rpc__param(params, 1);
+    if (full && !json_is_boolean(full)) {
+        rpc_reply_error(r, RPC_INVALID_PARAMS, "invalid params: argument 1 must be a boolean");
+        return;
+    }
+    db_txn_t *t = read_txn(c, r);
+    if (!t)
+        return;
+    hash_t hash;
+    bool found = true;
+    if (by_hash) {
+        const char *s = json_string_value(rpc__param(params, 0));
+        if (!s || hash_from_hex(&hash, s, strlen(s)) != ERR_OK) {
+            rpc_reply_error(r, RPC_INVALID_PARAMS,
+                            "invalid params: argument 0 must be a 32-byte hash");
+            db_txn_abort(t);
+            return;
+        }
+    } else {
+        uint64_t n;
+        if (!block_number_param(t, rpc__param(params, 0), &n, r)) {
+            db_txn_abort(t);
+            return;
+        }
+        uint8_t k[8];
+        be_store64(k, n);
+        bview_t hv;
+        found = db_get(t, DB_CANONICAL, bview(k, 8), &hv) == ERR_OK && hv.n == 32;
+        if (found)
+            memcpy(hash.b, hv.p, 32);
+    }
+    json_t *b = found ? block_json(t, &hash, full && json_is_true(full), r) : json_null();
+    if (b)
+        r->result = b;
+    db_txn_abort(t);
+}
+
+static void eth_get_block_by_number(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    get_block(ctx, params, false, r);
+}
+
+static void eth_get_block_by_hash(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    get_block(ctx, params, true, r);
+}
+
+/* State reads at a block: only the head's state exists until history arrives with issue #4. */
+static bool state_at(db_txn_t *t, const json_t *block, rpc_reply_t *r)
+{
+    uint64_t n, head = 0;
+    if (!block_number_param(t, block, &n, r))
+        return false;
+    if (db_meta_get_u64(t, "head_number", &head) != ERR_OK || n > head) {
+        rpc_reply_error(r, RPC_SERVER_ERROR, "header not found");
+        return false;
+    }
+    if (n != head) {
+        rpc_reply_error(r, RPC_SERVER_ERROR,
+                        "historical state for block %llu is not available (only the latest)",
+                        (unsigned long long)n);
+        return false;
+    }
+    return true;
+}
+
+static bool addr_param(const json_t *params, size_t i, addr_t *a, rpc_reply_t *r)
+{
+    const char *s = json_string_value(rpc__param(params, i));
+    if (!s || strncmp(s, "0x", 2) != 0 || addr_from_hex(a, s, strlen(s)) != ERR_OK) {
+        rpc_reply_error(r, RPC_INVALID_PARAMS,
+                        "invalid params: argument %zu must be a 20-byte address", i);
+        return false;
+    }
+    return true;
+}
+
+/* Flat account fields: rlp([nonce, balance, storageRoot, codeHash]); absent = empty account. */
+typedef struct account {
+    uint64_t nonce;
+    u256_t balance;
+    hash_t code_hash;
+} account_t;
+
+static bool load_account(db_txn_t *t, const addr_t *a, account_t *out, rpc_reply_t *r)
+{
+    memset(out, 0, sizeof(*out));
+    out->code_hash = KECCAK_EMPTY;
+    bview_t v;
+    if (db_get(t, DB_ACCOUNTS, bview(a->b, 20), &v) != ERR_OK)
+        return true;
+    rlp_item_t list, f[4];
+    bool ok = rlp_decode_one(v, &list) == ERR_OK && list.is_list;
+    bview_t c = list.payload;
+    if (!ok || rlp_next(&c, &f[0]) || rlp_next(&c, &f[1]) || rlp_next(&c, &f[2]) ||
+        rlp_next(&c, &f[3]) || rlp_read_u64(&f[0], &out->nonce) ||
+        rlp_read_u256(&f[1], &out->balance) || rlp_read_hash(&f[3], &out->code_hash)) {
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored account is corrupt");
+        return false;
+    }
+    return true;
+}
+
+typedef enum acct_field {
+    FIELD_BALANCE,
+    FIELD_NONCE,
+    FIELD_CODE,
+} acct_field_t;
+
+static void account_read(const rpc_ctx_t *c, const json_t *params, acct_field_t field,
+                         rpc_reply_t *r)
+{
+    if (!rpc__arity(params, 1, 2, r))
+        return;
+    addr_t a;
+    if (!addr_param(params, 0, &a, r))
+        return;
+    db_txn_t *t = read_txn(c, r);
+    if (!t)
+        return;
+    account_t acc;
+    if (state_at(t, rpc__param(params, 1), r) && load_account(t, &a, &acc, r)) {
+        if (field == FIELD_BALANCE) {
+            r->result = quantity_u256(acc.balance);
+        } else if (field == FIELD_NONCE) {
+            r->result = rpc__quantity(acc.nonce);
+        } else {
+            bview_t code = bview(NULL, 0);
+            if (!hash_eq(&acc.code_hash, &KECCAK_EMPTY))
+                (void)!db_get(t, DB_CODE, bview(acc.code_hash.b, 32), &code);
+            r->result = rpc__data(code.p, code.n);
+        }
+    }
+    db_txn_abort(t);
+}
+
+static void eth_get_balance(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    account_read(ctx, params, FIELD_BALANCE, r);
+}
+
+static void eth_get_transaction_count(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    account_read(ctx, params, FIELD_NONCE, r);
+}
+
+static void eth_get_code(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    account_read(ctx, params, FIELD_CODE, r);
+}
+
+static void eth_get_storage_at(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    const rpc_ctx_t *c = ctx;
+    if (!rpc__arity(params, 2, 3, r))
+        return;
+    addr_t a;
+    if (!addr_param(params, 0, &a, r))
+        return;
+    const char *ks = json_string_value(rpc__param(params, 1));
+    u256_t slot;
+    if (!ks || u256_from_hex(ks, strlen(ks), &slot) != ERR_OK) {
+        rpc_reply_error(
+            r, RPC_INVALID_PARAMS,
+            "invalid params: argument 1 must be a storage slot (hex, at most 32 bytes)");
+        return;
+    }
+    db_txn_t *t = read_txn(c, r);
+    if (!t)
+        return;
+    if (state_at(t, rpc__param(params, 2), r)) {
+        uint8_t key[52], word[32] = { 0 };
+        memcpy(key, a.b, 20);
+        u256_to_be(key + 20, slot);
+        bview_t v;
+        if (db_get(t, DB_STORAGE, bview(key, 52), &v) == ERR_OK && v.n <= 32)
+            memcpy(word + 32 - v.n, v.p, v.n);
+        r->result = rpc__data(word, 32);
+    }
+    db_txn_abort(t);
+}
+
+void rpc__register_eth_chain(rpc_registry_t *reg)
+{
+    static const rpc_method_t methods[] = {
+        { "eth_blockNumber", RPC_NS_ETH, eth_block_number },
+        { "eth_getBlockByNumber", RPC_NS_ETH, eth_get_block_by_number },
+        { "eth_getBlockByHash", RPC_NS_ETH, eth_get_block_by_hash },
+        { "eth_getBalance", RPC_NS_ETH, eth_get_balance },
+        { "eth_getTransactionCount", RPC_NS_ETH, eth_get_transaction_count },
+        { "eth_getCode", RPC_NS_ETH, eth_get_code },
+        { "eth_getStorageAt", RPC_NS_ETH, eth_get_storage_at },
+    };
+    for (size_t i = 0; i < RN_ARRAY_LEN(methods); i++) {
+        if (rpc_registry_add(reg, &methods[i]) != ERR_OK)
+            PANIC("duplicate RPC method %s", methods[i].name);
+    }
+}
