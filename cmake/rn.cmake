@@ -30,6 +30,13 @@ if(RN_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined)
 endif()
+if(RN_FUZZ)
+  # Instrument the module libraries too (coverage + ASan/UBSan): otherwise libFuzzer only sees
+  # the fuzz_*.c glue and ASan does not check the decoders. Fuzz targets add -fsanitize=fuzzer.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+                      -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
 
 function(rn_module name)
   cmake_parse_arguments(A "STRICT" "" "DEPS;SOURCES" ${ARGN})

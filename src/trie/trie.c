@@ -37,7 +37,7 @@ static err_t hex_prefix(buf_t *out, bview_t key, size_t from, size_t to, int lea
     uint8_t flag = (uint8_t)(leaf ? 2 : 0);
     size_t i = from;
     if (n % 2) {
-        tmp[0] = (uint8_t)(((flag | 1) << 4) | nib(key, i));
+        tmp[0] = (uint8_t)((unsigned)((flag | 1) << 4) | nib(key, i));
         i++;
     } else {
         tmp[0] = (uint8_t)(flag << 4);
