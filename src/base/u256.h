@@ -176,7 +176,7 @@ bool u256_mul_overflow(u256_t a, u256_t b, u256_t *r);
 u256_t u256_div(u256_t a, u256_t b);
 /** Unsigned remainder; 0 when b == 0 (EVM MOD). */
 u256_t u256_mod(u256_t a, u256_t b);
-/** Quotient and remainder in one pass; both 0 when b == 0. */
+/** Quotient and remainder in one pass; both 0 when b == 0. Either output may be NULL. */
 void u256_divmod(u256_t a, u256_t b, u256_t *q, u256_t *r);
 /** Signed division, truncating toward zero; 0 when b == 0; -2^255 / -1 = -2^255 (EVM SDIV). */
 u256_t u256_sdiv(u256_t a, u256_t b);
@@ -210,11 +210,20 @@ unsigned u256_byte_length(u256_t x);
 u256_t u256_from_be(const uint8_t *p, size_t n);
 /** To exactly 32 big-endian bytes. */
 void u256_to_be(uint8_t out[32], u256_t x);
-/** Parse hex ("0x" prefix optional, 1..64 digits, leading zeros allowed). */
+/**
+ * Parse hex: an optional 0x/0X prefix, then 1..64 digits of either case (leading zeros allowed
+ * within the 64). ERR_NUM_INVALID if there are no digits or one is not hex; ERR_NUM_OVERFLOW
+ * for more than 64 digits, even if the extra ones are leading zeros (the length is checked
+ * first). *out is written only on success.
+ */
 RN_NODISCARD err_t u256_from_hex(const char *s, size_t n, u256_t *out);
-/** Parse decimal digits (leading zeros allowed); ERR_NUM_OVERFLOW if >= 2^256. */
+/**
+ * Parse decimal digits (any number of leading zeros; no sign, no spaces). ERR_NUM_INVALID if
+ * empty or a character is not a digit (checked before the value); ERR_NUM_OVERFLOW if the value
+ * is >= 2^256. *out is written only on success.
+ */
 RN_NODISCARD err_t u256_from_dec(const char *s, size_t n, u256_t *out);
-/** Parse either: "0x..." as hex, otherwise decimal. */
+/** Parse either: "0x..."/"0X..." as u256_from_hex, otherwise as u256_from_dec. */
 RN_NODISCARD err_t u256_parse(const char *s, size_t n, u256_t *out);
 /** Minimal "0x"-prefixed lowercase hex, "0x0" for zero (JSON-RPC quantity). out: 67 bytes. */
 void u256_to_hex(char out[67], u256_t x);

@@ -19,11 +19,19 @@ typedef struct keccak_ctx {
 
 void keccak256_init(keccak_ctx_t *ctx);
 void keccak256_update(keccak_ctx_t *ctx, const uint8_t *data, size_t len);
+/** Write the digest and zero *ctx (it may have absorbed a secret); init again to reuse it. */
 void keccak256_final(keccak_ctx_t *ctx, uint8_t out[static 32]);
 /** One-shot keccak-256. */
 void keccak256(uint8_t out[static 32], const uint8_t *data, size_t len);
 /** One-shot into a hash_t. */
 hash_t keccak256_hash(const uint8_t *data, size_t len);
+
+/**
+ * The permutation Keccak-f[1600] on 25 lanes; lane (x, y) is st[x + 5y], each lane the
+ * little-endian reading of its 8 state bytes. For building other Keccak-based functions and for
+ * tests (SHA3-256 = the same sponge with padding 0x06, checked against OpenSSL).
+ */
+void keccak_f1600(uint64_t st[25]);
 
 /** keccak256 of the empty string: 0xc5d2...a470. */
 extern const hash_t KECCAK_EMPTY;
@@ -38,7 +46,8 @@ void sha256(uint8_t out[static 32], const uint8_t *data, size_t len);
 void ripemd160(uint8_t out[static 20], const uint8_t *data, size_t len);
 
 /* ---- secp256k1 (libsecp256k1) ----
- * Thread-safe: one context, created on first use. Secret keys are never logged. */
+ * Thread-safe: one context, created on first use. Secret keys are never logged. Every function
+ * returning err_t zeroes its outputs on error. */
 
 /** True iff sk is a valid secret key: 0 < sk < n (the curve order). */
 bool secp_seckey_valid(const uint8_t sk[static 32]);

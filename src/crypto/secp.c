@@ -1,4 +1,10 @@
-/* secp256k1 through libsecp256k1: RFC 6979 signing, recovery, ECDH, addresses. */
+/* secp256k1 through libsecp256k1 (Debian's 0.2.0): RFC 6979 signing, recovery, ECDH, addresses.
+ *
+ * One context for the process, created on first use under pthread_once and randomized from
+ * getrandom() (blinding for signing and key generation). After creation the context is only
+ * read, which libsecp256k1 allows from any number of threads. Outputs are zeroed on failure. */
+#define LOG_TARGET "rollup_node::crypto"
+
 #include <pthread.h>
 #include <secp256k1.h>
 #include <secp256k1_ecdh.h>
@@ -16,11 +22,14 @@ static void ctx_init(void)
     g_ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
     if (!g_ctx)
         PANIC("secp256k1_context_create failed");
-    /* Blinding against side channels in signing (libsecp256k1's recommendation). */
+    /* Blinding against side channels in signing (libsecp256k1's recommendation). Without it
+     * results are the same, only timing leaks more: warn rather than refuse to start. */
     uint8_t seed[32];
     if (getrandom(seed, sizeof(seed), 0) == (ssize_t)sizeof(seed)) {
         if (!secp256k1_context_randomize(g_ctx, seed))
             PANIC("secp256k1_context_randomize failed");
+    } else {
+        LOG_WARN("getrandom failed, secp256k1 context not randomized");
     }
     secure_wipe(seed, sizeof(seed));
 }
@@ -70,8 +79,10 @@ static void serialize_pub(uint8_t out[64], const secp256k1_pubkey *pk)
 err_t secp_pubkey(uint8_t pub[static 64], const uint8_t sk[static 32])
 {
     secp256k1_pubkey pk;
-    if (!secp256k1_ec_pubkey_create(ctx(), &pk, sk))
+    if (!secp256k1_ec_pubkey_create(ctx(), &pk, sk)) {
+        memset(pub, 0, 64);
         return ERR_CRYPTO_BAD_KEY;
+    }
     serialize_pub(pub, &pk);
     return ERR_OK;
 }
@@ -81,8 +92,10 @@ err_t secp_sign(uint8_t sig[static 65], const uint8_t sk[static 32],
 {
     secp256k1_ecdsa_recoverable_signature rs;
     /* NULL nonce function = RFC 6979; libsecp256k1 always produces low-s signatures. */
-    if (!secp256k1_ecdsa_sign_recoverable(ctx(), &rs, digest, sk, NULL, NULL))
+    if (!secp256k1_ecdsa_sign_recoverable(ctx(), &rs, digest, sk, NULL, NULL)) {
+        memset(sig, 0, 65);
         return ERR_CRYPTO_BAD_KEY;
+    }
     int recid = 0;
     secp256k1_ecdsa_recoverable_signature_serialize_compact(ctx(), sig, &recid, &rs);
     sig[64] = (uint8_t)recid;
@@ -92,12 +105,16 @@ err_t secp_sign(uint8_t sig[static 65], const uint8_t sk[static 32],
 err_t secp_recover(uint8_t pub[static 64], const uint8_t digest[static 32],
                    const uint8_t rs[static 64], int recid)
 {
+    memset(pub, 0, 64);
+    /* parse_compact rejects r, s >= n but takes 0, which recover then refuses with the same
+     * code as "no such point"; check both here so a malformed signature is always BAD_SIG. */
     if (recid < 0 || recid > 3 || is_zero32(rs) || is_zero32(rs + 32) || memcmp(rs, N, 32) >= 0 ||
         memcmp(rs + 32, N, 32) >= 0)
         return ERR_CRYPTO_BAD_SIG;
     secp256k1_ecdsa_recoverable_signature sig;
     if (!secp256k1_ecdsa_recoverable_signature_parse_compact(ctx(), &sig, rs, recid))
         return ERR_CRYPTO_BAD_SIG;
+    /* libsecp256k1 recovers from high-s signatures too; EIP-2 is the caller's rule. */
     secp256k1_pubkey pk;
     if (!secp256k1_ecdsa_recover(ctx(), &pk, &sig, digest))
         return ERR_CRYPTO_RECOVER;
@@ -116,7 +133,11 @@ err_t secp_recover_address(addr_t *out, const uint8_t digest[static 32],
                            const uint8_t rs[static 64], int recid)
 {
     uint8_t pub[64];
-    TRY(secp_recover(pub, digest, rs, recid));
+    err_t e = secp_recover(pub, digest, rs, recid);
+    if (e) {
+        memset(out->b, 0, 20);
+        return e;
+    }
     addr_from_pubkey(out, pub);
     return ERR_OK;
 }
@@ -124,7 +145,11 @@ err_t secp_recover_address(addr_t *out, const uint8_t digest[static 32],
 err_t addr_from_seckey(addr_t *out, const uint8_t sk[static 32])
 {
     uint8_t pub[64];
-    TRY(secp_pubkey(pub, sk));
+    err_t e = secp_pubkey(pub, sk);
+    if (e) {
+        memset(out->b, 0, 20);
+        return e;
+    }
     addr_from_pubkey(out, pub);
     return ERR_OK;
 }
@@ -145,10 +170,16 @@ err_t secp_ecdh(uint8_t out[static 32], const uint8_t pub[static 64], const uint
     full[0] = 0x04;
     memcpy(full + 1, pub, 64);
     secp256k1_pubkey pk;
+    memset(out, 0, 32);
+    /* parse checks that (x, y) is on the curve (secp256k1 has no small subgroup to check). */
     if (!secp256k1_ec_pubkey_parse(ctx(), &pk, full, sizeof(full)))
         return ERR_CRYPTO_BAD_PUBKEY;
-    if (!secp256k1_ecdh(ctx(), out, &pk, sk, copy_x, NULL))
+    if (!secp256k1_ecdh(ctx(), out, &pk, sk, copy_x, NULL)) {
+        /* For an invalid sk, libsecp256k1 still runs the hash callback (with sk replaced by 1,
+         * to stay constant time), so out holds pub's x here: clear it. */
+        memset(out, 0, 32);
         return ERR_CRYPTO_BAD_KEY;
+    }
     return ERR_OK;
 }
 

@@ -1,0 +1,23 @@
+/* src/crypto/keccak_impl.h — internal to crypto/, its tests and bench_keccak: which body of
+ * Keccak-f[1600] runs. Not part of the module's contract; other modules include crypto.h only. */
+#ifndef RN_CRYPTO_KECCAK_IMPL_H
+#define RN_CRYPTO_KECCAK_IMPL_H
+
+#include <stdbool.h>
+
+typedef enum keccak_impl {
+    KECCAK_IMPL_PORTABLE = 0, /**< plain C, lane-complemented chi; every target */
+    KECCAK_IMPL_BMI = 1,      /**< x86-64 with BMI1 + BMI2 (ANDN, RORX) */
+} keccak_impl_t;
+
+/**
+ * Make impl the body every keccak function uses, for the whole process. Returns false (and
+ * changes nothing) if this build or this CPU lacks it. The default, chosen before main, is the
+ * fastest the CPU supports. Not thread-safe: call only while no thread is hashing.
+ */
+bool keccak_impl_select(keccak_impl_t impl);
+keccak_impl_t keccak_impl_active(void);
+/** "portable" or "bmi". */
+const char *keccak_impl_name(keccak_impl_t impl);
+
+#endif

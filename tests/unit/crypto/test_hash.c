@@ -1,0 +1,50 @@
+/* SHA-256 and RIPEMD-160 (OpenSSL): the standard vectors from FIPS 180-2 and the RIPEMD-160
+ * authors' page. */
+#include <stdlib.h>
+
+#include "crypto/crypto.h"
+#include "harness.h"
+
+static void expect_hex(const uint8_t *got, size_t n, const char *want, int line)
+{
+    char txt[65];
+    hex_encode(txt, got, n);
+    if (strcmp(txt, want) != 0)
+        harness_fail(__FILE__, line, "digest %s, want %s", txt, want);
+}
+
+static const char MSG448[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+
+TEST(hashes, sha256_vectors)
+{
+    uint8_t h[32];
+    sha256(h, (const uint8_t *)"abc", 3);
+    expect_hex(h, 32, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", __LINE__);
+    sha256(h, NULL, 0);
+    expect_hex(h, 32, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", __LINE__);
+    sha256(h, (const uint8_t *)MSG448, strlen(MSG448));
+    expect_hex(h, 32, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1", __LINE__);
+    uint8_t *m = malloc(1000000);
+    CHECK(m != NULL);
+    memset(m, 'a', 1000000);
+    sha256(h, m, 1000000);
+    expect_hex(h, 32, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0", __LINE__);
+    free(m);
+}
+
+TEST(hashes, ripemd160_vectors)
+{
+    uint8_t h[20];
+    ripemd160(h, (const uint8_t *)"abc", 3);
+    expect_hex(h, 20, "8eb208f7e05d987a9b044a8e98c6b087f15a0bfc", __LINE__);
+    ripemd160(h, NULL, 0);
+    expect_hex(h, 20, "9c1185a5c5e9fc54612808977ee8f548b2258d31", __LINE__);
+    ripemd160(h, (const uint8_t *)MSG448, strlen(MSG448));
+    expect_hex(h, 20, "12a053384a9c0c88e405a06c27dcf49ada62eb2b", __LINE__);
+    uint8_t *m = malloc(1000000);
+    CHECK(m != NULL);
+    memset(m, 'a', 1000000);
+    ripemd160(h, m, 1000000);
+    expect_hex(h, 20, "52783243c1697bdbe16d37f97f68f08325dc1528", __LINE__);
+    free(m);
+}
