@@ -402,6 +402,22 @@ test('RUST_LOG, -v, -q and the log flags', () => {
   assert.ok(!existsSync(d));
 });
 
-test('evm is reported as not available in this build', () => {
-  expectError(['evm', 'statetest', 'x.json'], "'rollup-node evm' is not available in this build");
+test('evm statetest runs state tests and refuses bad input', () => {
+  const dir = join(SHARED, 'fixtures', 'ethereum-tests', 'ethereum-tests', 'GeneralStateTests',
+    'stExample');
+  let r = run(['evm', 'statetest', dir]);
+  assert.equal(r.code, 0, r.out + r.err);
+  const last = r.out.trim().split('\n').pop();
+  const m = /^(\d+) passed, 0 failed$/.exec(last);
+  assert.ok(m && Number(m[1]) > 0, `last line: ${last}`);
+  // --run narrows the set; --trace writes EIP-3155 JSON lines to stderr.
+  const add = join(SHARED, 'fixtures', 'ethereum-tests', 'ethereum-tests', 'GeneralStateTests',
+    'VMTests', 'vmArithmeticTest', 'add.json');
+  r = run(['evm', 'statetest', '--fork', 'Cancun', '--trace', add]);
+  assert.equal(r.code, 0, r.out + r.err);
+  const step = JSON.parse(r.err.split('\n').find((l) => l.startsWith('{"pc"')));
+  assert.equal(step.opName, 'PUSH1');
+  assert.equal(step.depth, 1);
+  expectError(['evm', 'statetest', join(work, 'missing.json')], 'no such file or directory');
+  expectError(['evm', 'statetest', '--fork', 'Frontier', add], "invalid --fork 'Frontier'");
 });

@@ -1,0 +1,258 @@
+/* src/state/state.h — the journaled state overlay that executes transactions.
+ *
+ *   backend (read-only: accounts, storage, code by hash)
+ *      ▲  reads on first touch
+ *   state_t: account/slot cache + every change since creation, a journal of the current tx
+ *      │  implements evm_host_t (state_host)        │ state_changes(): the change set
+ *      ▼                                              ▼
+ *   evm/ interpreter                                backend writer (memory map here; LMDB later)
+ *
+ * A state_t lives for one block (or one state test): transactions run one after another with
+ * state_tx_apply, which validates, buys gas, runs the EVM and pays fees. Within a transaction,
+ * snapshot = journal length and revert undoes the entries after it; warm sets, transient storage
+ * and "original" slot values (EIP-2200) are per transaction; at the end of each transaction
+ * touched empty accounts and self-destructed ones are deleted (EIP-161, EIP-6780).
+ *
+ * Threads: one state_t is used by one thread at a time. */
+#ifndef RN_STATE_STATE_H
+#define RN_STATE_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "base/base.h"
+#include "evm/evm.h"
+#include "primitives/primitives.h"
+
+/* ---- backend read interface ---- */
+
+typedef struct state_account {
+    uint64_t nonce;
+    u256_t balance;
+    hash_t code_hash; /**< KECCAK_EMPTY for an account without code */
+} state_account_t;
+
+/** What the overlay reads from below. Results for absent data: false / zero / empty. */
+typedef struct state_backend {
+    bool (*get_account)(void *ctx, const addr_t *a, state_account_t *out);
+    u256_t (*get_storage)(void *ctx, const addr_t *a, const u256_t *key);
+    /** Code by hash; borrowed, valid as long as the backend is unchanged. */
+    bview_t (*get_code)(void *ctx, const hash_t *code_hash);
+    /** True if a has at least one non-zero slot. */
+    bool (*has_storage)(void *ctx, const addr_t *a);
+    void *ctx;
+} state_backend_t;
+
+/* ---- change set ---- */
+
+typedef struct state_account_change {
+    addr_t addr;
+    bool deleted;         /**< the account (and its storage) no longer exists */
+    bool storage_cleared; /**< drop every stored slot before applying the slot changes */
+    uint64_t nonce;
+    u256_t balance;
+    hash_t code_hash;
+} state_account_change_t;
+
+typedef struct state_slot_change {
+    addr_t addr;
+    u256_t key;
+    u256_t value; /**< zero = delete the slot */
+} state_slot_change_t;
+
+typedef struct state_code {
+    hash_t hash;
+    bview_t code; /**< borrowed from the state_t */
+} state_code_t;
+
+/** Everything that differs from the backend. Arrays owned; free with state_changes_free. */
+typedef struct state_changes {
+    state_account_change_t *accounts;
+    size_t naccounts;
+    state_slot_change_t *slots;
+    size_t nslots;
+    state_code_t *codes;
+    size_t ncodes;
+} state_changes_t;
+
+/* ---- the overlay ---- */
+
+typedef struct state state_t;
+
+/** A new overlay over `backend` (copied; its ctx must outlive the state). */
+state_t *state_new(const state_backend_t *backend);
+/** NULL is a no-op. */
+void state_free(state_t *st);
+
+/** The EVM host table; pass the state_t as the host context. */
+const evm_host_t *state_host(void);
+
+/** Where BLOCKHASH (Ethereum rules) finds the hashes of previous blocks; without one it gets
+ *  zero. The function is called only for the 256 blocks before the current one. */
+typedef hash_t (*state_block_hash_fn)(void *ud, uint64_t number);
+void state_set_block_hashes(state_t *st, state_block_hash_fn fn, void *ud);
+
+/* Direct access for the transaction layer, the chain layer and tests. Mutations are journaled. */
+bool state_exists(state_t *st, const addr_t *a);
+u256_t state_balance(state_t *st, const addr_t *a);
+uint64_t state_nonce(state_t *st, const addr_t *a);
+bview_t state_code(state_t *st, const addr_t *a);
+u256_t state_storage(state_t *st, const addr_t *a, const u256_t *key);
+void state_add_balance(state_t *st, const addr_t *a, u256_t v);
+/** Caller checks the balance first. */
+void state_sub_balance(state_t *st, const addr_t *a, u256_t v);
+void state_set_nonce(state_t *st, const addr_t *a, uint64_t nonce);
+void state_set_code(state_t *st, const addr_t *a, const uint8_t *code, size_t n);
+void state_set_storage(state_t *st, const addr_t *a, const u256_t *key, u256_t v);
+/** Touch a (EIP-161: an empty touched account is deleted when the transaction ends). */
+void state_touch(state_t *st, const addr_t *a);
+void state_warm_account(state_t *st, const addr_t *a);
+void state_warm_slot(state_t *st, const addr_t *a, const u256_t *key);
+uint32_t state_snapshot(state_t *st);
+void state_revert(state_t *st, uint32_t snap);
+
+/** Start a transaction: clear warm sets, transient storage, logs and the journal. */
+void state_tx_begin(state_t *st);
+/** End a transaction: delete self-destructed and touched empty accounts, make the current slot
+ *  values the "original" ones of the next transaction. */
+void state_tx_end(state_t *st);
+/** Logs of the current (or last ended) transaction; borrowed until the next state_tx_begin. */
+const log_t *state_logs(const state_t *st, size_t *n);
+
+/** Collect the change set (see state_changes_t). ERR_OK. */
+RN_NODISCARD err_t state_changes(state_t *st, state_changes_t *out);
+void state_changes_free(state_changes_t *c);
+
+/* ---- in-memory backend (tests, state tests, benchmarks) ---- */
+
+typedef struct state_mem state_mem_t;
+
+state_mem_t *state_mem_new(void);
+void state_mem_free(state_mem_t *m);
+/** A deep copy. */
+state_mem_t *state_mem_clone(const state_mem_t *m);
+/** A backend view of m (valid while m lives). */
+state_backend_t state_mem_backend(state_mem_t *m);
+/** Create or replace an account (storage kept). */
+void state_mem_put_account(state_mem_t *m, const addr_t *a, uint64_t nonce, u256_t balance,
+                           const uint8_t *code, size_t code_len);
+void state_mem_put_storage(state_mem_t *m, const addr_t *a, const u256_t *key, u256_t v);
+/** Apply a change set. */
+void state_mem_apply(state_mem_t *m, const state_changes_t *c);
+/** Account of a, if any. */
+bool state_mem_get(state_mem_t *m, const addr_t *a, state_account_t *out);
+/** Ethereum state root (secure MPT of rlp([nonce, balance, storageRoot, codeHash])). */
+RN_NODISCARD err_t state_mem_root(state_mem_t *m, hash_t *out);
+/** Visit every account (order unspecified). */
+void state_mem_foreach(state_mem_t *m,
+                       void (*fn)(void *ud, const addr_t *a, const state_account_t *acct),
+                       void *ud);
+
+/* ---- transactions ---- */
+
+/** Why a transaction is rejected (STYLE.md 2.4). ORDER TXI: the two string tables in tx.c. */
+typedef enum tx_invalid {
+    TX_VALID = 0,
+    TX_INVALID_TYPE_NOT_SUPPORTED,
+    TX_INVALID_NONCE_TOO_LOW,
+    TX_INVALID_NONCE_TOO_HIGH,
+    TX_INVALID_NONCE_MAX,
+    TX_INVALID_SENDER_NOT_EOA,
+    TX_INVALID_TIP_ABOVE_FEE_CAP,
+    TX_INVALID_FEE_CAP_TOO_LOW,
+    TX_INVALID_SET_CODE_CREATE,
+    TX_INVALID_EMPTY_AUTH_LIST,
+    TX_INVALID_INSUFFICIENT_FUNDS,
+    TX_INVALID_GAS_LIMIT_REACHED,
+    TX_INVALID_INTRINSIC_GAS,
+    TX_INVALID_FLOOR_DATA_GAS,
+    TX_INVALID_INSUFFICIENT_FUNDS_TRANSFER,
+    TX_INVALID_INITCODE_SIZE,
+    TX_INVALID_GAS_LIMIT_TOO_HIGH,
+    TX_INVALID_INSUFFICIENT_FUNDS_L1_FEE,
+    TX_INVALID_COUNT_
+} tx_invalid_t;
+
+/** geth's JSON-RPC message ("nonce too low"); never NULL. */
+const char *tx_invalid_msg(tx_invalid_t t);
+/** execution-spec-tests exception name ("TransactionException.NONCE_MISMATCH_TOO_LOW"). */
+const char *tx_invalid_eest(tx_invalid_t t);
+
+typedef struct state_tx_env {
+    evm_t *evm;
+    const evm_rules_t *rules;
+    const evm_block_t *block;
+    /** Scroll: L1 data fee computed by the chain layer (SCROLL.md §4); charged after the gas
+     *  purchase and paid to the fee vault. Zero on Ethereum and for L1 messages. */
+    u256_t l1_fee;
+    /** Gas already used in the block (gas limit check: tx gas ≤ block limit − used). */
+    uint64_t block_gas_used;
+} state_tx_env_t;
+
+typedef struct state_tx_result {
+    evm_status_t status;   /**< of the top-level call (receipt status = SUCCESS) */
+    uint64_t gas_used;     /**< charged gas: after refund and the EIP-7623 floor */
+    uint64_t gas_refund;   /**< refund applied */
+    addr_t create_address; /**< contract creations */
+    bview_t output;        /**< borrowed from the evm_t until its next use */
+} state_tx_result_t;
+
+/**
+ * Validate and execute tx from `sender` (recovered by the caller; an L1 message's sender field).
+ * Returns TX_VALID with *out filled, or the rejection, in which case the state is unchanged.
+ */
+tx_invalid_t state_tx_apply(state_t *st, const state_tx_env_t *env, const tx_t *tx,
+                            const addr_t *sender, state_tx_result_t *out);
+
+/* ---- state tests (ethereum/tests GeneralStateTests and execution-spec-tests state fixtures) ----
+ */
+
+typedef struct state_test_opts {
+    const char *fork;        /**< run only this fork's post entries (NULL: every supported fork) */
+    const char *run_regex;   /**< POSIX extended regex matched against test names, or NULL */
+    bool trace;              /**< EIP-3155 JSON lines on stderr */
+    bool verbose;            /**< a line per entry, not just failures */
+    const char *unsupported; /**< file listing unsupported tests ("name<space>reason"), or NULL */
+    evm_dispatch_t dispatch; /**< interpreter loop flavour */
+    FILE *out;               /**< where the report lines go (NULL: stdout) */
+} state_test_opts_t;
+
+typedef struct state_test_stats {
+    size_t passed;
+    size_t failed;
+    size_t unsupported;
+    size_t other_forks; /**< post entries of forks we do not run (pre-Shanghai): not counted */
+    size_t files;
+    /** The same per Ethereum fork (index evm_eth_fork_t). */
+    size_t fork_passed[4], fork_failed[4], fork_unsupported[4];
+} state_test_stats_t;
+
+/**
+ * Run every state test in a file, or in every *.json under a directory (recursively, in sorted
+ * order). For each post entry of Shanghai, Cancun, Prague or Osaka: build the transaction from
+ * the indexes, sign it with secretKey, apply it to `pre` under `env` with Ethereum rules, then
+ * compare the state root, keccak(rlp(logs)) and expectException. Failures and unsupported
+ * entries are printed to stdout, one line each; stats accumulate. ERR_IO / ERR_JSON_INVALID for a
+ * file that cannot be read or parsed (reported and counted as a failure, the run continues).
+ */
+RN_NODISCARD err_t state_test_run_path(const char *path, const state_test_opts_t *o,
+                                       state_test_stats_t *stats);
+
+/** One post entry prepared for repeated execution (benchmarks). */
+typedef struct state_test_entry state_test_entry_t;
+
+/**
+ * Load every post entry of `file` for `fork` (e.g. "Shanghai"; entries of other forks are run
+ * under that fork's rules when fork_override is set, e.g. London benchmarks under Shanghai).
+ * *out receives an array of *n entries; free with state_test_entries_free.
+ */
+RN_NODISCARD err_t state_test_load(const char *file, const char *fork_override,
+                                   state_test_entry_t ***out, size_t *n);
+void state_test_entries_free(state_test_entry_t **e, size_t n);
+const char *state_test_entry_name(const state_test_entry_t *e);
+/** Execute once on a fresh overlay over the pre-state; *gas_used receives the tx's gas. */
+RN_NODISCARD err_t state_test_entry_exec(state_test_entry_t *e, evm_t *evm, uint64_t *gas_used);
+
+#endif
