@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "base/base.h"
+#include "state/state.h"
 
 /** scroll-revm's spec levels, in order (SCROLL.md §1.2). EUCLID is the EuclidV2 fork. */
 typedef enum scroll_spec {
@@ -210,5 +211,130 @@ struct db_txn;
 RN_NODISCARD err_t chain_genesis_init(struct db_txn *txn, const chain_spec_t *spec,
                                       hash_t *genesis_hash, bool *written, char *diag,
                                       size_t diag_len);
+
+/* ---- block store (docs/decisions/0012-block-store.md) ----
+ *
+ * HEADERS hash → header RLP; BODIES hash → rlp([[tx…], []]) with txs as in a block; RECEIPTS
+ * hash → rlp([stored receipt…]) where a stored receipt is rlp([typed receipt encoding (bytes),
+ * l1Fee]); CANONICAL be64 number → hash; TX_LOOKUP tx hash → be64 number ‖ be32 index;
+ * SIGNATURES hash → 65 bytes; META head_number/head_hash. Derived receipt fields (gasUsed,
+ * contractAddress, effectiveGasPrice, from, bloom) are computed on read. */
+
+struct block;
+struct receipt;
+
+/** Receipts of a block with Scroll's L1 data fee per transaction. */
+typedef struct chain_receipts {
+    struct receipt *r; /**< owned */
+    u256_t *l1_fee;    /**< owned, one per receipt */
+    size_t n;
+} chain_receipts_t;
+
+void chain_receipts_free(chain_receipts_t *rs);
+RN_NODISCARD err_t chain_receipts_encode(const chain_receipts_t *rs, buf_t *out);
+RN_NODISCARD err_t chain_receipts_decode(chain_receipts_t *rs, bview_t raw);
+
+/**
+ * Write a block as the canonical block at its number and make it the head: header, body,
+ * receipts, tx lookups, canonical hash, signature (NULL: none) and META head_number/head_hash.
+ * Part of the caller's write transaction (the block commit is one transaction).
+ */
+RN_NODISCARD err_t chain_store_block(struct db_txn *txn, const struct block *b, const hash_t *hash,
+                                     const chain_receipts_t *rs, const uint8_t sig[65]);
+/** Head number and hash (META). */
+RN_NODISCARD err_t chain_head(struct db_txn *txn, uint64_t *number, hash_t *hash);
+/** Canonical hash at number; ERR_NOT_FOUND above the head. */
+RN_NODISCARD err_t chain_canonical_hash(struct db_txn *txn, uint64_t number, hash_t *out);
+/** Header by hash (extraData owned by *out); ERR_NOT_FOUND. */
+RN_NODISCARD err_t chain_read_header(struct db_txn *txn, const hash_t *hash, struct header *out);
+/** Block (header and transactions) by hash; free with block_deinit. */
+RN_NODISCARD err_t chain_read_block(struct db_txn *txn, const hash_t *hash, struct block *out);
+RN_NODISCARD err_t chain_read_receipts(struct db_txn *txn, const hash_t *hash,
+                                       chain_receipts_t *out);
+/** Where a transaction is: block number and index; ERR_NOT_FOUND. */
+RN_NODISCARD err_t chain_tx_lookup(struct db_txn *txn, const hash_t *tx_hash, uint64_t *number,
+                                   uint32_t *index);
+/** The stored sequencer signature of a block; ERR_NOT_FOUND. */
+RN_NODISCARD err_t chain_read_signature(struct db_txn *txn, const hash_t *hash, uint8_t sig[65]);
+
+/* ---- block building and execution (SCROLL.md §5, §7, §11) ---- */
+
+struct evm;
+struct tx;
+typedef struct chain_builder chain_builder_t;
+
+/**
+ * Start a block on top of `parent` (hash parent_hash) with the state read through txn (the
+ * block's write transaction): base fee per §5.1, pre-execution per §7.1 (GPO migrations, the
+ * EIP-2935 system call), the GPO values for L1 fees. gas_limit 0 keeps the parent's.
+ */
+RN_NODISCARD err_t chain_builder_new(chain_builder_t **out, const chain_spec_t *spec,
+                                     struct evm *evm, struct db_txn *txn,
+                                     const struct header *parent, const hash_t *parent_hash,
+                                     uint64_t timestamp, uint64_t gas_limit);
+void chain_builder_free(chain_builder_t *b);
+
+/** Outcome of adding a transaction. */
+typedef struct chain_add_result {
+    tx_invalid_t invalid; /**< TX_VALID = included */
+    uint64_t gas_used;    /**< included: gas charged */
+    u256_t l1_fee;        /**< included: L1 data fee charged */
+    bool status;          /**< included: receipt status */
+} chain_add_result_t;
+
+/**
+ * Execute tx (sender recovered by the caller; raw = its EIP-2718 bytes) after the ones already
+ * added. Included: the builder takes ownership of *tx (which is zeroed). Rejected: nothing
+ * changes and *tx stays the caller's.
+ */
+void chain_builder_add(chain_builder_t *b, struct tx *tx, const addr_t *sender, bview_t raw,
+                       chain_add_result_t *res);
+size_t chain_builder_count(const chain_builder_t *b);
+uint64_t chain_builder_gas_used(const chain_builder_t *b);
+uint64_t chain_builder_gas_limit(const chain_builder_t *b);
+/** Sum of encoded sizes of the non-L1-message transactions (§6 rule 7). */
+uint64_t chain_builder_payload_bytes(const chain_builder_t *b);
+u256_t chain_builder_base_fee(const chain_builder_t *b);
+/** L1 data fee a transaction would pay in this block (0 for L1 messages). */
+u256_t chain_builder_l1_fee(const chain_builder_t *b, const struct tx *tx, bview_t raw);
+
+/**
+ * Finish: write the state changes into the transaction (state_db_commit: flat state, change
+ * sets, root) and assemble the block. *out owns the transactions afterwards (block_deinit);
+ * *rs the receipts (chain_receipts_free). The builder is spent (free it).
+ */
+RN_NODISCARD err_t chain_builder_seal(chain_builder_t *b, struct block *out, hash_t *hash,
+                                      chain_receipts_t *rs);
+
+/** Why an imported block is invalid (SCROLL.md §6). ORDER CHAIN_INVALID: the table in exec.c. */
+typedef enum chain_invalid {
+    CHAIN_VALID = 0,
+    CHAIN_INVALID_PARENT,       /**< unknown parent or number not parent + 1 */
+    CHAIN_INVALID_TIMESTAMP,    /**< before the parent */
+    CHAIN_INVALID_OMMERS,       /**< ommers hash not the empty list */
+    CHAIN_INVALID_BASE_FEE,     /**< missing/present against the fork, or above 10 gwei */
+    CHAIN_INVALID_GAS_LIMIT,    /**< outside parent ± parent/1024, below 5000 */
+    CHAIN_INVALID_TX,           /**< a transaction is invalid */
+    CHAIN_INVALID_TX_TYPE,      /**< a type not allowed at this fork */
+    CHAIN_INVALID_L1_ORDER,     /**< L1 messages not first */
+    CHAIN_INVALID_PAYLOAD_SIZE, /**< non-L1 payload above 122 880 bytes */
+    CHAIN_INVALID_GAS_USED,     /**< header gasUsed differs */
+    CHAIN_INVALID_TX_ROOT,
+    CHAIN_INVALID_RECEIPTS_ROOT,
+    CHAIN_INVALID_BLOOM,
+    CHAIN_INVALID_STATE_ROOT,
+    CHAIN_INVALID_COUNT_
+} chain_invalid_t;
+
+const char *chain_invalid_msg(chain_invalid_t v);
+
+/**
+ * Validate and execute an imported block on top of the head in txn and, when valid, write it
+ * (state, block, receipts, signature) as the new head. Returns ERR_OK with *why = CHAIN_VALID, or
+ * ERR_OK with the rule it breaks (nothing written; abort the transaction), or another err_t.
+ */
+RN_NODISCARD err_t chain_import_block(struct db_txn *txn, const chain_spec_t *spec, struct evm *evm,
+                                      struct block *blk, const uint8_t sig[65],
+                                      chain_invalid_t *why, char *diag, size_t diag_len);
 
 #endif

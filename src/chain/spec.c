@@ -569,8 +569,12 @@ static err_t load_dev(chain_spec_t **out, char *diag, size_t dl)
     set_slot(o, GPO_SLOT_PENALTY_FACTOR, u256_from_u64(1000000000));
     set_slot(o, GPO_SLOT_IS_FEYNMAN, u256_from_u64(1));
     set_slot(o, GPO_SLOT_IS_GALILEO, u256_from_u64(1));
-    /* Curie at genesis: 16-field header with the file's base fee (0). */
+    /* Curie at genesis: a 16-field header. Its base fee is the one every later block gets on an
+     * idle dev chain (SCROLL.md §5.3: the default overhead), not the file's 0: wallets price the
+     * first transaction from the latest block's base fee (alloy, viem), and with 0 there it
+     * would sit in the pool below block 1's base fee forever. */
     s->has_base_fee = true;
+    s->base_fee = u256_from_u64(SCROLL_DEFAULT_BASE_FEE_OVERHEAD);
     *out = s;
     s = NULL;
     e = ERR_OK;

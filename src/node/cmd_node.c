@@ -126,12 +126,8 @@ int node_cmd_node(int argc, char **argv)
              cfg.chain->name, cfg.chain->chain_id, cfg.datadir,
              cfg.sequencer.enabled ? "true" : "false", signer, http);
 
-    /* TODO(#6): wire the engine, sequencer, RPC and p2p here. Until then `node` stops after a
-     * successful validation with its own exit status (3), so scripts and tests can tell "the
-     * configuration is valid" from "the configuration is wrong" (1). */
-    fprintf(stderr, "error: block production and RPC are not implemented yet in this build\n");
     fflush(stdout);
-    rc = NODE_EXIT_NOT_IMPLEMENTED;
+    rc = node__run(&cfg);
 out:
     node_config_deinit(&cfg);
     return rc;

@@ -19,7 +19,6 @@
 enum {
     NODE_EXIT_OK = 0,
     NODE_EXIT_ERROR = 1,
-    NODE_EXIT_NOT_IMPLEMENTED = 3, /**< configuration valid, runtime not in this build (#6) */
 };
 
 enum {

@@ -206,4 +206,7 @@ void node__str_list_free(node_str_list_t *l);
  *  ~/.local/share/rollup-node/<chain>). ERR_CONFIG_INVALID with diag when neither is usable. */
 RN_NODISCARD err_t node__resolve_datadir(node_config_t *cfg, char *diag, size_t diag_len);
 
+/** Run the node (database, RPC, sequencer) until SIGINT/SIGTERM; an exit status. */
+int node__run(const node_config_t *cfg);
+
 #endif

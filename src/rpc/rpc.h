@@ -103,11 +103,44 @@ void rpc_handle_body(const rpc_registry_t *r, uint32_t ns_enabled, const char *b
  *  before the server starts and only read afterwards (or read through their own locks). */
 struct db;
 
+/** eth_call / eth_estimateGas arguments (a transaction object without a signature). */
+typedef struct rpc_call_args {
+    bool has_from, has_to, has_gas, has_gas_price, has_max_fee, has_max_priority_fee, has_nonce;
+    addr_t from, to;
+    uint64_t gas, nonce;
+    u256_t gas_price, max_fee, max_priority_fee, value;
+    buf_t data;
+} rpc_call_args_t;
+
+/** Outcome of a call the node executed for eth_call / eth_estimateGas. */
+typedef struct rpc_call_result {
+    int code;          /**< 0 = success; else a JSON-RPC error code (3 = reverted) */
+    char message[256]; /**< error message */
+    buf_t output;      /**< return data (success) or revert data (code 3); initialised by caller */
+    uint64_t gas;      /**< eth_estimateGas: the estimate */
+} rpc_call_result_t;
+
+/** What only the running node can do, supplied by it (any may be NULL: -32601 for the method). */
+typedef struct rpc_node_ops {
+    /** eth_sendRawTransaction: 0 with *hash, or a JSON-RPC code with msg. */
+    int (*send_raw_tx)(void *ud, bview_t raw, hash_t *hash, char *msg, size_t msg_len);
+    /** eth_call (estimate false) or eth_estimateGas (true) on the latest state. */
+    void (*call)(void *ud, const rpc_call_args_t *a, bool estimate, rpc_call_result_t *res);
+    /** eth_gasPrice: base fee of the next block plus the suggested tip; eth_maxPriorityFeePerGas.
+     */
+    void (*fees)(void *ud, u256_t *gas_price, u256_t *tip);
+    /** rollupNodeAdmin_enable/disableAutomaticSequencing: true when the state changed. */
+    bool (*set_sequencing)(void *ud, bool on);
+    /** txpool_status. */
+    void (*pool_counts)(void *ud, size_t *pending, size_t *queued);
+} rpc_node_ops_t;
+
 typedef struct rpc_ctx {
     struct db *db; /**< the node's database; handlers read it in read transactions */
     uint64_t chain_id;
     uint32_t ns_enabled;              /**< for rpc_modules */
     uint64_t (*peer_count)(void *ud); /**< NULL = 0 peers */
+    const rpc_node_ops_t *node;       /**< NULL outside a running node (tests) */
     void *ud;
 } rpc_ctx_t;
 
@@ -116,6 +149,9 @@ const char *rpc_client_version(void);
 
 /** Register every method this build implements (the registry's ctx must be an rpc_ctx_t). */
 void rpc_register_all(rpc_registry_t *reg);
+/** Register the methods served through rpc_ctx_t.node (sendRawTransaction, call, gas price,
+ *  txpool_status, rollupNodeAdmin sequencing). */
+void rpc_register_node(rpc_registry_t *reg);
 
 typedef struct rpc_server rpc_server_t;
 

@@ -255,4 +255,29 @@ const char *state_test_entry_name(const state_test_entry_t *e);
 /** Execute once on a fresh overlay over the pre-state; *gas_used receives the tx's gas. */
 RN_NODISCARD err_t state_test_entry_exec(state_test_entry_t *e, evm_t *evm, uint64_t *gas_used);
 
+/* ---- the node's state in LMDB (docs/decisions/0009-storage-layout.md) ----
+ *
+ * Flat tables: ACCOUNTS address → rlp([nonce, balance, storageRoot, codeHash]) (the trie value),
+ * STORAGE address ‖ slot → minimal big-endian value, CODE hash → code. Per block, the previous
+ * values of everything a block changes go to ACCOUNT_CHANGES (be64 number ‖ address → previous
+ * ACCOUNTS value, empty = absent) and STORAGE_CHANGES (be64 number ‖ address ‖ slot → previous
+ * value, empty = absent): enough to unwind a block or read an older state. */
+
+struct db_txn;
+
+/** A backend reading the latest state through txn (read or write transaction; the returned
+ *  views live as long as LMDB keeps them: until the next write in txn or its end). */
+state_backend_t state_db_backend(struct db_txn *txn);
+
+/**
+ * Apply a block's change set to the flat tables inside the caller's write transaction, record
+ * the previous values under `number`, refresh the storage roots of changed accounts, and return
+ * the new state root (also stored as META state_root).
+ */
+RN_NODISCARD err_t state_db_commit(struct db_txn *txn, uint64_t number, const state_changes_t *c,
+                                   hash_t *root);
+
+/** The state root of the flat tables (every account; storage roots as stored). */
+RN_NODISCARD err_t state_db_root(struct db_txn *txn, hash_t *root);
+
 #endif

@@ -150,17 +150,6 @@ test("the guide's command lines validate as printed (--check-config)", () => {
   }
 });
 
-test('without --check-config a valid configuration stops with status 3 (runtime not built yet)', () => {
-  const cwd = fresh('cwd');
-  mkdirSync(cwd);
-  const [dev] = guideCommands();
-  const r = run(dev, { cwd });
-  assert.equal(r.code, 3, r.out + r.err);
-  assert.equal(r.err, 'error: block production and RPC are not implemented yet in this build\n');
-  assert.match(r.out, /INFO rollup_node::cli: Starting rollup node chain=dev chain_id=1337 datadir=\.\/data\/sequencer sequencer=true signer=none\(test\) http=0\.0\.0\.0:8545/);
-  assert.ok(!existsSync(join(cwd, 'data')), 'the datadir was created');
-});
-
 test('sequencer without a signer is refused', () => {
   const d = fresh('dd');
   expectError(['node', '--chain', 'scroll-mainnet', '--datadir', d, '--l1.url', L1_URL,

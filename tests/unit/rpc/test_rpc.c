@@ -430,7 +430,7 @@ TEST(ns, eth_reads_the_genesis_written_by_init)
              "{\"jsonrpc\":\"2.0\",\"method\":\"eth_getBlockByNumber\",\"params\":[\"0x0\","
              "false],\"id\":1}");
     CHECK(strstr(blk, want));
-    CHECK(strstr(blk, "\"baseFeePerGas\":\"0x0\""));
+    CHECK(strstr(blk, "\"baseFeePerGas\":\"0xef4200\""));
     CHECK(strstr(blk, "\"gasLimit\":\"0x1312d00\""));
     CHECK(strstr(blk, "\"transactions\":[]"));
     char req[256];

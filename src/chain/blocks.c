@@ -1,0 +1,236 @@
+/* The block store: canonical blocks, receipts, transaction lookups and signatures in LMDB
+ * (layout in chain.h and docs/decisions/0012-block-store.md). */
+#include <string.h>
+
+#include "chain/chain.h"
+#include "db/db.h"
+#include "primitives/primitives.h"
+#include "rlp/rlp.h"
+
+void chain_receipts_free(chain_receipts_t *rs)
+{
+    if (!rs)
+        return;
+    for (size_t i = 0; i < rs->n; i++)
+        receipt_deinit(&rs->r[i]);
+    rn_free(rs->r);
+    rn_free(rs->l1_fee);
+    memset(rs, 0, sizeof(*rs));
+}
+
+err_t chain_receipts_encode(const chain_receipts_t *rs, buf_t *out)
+{
+    buf_t one;
+    buf_init(&one, 1u << 26);
+    size_t outer, inner;
+    err_t e = rlp_list_begin(out, &outer);
+    for (size_t i = 0; i < rs->n && !e; i++) {
+        buf_reset(&one);
+        e = receipt_encode(&rs->r[i], &one);
+        if (!e)
+            e = rlp_list_begin(out, &inner);
+        if (!e)
+            e = rlp_encode_bytes(out, one.p, one.n);
+        if (!e)
+            e = rlp_encode_u256(out, rs->l1_fee[i]);
+        if (!e)
+            e = rlp_list_end(out, inner);
+    }
+    if (!e)
+        e = rlp_list_end(out, outer);
+    buf_deinit(&one);
+    return e;
+}
+
+err_t chain_receipts_decode(chain_receipts_t *rs, bview_t raw)
+{
+    memset(rs, 0, sizeof(*rs));
+    rlp_item_t list;
+    size_t n;
+    TRY(rlp_decode_one(raw, &list));
+    TRY(rlp_list_count(&list, &n));
+    rs->r = RN_NEWV(receipt_t, n ? n : 1);
+    rs->l1_fee = RN_NEWV(u256_t, n ? n : 1);
+    bview_t cur = list.payload;
+    err_t e = ERR_OK;
+    for (size_t i = 0; i < n && !e; i++) {
+        rlp_item_t item, rec, fee;
+        e = rlp_next(&cur, &item);
+        if (!e && !item.is_list)
+            e = ERR_RLP_EXPECTED_LIST;
+        bview_t in = item.payload;
+        if (!e)
+            e = rlp_next(&in, &rec);
+        if (!e)
+            e = rlp_next(&in, &fee);
+        if (!e && (rec.is_list || in.n))
+            e = ERR_RLP_EXPECTED_BYTES;
+        if (!e)
+            e = rlp_read_u256(&fee, &rs->l1_fee[i]);
+        if (!e)
+            e = receipt_decode(&rs->r[i], rec.payload);
+        if (!e)
+            rs->n = i + 1;
+    }
+    if (e)
+        chain_receipts_free(rs);
+    return e;
+}
+
+/* rlp([[tx…], []]): typed transactions as byte strings, legacy ones as their list. */
+static err_t body_encode(const block_t *b, buf_t *out)
+{
+    buf_t one;
+    buf_init(&one, 1u << 26);
+    size_t outer, txs;
+    err_t e = rlp_list_begin(out, &outer);
+    if (!e)
+        e = rlp_list_begin(out, &txs);
+    for (size_t i = 0; i < b->ntxs && !e; i++) {
+        buf_reset(&one);
+        e = tx_encode(&b->txs[i], &one);
+        if (!e)
+            e = b->txs[i].type == TX_LEGACY ? rlp_encode_raw(out, one.p, one.n)
+                                            : rlp_encode_bytes(out, one.p, one.n);
+    }
+    if (!e)
+        e = rlp_list_end(out, txs);
+    if (!e)
+        e = rlp_encode_raw(out, (const uint8_t *)"\xc0", 1);
+    if (!e)
+        e = rlp_list_end(out, outer);
+    buf_deinit(&one);
+    return e;
+}
+
+err_t chain_store_block(db_txn_t *txn, const block_t *b, const hash_t *hash,
+                        const chain_receipts_t *rs, const uint8_t sig[65])
+{
+    buf_t v;
+    buf_init(&v, 1u << 28);
+    uint8_t num[8];
+    be_store64(num, b->header.number);
+    err_t e = header_encode(&b->header, &v);
+    if (!e)
+        e = db_put(txn, DB_HEADERS, bview(hash->b, 32), buf_view(&v));
+    buf_reset(&v);
+    if (!e)
+        e = body_encode(b, &v);
+    if (!e)
+        e = db_put(txn, DB_BODIES, bview(hash->b, 32), buf_view(&v));
+    buf_reset(&v);
+    if (!e)
+        e = chain_receipts_encode(rs, &v);
+    if (!e)
+        e = db_put(txn, DB_RECEIPTS, bview(hash->b, 32), buf_view(&v));
+    for (size_t i = 0; i < b->ntxs && !e; i++) {
+        hash_t th;
+        uint8_t loc[12];
+        memcpy(loc, num, 8);
+        loc[8] = (uint8_t)(i >> 24);
+        loc[9] = (uint8_t)(i >> 16);
+        loc[10] = (uint8_t)(i >> 8);
+        loc[11] = (uint8_t)i;
+        e = tx_hash(&b->txs[i], &th);
+        if (!e)
+            e = db_put(txn, DB_TX_LOOKUP, bview(th.b, 32), bview(loc, 12));
+    }
+    if (!e && sig)
+        e = db_put(txn, DB_SIGNATURES, bview(hash->b, 32), bview(sig, 65));
+    if (!e)
+        e = db_put(txn, DB_CANONICAL, bview(num, 8), bview(hash->b, 32));
+    if (!e)
+        e = db_meta_put_u64(txn, "head_number", b->header.number);
+    if (!e)
+        e = db_meta_put(txn, "head_hash", bview(hash->b, 32));
+    buf_deinit(&v);
+    return e;
+}
+
+err_t chain_head(db_txn_t *txn, uint64_t *number, hash_t *hash)
+{
+    bview_t v;
+    TRY(db_meta_get_u64(txn, "head_number", number));
+    TRY(db_meta_get(txn, "head_hash", &v));
+    if (v.n != 32)
+        return ERR_DB;
+    memcpy(hash->b, v.p, 32);
+    return ERR_OK;
+}
+
+err_t chain_canonical_hash(db_txn_t *txn, uint64_t number, hash_t *out)
+{
+    uint8_t k[8];
+    be_store64(k, number);
+    bview_t v;
+    TRY(db_get(txn, DB_CANONICAL, bview(k, 8), &v));
+    if (v.n != 32)
+        return ERR_DB;
+    memcpy(out->b, v.p, 32);
+    return ERR_OK;
+}
+
+err_t chain_read_header(db_txn_t *txn, const hash_t *hash, header_t *out)
+{
+    bview_t v;
+    TRY(db_get(txn, DB_HEADERS, bview(hash->b, 32), &v));
+    return header_decode(out, v);
+}
+
+err_t chain_read_block(db_txn_t *txn, const hash_t *hash, block_t *out)
+{
+    bview_t h, body;
+    TRY(db_get(txn, DB_HEADERS, bview(hash->b, 32), &h));
+    /* Copy the header before the second lookup: LMDB pointers stay valid in this transaction,
+     * but build the block encoding in our own buffer anyway. */
+    buf_t blk;
+    buf_init(&blk, 1u << 28);
+    size_t mark;
+    err_t e = rlp_list_begin(&blk, &mark);
+    if (!e)
+        e = rlp_encode_raw(&blk, h.p, h.n);
+    if (!e)
+        e = db_get(txn, DB_BODIES, bview(hash->b, 32), &body);
+    rlp_item_t it;
+    if (!e)
+        e = rlp_decode_one(body, &it);
+    if (!e && !it.is_list)
+        e = ERR_DB;
+    if (!e)
+        e = rlp_encode_raw(&blk, it.payload.p, it.payload.n);
+    if (!e)
+        e = rlp_list_end(&blk, mark);
+    if (!e)
+        e = block_decode(out, buf_view(&blk));
+    buf_deinit(&blk);
+    return e;
+}
+
+err_t chain_read_receipts(db_txn_t *txn, const hash_t *hash, chain_receipts_t *out)
+{
+    bview_t v;
+    memset(out, 0, sizeof(*out));
+    TRY(db_get(txn, DB_RECEIPTS, bview(hash->b, 32), &v));
+    return chain_receipts_decode(out, v);
+}
+
+err_t chain_tx_lookup(db_txn_t *txn, const hash_t *tx_hash, uint64_t *number, uint32_t *index)
+{
+    bview_t v;
+    TRY(db_get(txn, DB_TX_LOOKUP, bview(tx_hash->b, 32), &v));
+    if (v.n != 12)
+        return ERR_DB;
+    *number = be_load64(v.p);
+    *index = (uint32_t)v.p[8] << 24 | (uint32_t)v.p[9] << 16 | (uint32_t)v.p[10] << 8 | v.p[11];
+    return ERR_OK;
+}
+
+err_t chain_read_signature(db_txn_t *txn, const hash_t *hash, uint8_t sig[65])
+{
+    bview_t v;
+    TRY(db_get(txn, DB_SIGNATURES, bview(hash->b, 32), &v));
+    if (v.n != 65)
+        return ERR_DB;
+    memcpy(sig, v.p, 65);
+    return ERR_OK;
+}

@@ -1,0 +1,386 @@
+/* Block building and import: SCROLL.md §5 (base fee), §6 (validity), §7 (execution pipeline),
+ * §9.3 (GPO migrations) and §11 (building). One builder serves the sequencer (transactions added
+ * one by one, rejected ones skipped) and import (every transaction must be valid). */
+#include <stdio.h>
+#include <string.h>
+
+#include "chain/chain.h"
+#include "chain/chain_int.h"
+#include "crypto/crypto.h"
+#include "db/db.h"
+#include "evm/evm.h"
+#include "primitives/primitives.h"
+#include "state/state.h"
+#include "trie/trie.h"
+
+enum {
+    SYSTEM_CALL_GAS = 30000000,
+    GAS_LIMIT_MIN = 5000,
+    GAS_LIMIT_BOUND_DIVISOR = 1024,
+};
+
+static const addr_t GPO_ADDR = {
+    { 0x53, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 }
+};
+static const addr_t SYSTEM_ADDR = {
+    { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+      0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe }
+};
+
+enum {
+    L2_SYSTEM_CONFIG_SLOT_OVERHEAD = 101,
+    L2_SYSTEM_CONFIG_SLOT_SCALAR = 102,
+};
+
+struct chain_builder {
+    const chain_spec_t *spec;
+    evm_t *evm;
+    db_txn_t *txn;
+    state_backend_t backend;
+    state_t *st;
+    scroll_spec_t level;
+    evm_rules_t rules;
+    evm_block_t env;
+    header_t header; /* fields filled at seal */
+    gpo_values_t gpo;
+    tx_t *txs;
+    receipt_t *receipts;
+    u256_t *l1_fees;
+    size_t n, cap;
+    uint64_t gas_used;
+    uint64_t payload_bytes;
+};
+
+static u256_t slot(state_t *st, const addr_t *a, uint64_t k)
+{
+    u256_t key = u256_from_u64(k);
+    return state_storage(st, a, &key);
+}
+
+static void set_slot(state_t *st, const addr_t *a, uint64_t k, uint64_t v)
+{
+    u256_t key = u256_from_u64(k);
+    state_set_storage(st, a, &key, u256_from_u64(v));
+}
+
+/* §9.3: one-time GPO migrations (reth's rule: Curie at its block, Feynman/GalileoV2 whenever
+ * active and the flag slot is not 1). */
+static void gpo_migrations(chain_builder_t *b)
+{
+    const chain_spec_t *s = b->spec;
+    uint64_t num = b->env.number, ts = b->env.timestamp;
+    state_t *st = b->st;
+    if (!s->forks[FORK_CURIE].by_time && s->forks[FORK_CURIE].at == num && num > 0 &&
+        rn_code_gpo_curie_len) {
+        state_set_code(st, &GPO_ADDR, rn_code_gpo_curie, rn_code_gpo_curie_len);
+        set_slot(st, &GPO_ADDR, GPO_SLOT_L1_BLOB_BASE_FEE, 1);
+        set_slot(st, &GPO_ADDR, GPO_SLOT_COMMIT_SCALAR, 230759955285ull);
+        set_slot(st, &GPO_ADDR, GPO_SLOT_BLOB_SCALAR, 417565260ull);
+        set_slot(st, &GPO_ADDR, GPO_SLOT_IS_CURIE, 1);
+    }
+    u256_t one = u256_from_u64(1);
+    if (chain_fork_active(s, FORK_FEYNMAN, num, ts) && rn_code_gpo_feynman_len &&
+        !u256_eq(slot(st, &GPO_ADDR, GPO_SLOT_IS_FEYNMAN), one)) {
+        state_set_code(st, &GPO_ADDR, rn_code_gpo_feynman, rn_code_gpo_feynman_len);
+        set_slot(st, &GPO_ADDR, GPO_SLOT_PENALTY_THRESHOLD, 1000000000ull);
+        set_slot(st, &GPO_ADDR, GPO_SLOT_PENALTY_FACTOR, 1000000000ull);
+        set_slot(st, &GPO_ADDR, GPO_SLOT_IS_FEYNMAN, 1);
+    }
+    if (chain_fork_active(s, FORK_GALILEO_V2, num, ts) && rn_code_gpo_galileo_v2_len &&
+        !u256_eq(slot(st, &GPO_ADDR, GPO_SLOT_IS_GALILEO), one)) {
+        state_set_code(st, &GPO_ADDR, rn_code_gpo_galileo_v2, rn_code_gpo_galileo_v2_len);
+        set_slot(st, &GPO_ADDR, GPO_SLOT_IS_GALILEO, 1);
+    }
+}
+
+/* §7.1 step 5: the EIP-2935 system call with the parent hash. */
+static void history_call(chain_builder_t *b, const hash_t *parent_hash)
+{
+    if (!state_code(b->st, &EVM_HISTORY_CONTRACT).n)
+        return;
+    state_tx_begin(b->st);
+    evm_tx_env_t txe = { .origin = SYSTEM_ADDR };
+    evm_env_t e = {
+        .rules = &b->rules, .host = state_host(), .host_ctx = b->st, .block = &b->env, .tx = &txe
+    };
+    evm_message_t m = { .kind = EVM_CALL,
+                        .gas = SYSTEM_CALL_GAS,
+                        .recipient = EVM_HISTORY_CONTRACT,
+                        .sender = SYSTEM_ADDR,
+                        .code_address = EVM_HISTORY_CONTRACT,
+                        .input = parent_hash->b,
+                        .input_len = 32 };
+    (void)evm_execute(b->evm, &e, &m);
+    state_tx_end(b->st);
+}
+
+static void read_gpo(chain_builder_t *b)
+{
+    state_t *st = b->st;
+    b->gpo.l1_base_fee = slot(st, &GPO_ADDR, GPO_SLOT_L1_BASE_FEE);
+    b->gpo.overhead = slot(st, &GPO_ADDR, GPO_SLOT_OVERHEAD);
+    b->gpo.scalar = slot(st, &GPO_ADDR, GPO_SLOT_SCALAR);
+    b->gpo.l1_blob_base_fee = slot(st, &GPO_ADDR, GPO_SLOT_L1_BLOB_BASE_FEE);
+    b->gpo.commit_scalar = slot(st, &GPO_ADDR, GPO_SLOT_COMMIT_SCALAR);
+    b->gpo.blob_scalar = slot(st, &GPO_ADDR, GPO_SLOT_BLOB_SCALAR);
+    b->gpo.penalty_threshold = slot(st, &GPO_ADDR, GPO_SLOT_PENALTY_THRESHOLD);
+    b->gpo.penalty_factor = slot(st, &GPO_ADDR, GPO_SLOT_PENALTY_FACTOR);
+}
+
+/* §5.1, from the parent state (before this block's pre-execution). */
+static bool base_fee(chain_builder_t *b, const header_t *parent, uint64_t *out)
+{
+    const chain_spec_t *s = b->spec;
+    uint64_t num = b->env.number, ts = b->env.timestamp;
+    if (!chain_fork_active(s, FORK_CURIE, num, ts))
+        return false;
+    /* L2SystemConfig slots; a zero address (dev) or zero slots mean the defaults. */
+    bool has_cfg = !addr_eq(&s->l2_system_config, &(addr_t){ { 0 } });
+    u256_t overhead = has_cfg ? slot(b->st, &s->l2_system_config, L2_SYSTEM_CONFIG_SLOT_OVERHEAD)
+                              : u256_from_u64(0);
+    if (chain_fork_active(s, FORK_FEYNMAN, num, ts)) {
+        bool parent_feynman = chain_fork_active(s, FORK_FEYNMAN, parent->number, parent->timestamp);
+        uint64_t ov =
+            u256_is_zero(overhead) ? SCROLL_DEFAULT_BASE_FEE_OVERHEAD : (uint64_t)overhead.w[0];
+        uint64_t pbf = parent->has_base_fee ? (uint64_t)parent->base_fee.w[0] : 0;
+        *out = scroll_base_fee_feynman(parent_feynman, parent->has_base_fee, pbf, parent->gas_limit,
+                                       parent->gas_used, ov);
+        return true;
+    }
+    u256_t scalar = has_cfg ? slot(b->st, &s->l2_system_config, L2_SYSTEM_CONFIG_SLOT_SCALAR)
+                            : u256_from_u64(0);
+    *out = scroll_base_fee_curie(slot(b->st, &GPO_ADDR, GPO_SLOT_L1_BASE_FEE), scalar, overhead);
+    return true;
+}
+
+err_t chain_builder_new(chain_builder_t **out, const chain_spec_t *spec, evm_t *evm, db_txn_t *txn,
+                        const header_t *parent, const hash_t *parent_hash, uint64_t timestamp,
+                        uint64_t gas_limit)
+{
+    chain_builder_t *b = RN_NEW(chain_builder_t);
+    b->spec = spec;
+    b->evm = evm;
+    b->txn = txn;
+    b->backend = state_db_backend(txn);
+    b->st = state_new(&b->backend);
+    b->env.number = parent->number + 1;
+    b->env.timestamp = timestamp;
+    b->env.gas_limit = gas_limit ? gas_limit : parent->gas_limit;
+    b->env.coinbase = spec->has_fee_vault ? spec->fee_vault : (addr_t){ 0 };
+    b->env.chain_id = u256_from_u64(spec->chain_id);
+    b->level = chain_spec_level(spec, b->env.number, timestamp);
+    evm_rules_scroll(&b->rules, (evm_scroll_spec_t)b->level);
+    uint64_t bf;
+    b->header.has_base_fee = base_fee(b, parent, &bf);
+    if (b->header.has_base_fee) {
+        b->header.base_fee = u256_from_u64(bf);
+        b->env.base_fee = b->header.base_fee;
+    }
+    b->header.parent_hash = *parent_hash;
+    b->header.number = b->env.number;
+    b->header.timestamp = timestamp;
+    b->header.gas_limit = b->env.gas_limit;
+    b->header.difficulty = u256_from_u64(1);
+    gpo_migrations(b);
+    if (chain_fork_active(spec, FORK_FEYNMAN, b->env.number, timestamp))
+        history_call(b, parent_hash);
+    read_gpo(b);
+    *out = b;
+    return ERR_OK;
+}
+
+void chain_builder_free(chain_builder_t *b)
+{
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->n; i++) {
+        tx_deinit(&b->txs[i]);
+        receipt_deinit(&b->receipts[i]);
+    }
+    rn_free(b->txs);
+    rn_free(b->receipts);
+    rn_free(b->l1_fees);
+    state_free(b->st);
+    header_deinit(&b->header);
+    rn_free(b);
+}
+
+size_t chain_builder_count(const chain_builder_t *b)
+{
+    return b->n;
+}
+
+uint64_t chain_builder_gas_used(const chain_builder_t *b)
+{
+    return b->gas_used;
+}
+
+uint64_t chain_builder_gas_limit(const chain_builder_t *b)
+{
+    return b->env.gas_limit;
+}
+
+uint64_t chain_builder_payload_bytes(const chain_builder_t *b)
+{
+    return b->payload_bytes;
+}
+
+u256_t chain_builder_base_fee(const chain_builder_t *b)
+{
+    return b->env.base_fee;
+}
+
+u256_t chain_builder_l1_fee(const chain_builder_t *b, const tx_t *tx, bview_t raw)
+{
+    if (tx->type == TX_L1_MESSAGE)
+        return u256_from_u64(0);
+    return u256_from_u64(scroll_l1_fee(b->level, &b->gpo, raw, bview(tx->data, tx->data_len)));
+}
+
+/* §3.1 type gating. */
+static bool type_allowed(const chain_builder_t *b, tx_type_t t)
+{
+    switch (t) {
+    case TX_LEGACY:
+    case TX_L1_MESSAGE:
+        return true;
+    case TX_ACCESS_LIST:
+    case TX_DYNAMIC_FEE:
+        return b->level >= SCROLL_SPEC_CURIE;
+    case TX_SET_CODE:
+        return b->level >= SCROLL_SPEC_EUCLID;
+    default:
+        return false;
+    }
+}
+
+void chain_builder_add(chain_builder_t *b, tx_t *tx, const addr_t *sender, bview_t raw,
+                       chain_add_result_t *res)
+{
+    memset(res, 0, sizeof(*res));
+    if (!type_allowed(b, tx->type)) {
+        res->invalid = TX_INVALID_TYPE_NOT_SUPPORTED;
+        return;
+    }
+    state_tx_env_t env = {
+        .evm = b->evm,
+        .rules = &b->rules,
+        .block = &b->env,
+        .l1_fee = chain_builder_l1_fee(b, tx, raw),
+        .block_gas_used = b->gas_used,
+    };
+    state_tx_result_t r;
+    res->invalid = state_tx_apply(b->st, &env, tx, sender, &r);
+    if (res->invalid != TX_VALID)
+        return;
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 16;
+        b->txs = rn_realloc(b->txs, b->cap * sizeof(tx_t));
+        b->receipts = rn_realloc(b->receipts, b->cap * sizeof(receipt_t));
+        b->l1_fees = rn_realloc(b->l1_fees, b->cap * sizeof(u256_t));
+    }
+    b->gas_used += r.gas_used;
+    if (tx->type != TX_L1_MESSAGE)
+        b->payload_bytes += raw.n;
+    receipt_t *rc = &b->receipts[b->n];
+    memset(rc, 0, sizeof(*rc));
+    rc->type = tx->type;
+    rc->status = r.status == EVM_SUCCESS;
+    rc->cumulative_gas = b->gas_used;
+    size_t nlogs;
+    const log_t *logs = state_logs(b->st, &nlogs);
+    if (nlogs) {
+        rc->logs = RN_NEWV(log_t, nlogs);
+        for (size_t i = 0; i < nlogs; i++) {
+            rc->logs[i] = logs[i];
+            rc->logs[i].data = NULL;
+            if (logs[i].data_len) {
+                rc->logs[i].data = rn_malloc(logs[i].data_len);
+                memcpy(rc->logs[i].data, logs[i].data, logs[i].data_len);
+            }
+            bloom_add_log(rc->bloom, &rc->logs[i]);
+        }
+        rc->nlogs = nlogs;
+    }
+    b->l1_fees[b->n] = env.l1_fee;
+    b->txs[b->n] = *tx;
+    memset(tx, 0, sizeof(*tx));
+    b->n++;
+    res->gas_used = r.gas_used;
+    res->l1_fee = env.l1_fee;
+    res->status = rc->status;
+}
+
+static err_t ordered_root(hash_t *out, size_t n, err_t (*enc)(const void *, size_t, buf_t *),
+                          const void *items)
+{
+    buf_t all;
+    buf_init(&all, 1u << 30);
+    size_t *off = RN_NEWV(size_t, n + 1);
+    err_t e = ERR_OK;
+    for (size_t i = 0; i < n && !e; i++) {
+        off[i] = all.n;
+        e = enc(items, i, &all);
+    }
+    off[n] = all.n;
+    bview_t *v = RN_NEWV(bview_t, n ? n : 1);
+    for (size_t i = 0; i < n; i++)
+        v[i] = bview(all.p + off[i], off[i + 1] - off[i]);
+    if (!e)
+        e = trie_root_ordered(out, v, n);
+    rn_free(v);
+    rn_free(off);
+    buf_deinit(&all);
+    return e;
+}
+
+static err_t enc_tx(const void *items, size_t i, buf_t *out)
+{
+    return tx_encode(&((const tx_t *)items)[i], out);
+}
+
+static err_t enc_receipt(const void *items, size_t i, buf_t *out)
+{
+    return receipt_encode(&((const receipt_t *)items)[i], out);
+}
+
+err_t chain_builder_seal(chain_builder_t *b, block_t *out, hash_t *hash, chain_receipts_t *rs)
+{
+    memset(out, 0, sizeof(*out));
+    memset(rs, 0, sizeof(*rs));
+    state_changes_t ch;
+    TRY(state_changes(b->st, &ch));
+    header_t *h = &b->header;
+    err_t e = state_db_commit(b->txn, h->number, &ch, &h->state_root);
+    state_changes_free(&ch);
+    static const hash_t empty_ommers = { { 0x1d, 0xcc, 0x4d, 0xe8, 0xde, 0xc7, 0x5d, 0x7a,
+                                           0xab, 0x85, 0xb5, 0x67, 0xb6, 0xcc, 0xd4, 0x1a,
+                                           0xd3, 0x12, 0x45, 0x1b, 0x94, 0x8a, 0x74, 0x13,
+                                           0xf0, 0xa1, 0x42, 0xfd, 0x40, 0xd4, 0x93, 0x47 } };
+    h->ommers_hash = empty_ommers;
+    h->gas_used = b->gas_used;
+    if (!e)
+        e = ordered_root(&h->tx_root, b->n, enc_tx, b->txs);
+    if (!e)
+        e = ordered_root(&h->receipts_root, b->n, enc_receipt, b->receipts);
+    memset(h->bloom, 0, sizeof(h->bloom));
+    for (size_t i = 0; i < b->n; i++)
+        for (size_t j = 0; j < 256; j++)
+            h->bloom[j] |= b->receipts[i].bloom[j];
+    if (!e)
+        e = header_hash(h, hash);
+    if (e)
+        return e;
+    out->header = *h;
+    memset(h, 0, sizeof(*h));
+    out->txs = b->txs;
+    out->ntxs = b->n;
+    rs->r = b->receipts;
+    rs->l1_fee = b->l1_fees;
+    rs->n = b->n;
+    b->txs = NULL;
+    b->receipts = NULL;
+    b->l1_fees = NULL;
+    b->n = b->cap = 0;
+    return ERR_OK;
+}

@@ -1,0 +1,683 @@
+/* The running node: database, transaction pool, the sequencer loop (ROLLUP-NODE.md §2), the
+ * signer, and the JSON-RPC server with the node's own methods (sendRawTransaction, call,
+ * estimateGas, gas price, sequencing switches).
+ *
+ * Threads: the main thread waits for SIGINT/SIGTERM; the sequencer thread is the only database
+ * writer (one LMDB write transaction per block: state, block, receipts, signature, head); RPC
+ * workers read in their own read transactions and add to the pool (its own mutex). */
+#define LOG_TARGET "rollup_node::sequencer"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "chain/chain.h"
+#include "crypto/crypto.h"
+#include "db/db.h"
+#include "evm/evm.h"
+#include "node/node.h"
+#include "node/node_int.h"
+#include "rpc/rpc.h"
+#include "signer/signer.h"
+#include "state/state.h"
+#include "txpool/txpool.h"
+
+enum {
+    MAX_BLOCK_CANDIDATES = 4096,
+    MAX_TX_BYTES = 122880, /* SCROLL.md §10 */
+};
+
+typedef struct node_rt {
+    const node_config_t *cfg;
+    const chain_spec_t *spec;
+    db_t *db;
+    txpool_t *pool;
+    signer_t *signer;
+    evm_t *evm; /* the sequencer thread's */
+    atomic_bool sequencing;
+    atomic_bool stop;
+    pthread_t seq;
+    bool seq_started;
+    uint64_t payload_id;
+    rpc_registry_t *reg;
+    rpc_ctx_t rpc_ctx;
+    rpc_server_t *http;
+    rpc_server_t *ws;
+} node_rt_t;
+
+/* ---- reading the head state ---- */
+
+static bool head_header(db_txn_t *txn, header_t *h, hash_t *hash)
+{
+    uint64_t n;
+    return chain_head(txn, &n, hash) == ERR_OK && chain_read_header(txn, hash, h) == ERR_OK;
+}
+
+static void account_at_head(void *ud, const addr_t *a, uint64_t *nonce, u256_t *balance)
+{
+    db_txn_t *txn = ud;
+    state_backend_t b = state_db_backend(txn);
+    state_account_t acct;
+    if (b.get_account(b.ctx, a, &acct)) {
+        *nonce = acct.nonce;
+        *balance = acct.balance;
+    } else {
+        *nonce = 0;
+        *balance = u256_from_u64(0);
+    }
+}
+
+/* ---- the sequencer ---- */
+
+static void log_signed(const hash_t *hash, uint64_t number, const addr_t *signer)
+{
+#undef LOG_TARGET
+#define LOG_TARGET "rollup_node::signer"
+    char h[67], a[43];
+    hex_encode_0x(h, hash->b, 32);
+    addr_to_checksum_hex(a, signer);
+    LOG_INFO("Signed block block_hash=%s block_number=%" PRIu64 " signer=%s", h, number, a);
+#undef LOG_TARGET
+#define LOG_TARGET "rollup_node::sequencer"
+}
+
+static void log_broadcast(const hash_t *hash, uint64_t number)
+{
+#undef LOG_TARGET
+#define LOG_TARGET "scroll::network"
+    char h[67];
+    hex_encode_0x(h, hash->b, 32);
+    LOG_INFO("Broadcast block block_hash=%s block_number=%" PRIu64 " peers=0", h, number);
+#undef LOG_TARGET
+#define LOG_TARGET "rollup_node::sequencer"
+}
+
+/* Fill the builder from the pool until the deadline, the gas or the payload cap. */
+static void fill_block(node_rt_t *rt, chain_builder_t *b, uint64_t deadline_ns)
+{
+    txpool_tx_info_t *cand = RN_NEWV(txpool_tx_info_t, MAX_BLOCK_CANDIDATES);
+    size_t n = txpool_best(rt->pool, chain_builder_base_fee(b), cand, MAX_BLOCK_CANDIDATES);
+    size_t pending, queued;
+    txpool_counts(rt->pool, &pending, &queued);
+    LOG_TRACE("Selecting transactions candidates=%zu pending=%zu queued=%zu", n, pending, queued);
+    addr_t *skipped = RN_NEWV(addr_t, n ? n : 1);
+    size_t nskipped = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (clock_mono_ns() >= deadline_ns)
+            break;
+        if (chain_builder_gas_used(b) + 21000 > chain_builder_gas_limit(b))
+            break;
+        bool skip = false;
+        for (size_t j = 0; j < nskipped && !skip; j++)
+            skip = addr_eq(&skipped[j], &cand[i].sender);
+        if (skip)
+            continue;
+        size_t len;
+        uint8_t *raw = txpool_get_raw(rt->pool, &cand[i].hash, &len);
+        if (!raw)
+            continue;
+        tx_t tx;
+        chain_add_result_t res;
+        res.invalid = TX_VALID;
+        bool fits = chain_builder_gas_used(b) + cand[i].gas_limit <= chain_builder_gas_limit(b) &&
+                    chain_builder_payload_bytes(b) + len <= MAX_TX_BYTES;
+        if (!fits) {
+            skipped[nskipped++] = cand[i].sender;
+        } else if (tx_decode(&tx, bview(raw, len)) == ERR_OK) {
+            chain_builder_add(b, &tx, &cand[i].sender, bview(raw, len), &res);
+            tx_deinit(&tx);
+            if (res.invalid != TX_VALID) {
+                char h[67];
+                hex_encode_0x(h, cand[i].hash.b, 32);
+                LOG_DEBUG("Skipping invalid transaction tx_hash=%s error=\"%s\"", h,
+                          tx_invalid_msg(res.invalid));
+                if (res.invalid != TX_INVALID_NONCE_TOO_LOW)
+                    skipped[nskipped++] = cand[i].sender;
+                txpool_remove(rt->pool, &cand[i].hash);
+            }
+        }
+        rn_free(raw);
+    }
+    rn_free(skipped);
+    rn_free(cand);
+}
+
+static void build_one(node_rt_t *rt, uint64_t slot_start_ns)
+{
+    const node_config_t *cfg = rt->cfg;
+    db_txn_t *txn;
+    if (db_txn_begin(rt->db, DB_TXN_WRITE, &txn) != ERR_OK) {
+        LOG_ERROR("Cannot open a database write transaction; skipping the slot");
+        return;
+    }
+    header_t parent;
+    hash_t parent_hash;
+    memset(&parent, 0, sizeof(parent));
+    if (!head_header(txn, &parent, &parent_hash)) {
+        LOG_ERROR("Cannot read the head block; skipping the slot");
+        db_txn_abort(txn);
+        return;
+    }
+    uint64_t now = clock_unix_us() / 1000000;
+    uint64_t ts = now > parent.timestamp ? now : parent.timestamp;
+    uint64_t id = ++rt->payload_id;
+    LOG_TRACE("Building payload payload_id=%" PRIu64 " parent_number=%" PRIu64
+              " timestamp=%" PRIu64,
+              id, parent.number, ts);
+    chain_builder_t *b = NULL;
+    err_t e = chain_builder_new(&b, rt->spec, rt->evm, txn, &parent, &parent_hash, ts,
+                                cfg->builder_gaslimit);
+    header_deinit(&parent);
+    if (e) {
+        LOG_ERROR("Cannot start a payload: %s", err_str(e));
+        db_txn_abort(txn);
+        return;
+    }
+    fill_block(rt, b, slot_start_ns + cfg->sequencer.payload_building_duration_ms * 1000000ull);
+    size_t count = chain_builder_count(b);
+    if (count == 0 && !cfg->sequencer.allow_empty_blocks) {
+        LOG_DEBUG("Built empty payload payload_id=%" PRIu64 ", discarding", id);
+        chain_builder_free(b);
+        db_txn_abort(txn);
+        return;
+    }
+    block_t blk;
+    hash_t hash;
+    chain_receipts_t rs;
+    e = chain_builder_seal(b, &blk, &hash, &rs);
+    chain_builder_free(b);
+    if (e) {
+        LOG_ERROR("Cannot seal the payload payload_id=%" PRIu64 ": %s", id, err_str(e));
+        db_txn_abort(txn);
+        return;
+    }
+    char h[67];
+    hex_encode_0x(h, hash.b, 32);
+    LOG_INFO("Built payload payload_id=%" PRIu64 " block_hash=%s block_number=%" PRIu64
+             " tx_count=%zu gas_used=%" PRIu64,
+             id, h, blk.header.number, count, blk.header.gas_used);
+    uint8_t sig[SIGNATURE_LEN];
+    bool signed_ok = false;
+    if (rt->signer) {
+        e = signer_sign_header(rt->signer, &blk.header, sig);
+        if (e) {
+            LOG_ERROR("failed to sign block block_hash=%s: %s", h, err_str(e));
+        } else {
+            signed_ok = true;
+        }
+    }
+    if (!e)
+        e = chain_store_block(txn, &blk, &hash, &rs, signed_ok ? sig : NULL);
+    if (!e) {
+        e = db_txn_commit(txn);
+        txn = NULL;
+    }
+    if (e) {
+        LOG_ERROR("Cannot commit block block_hash=%s: %s", h, err_str(e));
+        db_txn_abort(txn);
+    } else {
+        if (signed_ok)
+            log_signed(&hash, blk.header.number, signer_address(rt->signer));
+        log_broadcast(&hash, blk.header.number);
+        for (size_t i = 0; i < blk.ntxs; i++) {
+            hash_t th;
+            if (tx_hash(&blk.txs[i], &th) == ERR_OK)
+                txpool_remove(rt->pool, &th);
+        }
+        db_txn_t *r;
+        if (db_txn_begin(rt->db, DB_TXN_READ, &r) == ERR_OK) {
+            txpool_on_new_head(rt->pool, account_at_head, r);
+            db_txn_abort(r);
+        }
+    }
+    block_deinit(&blk);
+    chain_receipts_free(&rs);
+}
+
+static void *sequencer_main(void *arg)
+{
+    node_rt_t *rt = arg;
+    uint64_t period = rt->cfg->sequencer.block_time_ms * 1000000ull;
+    uint64_t next = clock_mono_ns() + period;
+    while (!atomic_load(&rt->stop)) {
+        /* Sleep in short steps so shutdown is prompt. */
+        uint64_t now = clock_mono_ns();
+        if (now < next) {
+            uint64_t step = next - now < 50000000ull ? next - now : 50000000ull;
+            clock_sleep_until_ns(now + step);
+            continue;
+        }
+        uint64_t start = next;
+        next += period;
+        if (next < clock_mono_ns()) /* fell behind: skip missed slots */
+            next = clock_mono_ns() + period;
+        if (atomic_load(&rt->sequencing))
+            build_one(rt, start);
+    }
+    return NULL;
+}
+
+/* ---- RPC operations ---- */
+
+static void read_gpo(const state_backend_t *b, gpo_values_t *g)
+{
+    static const addr_t gpo = { { 0x53, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 } };
+    u256_t k;
+#define SLOT(field, n) (k = u256_from_u64(n), g->field = b->get_storage(b->ctx, &gpo, &k))
+    SLOT(l1_base_fee, GPO_SLOT_L1_BASE_FEE);
+    SLOT(overhead, GPO_SLOT_OVERHEAD);
+    SLOT(scalar, GPO_SLOT_SCALAR);
+    SLOT(l1_blob_base_fee, GPO_SLOT_L1_BLOB_BASE_FEE);
+    SLOT(commit_scalar, GPO_SLOT_COMMIT_SCALAR);
+    SLOT(blob_scalar, GPO_SLOT_BLOB_SCALAR);
+    SLOT(penalty_threshold, GPO_SLOT_PENALTY_THRESHOLD);
+    SLOT(penalty_factor, GPO_SLOT_PENALTY_FACTOR);
+#undef SLOT
+}
+
+static int op_send_raw(void *ud, bview_t raw, hash_t *hash, char *msg, size_t msg_len)
+{
+    node_rt_t *rt = ud;
+    if (raw.n > MAX_TX_BYTES) {
+        snprintf(msg, msg_len, "oversized data: transaction size %zu, limit %d", raw.n,
+                 MAX_TX_BYTES);
+        return RPC_SERVER_ERROR;
+    }
+    tx_t tx;
+    err_t e = tx_decode(&tx, raw);
+    if (e) {
+        snprintf(msg, msg_len, "failed to decode signed transaction: %s", err_str(e));
+        return RPC_SERVER_ERROR;
+    }
+    int code = RPC_SERVER_ERROR;
+    db_txn_t *txn = NULL;
+    header_t head;
+    memset(&head, 0, sizeof(head));
+    hash_t head_hash;
+    addr_t sender;
+    if (tx.type == TX_L1_MESSAGE) {
+        snprintf(msg, msg_len, "transaction type not supported");
+        goto out;
+    }
+    if (!tx.has_chain_id) {
+        snprintf(msg, msg_len, "only replay-protected (EIP-155) transactions allowed over RPC");
+        goto out;
+    }
+    if (!u256_eq(tx.chain_id, u256_from_u64(rt->spec->chain_id))) {
+        snprintf(msg, msg_len, "invalid chain id");
+        goto out;
+    }
+    if (tx_recover_sender(&tx, &sender) != ERR_OK) {
+        snprintf(msg, msg_len, "invalid sender");
+        goto out;
+    }
+    if (db_txn_begin(rt->db, DB_TXN_READ, &txn) != ERR_OK || !head_header(txn, &head, &head_hash)) {
+        snprintf(msg, msg_len, "cannot read the head state");
+        code = RPC_INTERNAL_ERROR;
+        goto out;
+    }
+    scroll_spec_t level = chain_spec_level(rt->spec, head.number + 1, head.timestamp);
+    if ((tx.type == TX_SET_CODE && level < SCROLL_SPEC_EUCLID) ||
+        (tx.type != TX_LEGACY && level < SCROLL_SPEC_CURIE)) {
+        snprintf(msg, msg_len, "transaction type not supported");
+        goto out;
+    }
+    bool fee_market = tx.type == TX_DYNAMIC_FEE || tx.type == TX_SET_CODE;
+    u256_t max_fee = fee_market ? tx.max_fee : tx.gas_price;
+    u256_t tip = fee_market ? tx.max_priority_fee : tx.gas_price;
+    if (u256_lt(max_fee, tip)) {
+        snprintf(msg, msg_len, "%s", tx_invalid_msg(TX_INVALID_TIP_ABOVE_FEE_CAP));
+        goto out;
+    }
+    unsigned rules = INTRINSIC_EIP3860 | (level >= SCROLL_SPEC_EUCLID ? INTRINSIC_EIP7702 : 0u);
+    if (tx.gas_limit < tx_intrinsic_gas(&tx, rules)) {
+        snprintf(msg, msg_len, "%s", tx_invalid_msg(TX_INVALID_INTRINSIC_GAS));
+        goto out;
+    }
+    if (level >= SCROLL_SPEC_FEYNMAN && tx.gas_limit < tx_floor_gas(&tx)) {
+        snprintf(msg, msg_len, "%s", tx_invalid_msg(TX_INVALID_FLOOR_DATA_GAS));
+        goto out;
+    }
+    uint64_t gas_limit = rt->cfg->builder_gaslimit ? rt->cfg->builder_gaslimit : head.gas_limit;
+    if (tx.gas_limit > gas_limit) {
+        snprintf(msg, msg_len, "exceeds block gas limit");
+        goto out;
+    }
+    if (!tx.has_to && tx.data_len > 49152) {
+        snprintf(msg, msg_len, "%s", tx_invalid_msg(TX_INVALID_INITCODE_SIZE));
+        goto out;
+    }
+    if (tx.type == TX_SET_CODE && tx.nauths == 0) {
+        snprintf(msg, msg_len, "%s", tx_invalid_msg(TX_INVALID_EMPTY_AUTH_LIST));
+        goto out;
+    }
+    state_backend_t be = state_db_backend(txn);
+    gpo_values_t gpo;
+    read_gpo(&be, &gpo);
+    u256_t l1 = u256_from_u64(scroll_l1_fee(level, &gpo, raw, bview(tx.data, tx.data_len)));
+    txpool_tx_info_t info;
+    memset(&info, 0, sizeof(info));
+    if (tx_hash(&tx, &info.hash) != ERR_OK) {
+        snprintf(msg, msg_len, "cannot hash the transaction");
+        goto out;
+    }
+    info.sender = sender;
+    info.nonce = tx.nonce;
+    info.gas_limit = tx.gas_limit;
+    info.max_fee = max_fee;
+    info.max_priority_fee = tip;
+    info.cost = u256_add(u256_add(tx.value, u256_mul(u256_from_u64(tx.gas_limit), max_fee)), l1);
+    uint64_t nonce;
+    u256_t balance;
+    account_at_head(txn, &sender, &nonce, &balance);
+    bool pending;
+    txpool_reject_t rj = txpool_add(rt->pool, &info, raw, nonce, balance, &pending);
+    if (rj != TXPOOL_OK) {
+        snprintf(msg, msg_len, "%s", txpool_reject_message(rj));
+        goto out;
+    }
+    *hash = info.hash;
+    char h[67], a[43];
+    hex_encode_0x(h, hash->b, 32);
+    addr_to_checksum_hex(a, &sender);
+    LOG_DEBUG("Transaction added to the pool tx_hash=%s sender=%s nonce=%" PRIu64 " pending=%s", h,
+              a, tx.nonce, pending ? "true" : "false");
+    code = 0;
+out:
+    header_deinit(&head);
+    db_txn_abort(txn);
+    tx_deinit(&tx);
+    return code;
+}
+
+/* Run a call on the head state. gas_price_given selects whether the base fee applies (geth:
+ * a call without fee fields runs with base fee 0). */
+static tx_invalid_t run_call(node_rt_t *rt, evm_t *evm, db_txn_t *txn, const header_t *head,
+                             const rpc_call_args_t *a, uint64_t gas, state_tx_result_t *out,
+                             buf_t *output)
+{
+    state_backend_t be = state_db_backend(txn);
+    state_t *st = state_new(&be);
+    evm_rules_t rules;
+    scroll_spec_t level = chain_spec_level(rt->spec, head->number, head->timestamp);
+    evm_rules_scroll(&rules, (evm_scroll_spec_t)level);
+    evm_block_t blk = {
+        .number = head->number,
+        .timestamp = head->timestamp,
+        .gas_limit = head->gas_limit,
+        .coinbase = rt->spec->has_fee_vault ? rt->spec->fee_vault : (addr_t){ { 0 } },
+        .chain_id = u256_from_u64(rt->spec->chain_id),
+    };
+    bool priced = a->has_gas_price || a->has_max_fee;
+    if (priced && head->has_base_fee)
+        blk.base_fee = head->base_fee;
+    tx_t tx;
+    memset(&tx, 0, sizeof(tx));
+    addr_t from = a->has_from ? a->from : (addr_t){ { 0 } };
+    tx.type = a->has_max_fee || a->has_max_priority_fee ? TX_DYNAMIC_FEE : TX_LEGACY;
+    tx.has_chain_id = true;
+    tx.chain_id = blk.chain_id;
+    /* Calls skip the nonce check (geth): a given nonce becomes the sender's for this run. */
+    if (a->has_nonce)
+        state_set_nonce(st, &from, a->nonce);
+    tx.nonce = state_nonce(st, &from);
+    tx.gas_price = a->gas_price;
+    tx.max_fee = a->max_fee;
+    tx.max_priority_fee = a->max_priority_fee;
+    tx.gas_limit = gas;
+    tx.has_to = a->has_to;
+    tx.to = a->to;
+    tx.value = a->value;
+    tx.data = a->data.p;
+    tx.data_len = a->data.n;
+    state_tx_env_t env = { .evm = evm, .rules = &rules, .block = &blk };
+    tx_invalid_t v = state_tx_apply(st, &env, &tx, &from, out);
+    buf_reset(output);
+    if (v == TX_VALID && out->output.n &&
+        buf_append(output, out->output.p, out->output.n) != ERR_OK)
+        buf_reset(output);
+    state_free(st);
+    return v;
+}
+
+static void op_call(void *ud, const rpc_call_args_t *a, bool estimate, rpc_call_result_t *res)
+{
+    node_rt_t *rt = ud;
+    db_txn_t *txn = NULL;
+    header_t head;
+    memset(&head, 0, sizeof(head));
+    hash_t hh;
+    evm_t *evm = evm_new();
+    if (db_txn_begin(rt->db, DB_TXN_READ, &txn) != ERR_OK || !head_header(txn, &head, &hh)) {
+        res->code = RPC_INTERNAL_ERROR;
+        snprintf(res->message, sizeof(res->message), "cannot read the head state");
+        goto out;
+    }
+    uint64_t hi = a->has_gas ? a->gas : head.gas_limit;
+    state_tx_result_t r;
+    tx_invalid_t v = run_call(rt, evm, txn, &head, a, hi, &r, &res->output);
+    if (v != TX_VALID) {
+        res->code = RPC_SERVER_ERROR;
+        snprintf(res->message, sizeof(res->message), "%s", tx_invalid_msg(v));
+        goto out;
+    }
+    if (r.status == EVM_REVERT) {
+        res->code = RPC_EXECUTION_REVERTED;
+        snprintf(res->message, sizeof(res->message), "execution reverted");
+        goto out;
+    }
+    if (r.status != EVM_SUCCESS) {
+        res->code = RPC_SERVER_ERROR;
+        if (estimate)
+            snprintf(res->message, sizeof(res->message),
+                     "gas required exceeds allowance (%" PRIu64 ")", hi);
+        else
+            snprintf(res->message, sizeof(res->message), "%s", evm_status_name(r.status));
+        goto out;
+    }
+    if (estimate) {
+        /* Binary search the lowest gas limit that succeeds (geth's method), starting from the
+         * gas actually used. */
+        uint64_t lo = r.gas_used - 1, top = hi;
+        while (lo + 1 < top) {
+            uint64_t mid = lo + (top - lo) / 2;
+            if (mid > lo * 2 && lo > 0) /* early on, try close to the used gas first */
+                mid = lo * 2;
+            state_tx_result_t m;
+            buf_t scratch;
+            buf_init(&scratch, RPC_MAX_RESPONSE_BYTES / 2);
+            tx_invalid_t mv = run_call(rt, evm, txn, &head, a, mid, &m, &scratch);
+            buf_deinit(&scratch);
+            if (mv == TX_VALID && m.status == EVM_SUCCESS)
+                top = mid;
+            else
+                lo = mid;
+        }
+        res->gas = top;
+    }
+out:
+    evm_free(evm);
+    header_deinit(&head);
+    db_txn_abort(txn);
+}
+
+static void op_fees(void *ud, u256_t *gas_price, u256_t *tip)
+{
+    node_rt_t *rt = ud;
+    *tip = u256_from_u64(0);
+    *gas_price = u256_from_u64(0);
+    db_txn_t *txn;
+    if (db_txn_begin(rt->db, DB_TXN_READ, &txn) != ERR_OK)
+        return;
+    header_t head;
+    memset(&head, 0, sizeof(head));
+    hash_t hh;
+    chain_builder_t *b = NULL;
+    evm_t *evm = evm_new();
+    if (head_header(txn, &head, &hh) &&
+        chain_builder_new(&b, rt->spec, evm, txn, &head, &hh, head.timestamp, 0) == ERR_OK)
+        *gas_price = chain_builder_base_fee(b);
+    chain_builder_free(b);
+    evm_free(evm);
+    header_deinit(&head);
+    db_txn_abort(txn);
+}
+
+static bool op_set_sequencing(void *ud, bool on)
+{
+    node_rt_t *rt = ud;
+    bool was = atomic_exchange(&rt->sequencing, on);
+    if (was != on)
+        LOG_INFO("%s automatic sequencing", on ? "Enabled" : "Disabled");
+    return was != on;
+}
+
+static void op_pool_counts(void *ud, size_t *pending, size_t *queued)
+{
+    txpool_counts(((node_rt_t *)ud)->pool, pending, queued);
+}
+
+static const rpc_node_ops_t NODE_OPS = {
+    .send_raw_tx = op_send_raw,
+    .call = op_call,
+    .fees = op_fees,
+    .set_sequencing = op_set_sequencing,
+    .pool_counts = op_pool_counts,
+};
+
+/* ---- start and stop ---- */
+
+static err_t open_db(node_rt_t *rt, char *diag, size_t diag_len)
+{
+    char dir[4200];
+    snprintf(dir, sizeof(dir), "%s/db", rt->cfg->datadir);
+    TRY(db_open(&rt->db, dir, 0, DB_OPEN_DEFAULT, diag, diag_len));
+    db_txn_t *txn;
+    TRY(db_txn_begin(rt->db, DB_TXN_WRITE, &txn));
+    hash_t genesis;
+    bool written;
+    err_t e = chain_genesis_init(txn, rt->spec, &genesis, &written, diag, diag_len);
+    if (e) {
+        db_txn_abort(txn);
+        return e;
+    }
+    TRY(db_txn_commit(txn));
+    char g[67];
+    hex_encode_0x(g, genesis.b, 32);
+    uint64_t head = 0;
+    hash_t hh;
+    if (db_txn_begin(rt->db, DB_TXN_READ, &txn) == ERR_OK) {
+        if (chain_head(txn, &head, &hh) != ERR_OK)
+            head = 0;
+        db_txn_abort(txn);
+    }
+    LOG_INFO("Opened database datadir=%s genesis_hash=%s%s head=%" PRIu64, rt->cfg->datadir, g,
+             written ? " (genesis written)" : "", head);
+    return ERR_OK;
+}
+
+static err_t start_rpc(node_rt_t *rt, char *diag, size_t diag_len)
+{
+    const node_config_t *cfg = rt->cfg;
+    rt->rpc_ctx.db = rt->db;
+    rt->rpc_ctx.chain_id = rt->spec->chain_id;
+    rt->rpc_ctx.node = &NODE_OPS;
+    rt->rpc_ctx.ud = rt;
+    uint32_t extra = (cfg->rpc_rollup_node ? RPC_NS_ROLLUP_NODE : 0u) |
+                     (cfg->rpc_rollup_node_admin ? RPC_NS_ROLLUP_NODE_ADMIN : 0u);
+    rt->rpc_ctx.ns_enabled =
+        (cfg->http ? cfg->http_api : 0u) | (cfg->ws ? cfg->ws_api : 0u) | extra;
+    rt->reg = rpc_registry_new(&rt->rpc_ctx);
+    rpc_register_all(rt->reg);
+    rpc_register_node(rt->reg);
+    if (cfg->http) {
+        rpc_server_config_t sc = { .addr = cfg->http_addr,
+                                   .port = cfg->http_port,
+                                   .ns_enabled = cfg->http_api | extra,
+                                   .cors = cfg->http_corsdomain };
+        TRY(rpc_server_start(&rt->http, &sc, rt->reg, diag, diag_len));
+#undef LOG_TARGET
+#define LOG_TARGET "reth::cli"
+        LOG_INFO("RPC HTTP server started url=%s:%u", cfg->http_addr, rpc_server_port(rt->http));
+    }
+    if (cfg->ws) {
+        rpc_server_config_t sc = { .addr = cfg->ws_addr,
+                                   .port = cfg->ws_port,
+                                   .ns_enabled = cfg->ws_api | extra,
+                                   .cors = cfg->ws_origins };
+        TRY(rpc_server_start(&rt->ws, &sc, rt->reg, diag, diag_len));
+        LOG_INFO("RPC WS server started url=%s:%u", cfg->ws_addr, rpc_server_port(rt->ws));
+#undef LOG_TARGET
+#define LOG_TARGET "rollup_node::sequencer"
+    }
+    return ERR_OK;
+}
+
+int node__run(const node_config_t *cfg)
+{
+    node_rt_t rt;
+    memset(&rt, 0, sizeof(rt));
+    rt.cfg = cfg;
+    rt.spec = cfg->chain;
+    char diag[NODE_DIAG_MAX] = "";
+    int rc = NODE_EXIT_ERROR;
+
+    /* Signals go to the main thread only: block them before any thread starts. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+    if (open_db(&rt, diag, sizeof(diag)) != ERR_OK) {
+        LOG_ERROR("%s", diag[0] ? diag : "cannot open the database");
+        fprintf(stderr, "error: %s\n", diag[0] ? diag : "cannot open the database");
+        goto out;
+    }
+    txpool_config_t pc;
+    txpool_config_default(&pc);
+    rt.pool = txpool_new(&pc);
+    if (cfg->signer.has_key && signer_new_key(&rt.signer, cfg->signer.key) != ERR_OK) {
+        fprintf(stderr, "error: the signer key cannot be used\n");
+        goto out;
+    }
+    if (start_rpc(&rt, diag, sizeof(diag)) != ERR_OK) {
+        fprintf(stderr, "error: %s\n", diag[0] ? diag : "cannot start the RPC server");
+        goto out;
+    }
+    if (cfg->sequencer.enabled) {
+        rt.evm = evm_new();
+        atomic_store(&rt.sequencing, cfg->sequencer.auto_start);
+        if (pthread_create(&rt.seq, NULL, sequencer_main, &rt) != 0) {
+            fprintf(stderr, "error: cannot start the sequencer thread\n");
+            goto out;
+        }
+        rt.seq_started = true;
+        LOG_INFO("Sequencer started block_time_ms=%" PRIu64 " payload_building_duration_ms=%" PRIu64
+                 " auto_start=%s allow_empty_blocks=%s",
+                 cfg->sequencer.block_time_ms, cfg->sequencer.payload_building_duration_ms,
+                 cfg->sequencer.auto_start ? "true" : "false",
+                 cfg->sequencer.allow_empty_blocks ? "true" : "false");
+    }
+    int sig = 0;
+    while (sigwait(&set, &sig) != 0) {
+    }
+    LOG_INFO("Received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    rc = NODE_EXIT_OK;
+out:
+    atomic_store(&rt.stop, true);
+    if (rt.seq_started)
+        pthread_join(rt.seq, NULL);
+    rpc_server_stop(rt.http);
+    rpc_server_stop(rt.ws);
+    rpc_registry_free(rt.reg);
+    evm_free(rt.evm);
+    signer_free(rt.signer);
+    txpool_free(rt.pool);
+    db_close(rt.db);
+    return rc;
+}
