@@ -234,3 +234,37 @@ err_t chain_read_signature(db_txn_t *txn, const hash_t *hash, uint8_t sig[65])
     memcpy(sig, v.p, 65);
     return ERR_OK;
 }
+
+err_t chain_unwind(db_txn_t *txn, uint64_t to, hash_t *state_root)
+{
+    uint64_t head;
+    hash_t hh;
+    TRY(chain_head(txn, &head, &hh));
+    if (to > head)
+        return ERR_INVALID_ARG;
+    for (uint64_t n = head; n > to; n--) {
+        hash_t h;
+        block_t b;
+        TRY(chain_canonical_hash(txn, n, &h));
+        TRY(chain_read_block(txn, &h, &b));
+        err_t e = ERR_OK;
+        for (size_t i = 0; i < b.ntxs && !e; i++) {
+            hash_t th;
+            e = tx_hash(&b.txs[i], &th);
+            if (!e)
+                e = db_del(txn, DB_TX_LOOKUP, bview(th.b, 32));
+        }
+        block_deinit(&b);
+        uint8_t k[8];
+        be_store64(k, n);
+        if (!e)
+            e = db_del(txn, DB_CANONICAL, bview(k, 8));
+        if (e)
+            return e;
+    }
+    TRY(state_db_unwind(txn, head, to, state_root));
+    hash_t th;
+    TRY(chain_canonical_hash(txn, to, &th));
+    TRY(db_meta_put_u64(txn, "head_number", to));
+    return db_meta_put(txn, "head_hash", bview(th.b, 32));
+}

@@ -254,6 +254,12 @@ RN_NODISCARD err_t chain_read_receipts(struct db_txn *txn, const hash_t *hash,
 /** Where a transaction is: block number and index; ERR_NOT_FOUND. */
 RN_NODISCARD err_t chain_tx_lookup(struct db_txn *txn, const hash_t *tx_hash, uint64_t *number,
                                    uint32_t *index);
+/**
+ * Unwind the canonical chain to block `to` (followers, when L1 disagrees): the blocks above stop
+ * being canonical (their tx lookups go), the state returns to block `to` (*state_root, equal to
+ * that block's header root), and `to` becomes the head. ERR_INVALID_ARG above the head.
+ */
+RN_NODISCARD err_t chain_unwind(struct db_txn *txn, uint64_t to, hash_t *state_root);
 /** The stored sequencer signature of a block; ERR_NOT_FOUND. */
 RN_NODISCARD err_t chain_read_signature(struct db_txn *txn, const hash_t *hash, uint8_t sig[65]);
 

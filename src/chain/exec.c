@@ -1,6 +1,7 @@
 /* Block building and import: SCROLL.md §5 (base fee), §6 (validity), §7 (execution pipeline),
  * §9.3 (GPO migrations) and §11 (building). One builder serves the sequencer (transactions added
  * one by one, rejected ones skipped) and import (every transaction must be valid). */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -383,4 +384,194 @@ err_t chain_builder_seal(chain_builder_t *b, block_t *out, hash_t *hash, chain_r
     b->l1_fees = NULL;
     b->n = b->cap = 0;
     return ERR_OK;
+}
+
+/* ---- import ---- */
+
+static const char *const INVALID_MSG[CHAIN_INVALID_COUNT_] = {
+    [CHAIN_VALID] = "valid",
+    [CHAIN_INVALID_PARENT] = "unknown parent or wrong number",
+    [CHAIN_INVALID_TIMESTAMP] = "timestamp before the parent's",
+    [CHAIN_INVALID_OMMERS] = "ommers hash is not the empty list's",
+    [CHAIN_INVALID_BASE_FEE] = "invalid base fee",
+    [CHAIN_INVALID_GAS_LIMIT] = "invalid gas limit",
+    [CHAIN_INVALID_TX] = "invalid transaction",
+    [CHAIN_INVALID_TX_TYPE] = "transaction type not allowed",
+    [CHAIN_INVALID_L1_ORDER] = "L1 messages must come first",
+    [CHAIN_INVALID_PAYLOAD_SIZE] = "transaction payload too large",
+    [CHAIN_INVALID_GAS_USED] = "gas used mismatch",
+    [CHAIN_INVALID_TX_ROOT] = "transactions root mismatch",
+    [CHAIN_INVALID_RECEIPTS_ROOT] = "receipts root mismatch",
+    [CHAIN_INVALID_BLOOM] = "logs bloom mismatch",
+    [CHAIN_INVALID_STATE_ROOT] = "state root mismatch",
+};
+
+const char *chain_invalid_msg(chain_invalid_t v)
+{
+    return (unsigned)v < CHAIN_INVALID_COUNT_ ? INVALID_MSG[v] : "unknown";
+}
+
+static chain_invalid_t check_header(const chain_spec_t *s, const header_t *h, const header_t *p,
+                                    const hash_t *parent_hash, char *diag, size_t dl)
+{
+    static const uint8_t empty_ommers[32] = { 0x1d, 0xcc, 0x4d, 0xe8, 0xde, 0xc7, 0x5d, 0x7a,
+                                              0xab, 0x85, 0xb5, 0x67, 0xb6, 0xcc, 0xd4, 0x1a,
+                                              0xd3, 0x12, 0x45, 0x1b, 0x94, 0x8a, 0x74, 0x13,
+                                              0xf0, 0xa1, 0x42, 0xfd, 0x40, 0xd4, 0x93, 0x47 };
+    if (h->number != p->number + 1 || memcmp(h->parent_hash.b, parent_hash->b, 32) != 0) {
+        snprintf(diag, dl, "block %" PRIu64 " does not extend the head %" PRIu64, h->number,
+                 p->number);
+        return CHAIN_INVALID_PARENT;
+    }
+    if (h->timestamp < p->timestamp) {
+        snprintf(diag, dl, "timestamp %" PRIu64 " < parent timestamp %" PRIu64, h->timestamp,
+                 p->timestamp);
+        return CHAIN_INVALID_TIMESTAMP;
+    }
+    if (memcmp(h->ommers_hash.b, empty_ommers, 32) != 0) {
+        snprintf(diag, dl, "ommers hash is not keccak(rlp([]))");
+        return CHAIN_INVALID_OMMERS;
+    }
+    bool curie = chain_fork_active(s, FORK_CURIE, h->number, h->timestamp);
+    if (curie != h->has_base_fee ||
+        (h->has_base_fee && u256_gt(h->base_fee, u256_from_u64(SCROLL_MAX_BASE_FEE)))) {
+        snprintf(diag, dl, "base fee %s",
+                 !curie             ? "present before Curie"
+                 : !h->has_base_fee ? "missing from Curie on"
+                                    : "above 10 gwei");
+        return CHAIN_INVALID_BASE_FEE;
+    }
+    uint64_t diff =
+        h->gas_limit > p->gas_limit ? h->gas_limit - p->gas_limit : p->gas_limit - h->gas_limit;
+    if (diff >= p->gas_limit / GAS_LIMIT_BOUND_DIVISOR || h->gas_limit < GAS_LIMIT_MIN ||
+        h->gas_limit > INT64_MAX || h->gas_used > h->gas_limit) {
+        snprintf(diag, dl, "gas limit %" PRIu64 " (used %" PRIu64 ") against parent %" PRIu64,
+                 h->gas_limit, h->gas_used, p->gas_limit);
+        return CHAIN_INVALID_GAS_LIMIT;
+    }
+    return CHAIN_VALID;
+}
+
+err_t chain_import_block(db_txn_t *txn, const chain_spec_t *spec, evm_t *evm, block_t *blk,
+                         const uint8_t sig[65], chain_invalid_t *why, char *diag, size_t dl)
+{
+    *why = CHAIN_VALID;
+    diag[0] = 0;
+    uint64_t head;
+    hash_t head_hash;
+    header_t parent;
+    TRY(chain_head(txn, &head, &head_hash));
+    TRY(chain_read_header(txn, &head_hash, &parent));
+    const header_t *h = &blk->header;
+    *why = check_header(spec, h, &parent, &head_hash, diag, dl);
+    if (*why != CHAIN_VALID) {
+        header_deinit(&parent);
+        return ERR_OK;
+    }
+    chain_builder_t *b;
+    err_t e =
+        chain_builder_new(&b, spec, evm, txn, &parent, &head_hash, h->timestamp, h->gas_limit);
+    header_deinit(&parent);
+    if (e)
+        return e;
+    /* The header's base fee is what the EVM sees (consensus does not recompute it, §5.1). */
+    if (h->has_base_fee) {
+        b->header.base_fee = h->base_fee;
+        b->env.base_fee = h->base_fee;
+    }
+    buf_t raw;
+    buf_init(&raw, 1u << 26);
+    bool l1_done = false;
+    for (size_t i = 0; i < blk->ntxs && !e && *why == CHAIN_VALID; i++) {
+        tx_t *tx = &blk->txs[i];
+        if (tx->type == TX_L1_MESSAGE && l1_done) {
+            *why = CHAIN_INVALID_L1_ORDER;
+            snprintf(diag, dl, "L1 message at index %zu after other transactions", i);
+            break;
+        }
+        l1_done = l1_done || tx->type != TX_L1_MESSAGE;
+        if (!type_allowed(b, tx->type)) {
+            *why = CHAIN_INVALID_TX_TYPE;
+            snprintf(diag, dl, "transaction %zu has type 0x%x, not allowed at this fork", i,
+                     (unsigned)tx->type);
+            break;
+        }
+        buf_reset(&raw);
+        addr_t sender;
+        e = tx_encode(tx, &raw);
+        if (!e && tx_recover_sender(tx, &sender) != ERR_OK) {
+            *why = CHAIN_INVALID_TX;
+            snprintf(diag, dl, "transaction %zu: invalid signature", i);
+            break;
+        }
+        if (!e && tx->type != TX_L1_MESSAGE &&
+            b->payload_bytes + raw.n > spec->max_tx_payload_bytes) {
+            *why = CHAIN_INVALID_PAYLOAD_SIZE;
+            snprintf(diag, dl, "transaction payload above %" PRIu64 " bytes",
+                     spec->max_tx_payload_bytes);
+            break;
+        }
+        chain_add_result_t res;
+        tx_t copy = *tx; /* the builder takes ownership on success: give it the block's tx */
+        if (!e)
+            chain_builder_add(b, &copy, &sender, buf_view(&raw), &res);
+        if (!e && res.invalid != TX_VALID) {
+            *why = CHAIN_INVALID_TX;
+            snprintf(diag, dl, "transaction %zu: %s", i, tx_invalid_msg(res.invalid));
+        } else if (!e) {
+            memset(tx, 0, sizeof(*tx)); /* now owned by the builder */
+        }
+    }
+    buf_deinit(&raw);
+    if (e || *why != CHAIN_VALID) {
+        chain_builder_free(b);
+        return e;
+    }
+    /* Fields the builder does not decide come from the imported header. */
+    b->header.coinbase = h->coinbase;
+    b->header.difficulty = h->difficulty;
+    b->header.mix_hash = h->mix_hash;
+    b->header.nonce = h->nonce;
+    if (h->extra_len) {
+        b->header.extra = rn_malloc(h->extra_len);
+        memcpy(b->header.extra, h->extra, h->extra_len);
+        b->header.extra_len = h->extra_len;
+    }
+    block_t built;
+    hash_t hash;
+    chain_receipts_t rs;
+    e = chain_builder_seal(b, &built, &hash, &rs);
+    chain_builder_free(b);
+    if (e)
+        return e;
+    const header_t *g = &built.header;
+    if (g->gas_used != h->gas_used) {
+        *why = CHAIN_INVALID_GAS_USED;
+        snprintf(diag, dl, "gas used %" PRIu64 ", header says %" PRIu64, g->gas_used, h->gas_used);
+    } else if (memcmp(g->tx_root.b, h->tx_root.b, 32) != 0) {
+        *why = CHAIN_INVALID_TX_ROOT;
+    } else if (memcmp(g->receipts_root.b, h->receipts_root.b, 32) != 0) {
+        *why = CHAIN_INVALID_RECEIPTS_ROOT;
+    } else if (memcmp(g->bloom, h->bloom, 256) != 0) {
+        *why = CHAIN_INVALID_BLOOM;
+    } else if (memcmp(g->state_root.b, h->state_root.b, 32) != 0) {
+        *why = CHAIN_INVALID_STATE_ROOT;
+        char a[67], c[67];
+        hex_encode_0x(a, g->state_root.b, 32);
+        hex_encode_0x(c, h->state_root.b, 32);
+        snprintf(diag, dl, "state root %s, header says %s", a, c);
+    }
+    if (*why == CHAIN_VALID && !diag[0]) {
+        e = header_hash(h, &hash);
+        /* The transactions moved into `built`; store that block under the imported header. */
+        block_t stored = built;
+        stored.header = *h;
+        if (!e)
+            e = chain_store_block(txn, &stored, &hash, &rs, sig);
+    } else if (!diag[0]) {
+        snprintf(diag, dl, "%s", chain_invalid_msg(*why));
+    }
+    block_deinit(&built);
+    chain_receipts_free(&rs);
+    return e;
 }

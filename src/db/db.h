@@ -35,7 +35,9 @@
     X(L1_MESSAGES,     "l1_messages")      /* be64 queue index -> L1 message */                   \
     X(BATCHES,         "batches")          /* be64 batch index -> batch info */                   \
     X(BLOCK_BATCH,     "block_batch")      /* be64 block -> batch index */                        \
-    X(SIGNATURES,      "signatures")       /* block hash -> 65-byte signature */
+    X(SIGNATURES,      "signatures")       /* block hash -> 65-byte signature */          \
+    X(ACCOUNT_HISTORY, "account_history")  /* address ‖ be64 block -> account before block */ \
+    X(STORAGE_HISTORY, "storage_history")  /* address ‖ slot ‖ be64 block -> value before */
 
 /* clang-format on */
 
@@ -47,7 +49,7 @@ typedef enum db_table {
 } db_table_t;
 
 enum {
-    DB_SCHEMA_VERSION = 1,
+    DB_SCHEMA_VERSION = 2,
     DB_DEFAULT_MAP_SIZE_GB = 1024, /**< virtual reservation; the file grows as data is written */
 };
 

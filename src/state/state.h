@@ -280,4 +280,18 @@ RN_NODISCARD err_t state_db_commit(struct db_txn *txn, uint64_t number, const st
 /** The state root of the flat tables (every account; storage roots as stored). */
 RN_NODISCARD err_t state_db_root(struct db_txn *txn, hash_t *root);
 
+/**
+ * A backend reading the state as it was after block `number` (the flat state for the head;
+ * older blocks through the history index: one cursor seek per account or slot). ERR_NOT_FOUND
+ * above the head or below the oldest kept history. Free *ctx with state_db_backend_at_free
+ * (NULL-safe) after the last use of the backend.
+ */
+RN_NODISCARD err_t state_db_backend_at(struct db_txn *txn, uint64_t number, state_backend_t *out,
+                                       void **ctx);
+void state_db_backend_at_free(void *ctx);
+
+/** Undo the state changes of blocks from … to+1 (newest first) inside txn; *root = the state
+ *  root after block `to`. The block store is unwound by chain_unwind. */
+RN_NODISCARD err_t state_db_unwind(struct db_txn *txn, uint64_t from, uint64_t to, hash_t *root);
+
 #endif
