@@ -396,12 +396,11 @@ out:
 
 /* Run a call on the head state. gas_price_given selects whether the base fee applies (geth:
  * a call without fee fields runs with base fee 0). */
-static tx_invalid_t run_call(node_rt_t *rt, evm_t *evm, db_txn_t *txn, const header_t *head,
-                             const rpc_call_args_t *a, uint64_t gas, state_tx_result_t *out,
-                             buf_t *output)
+static tx_invalid_t run_call(node_rt_t *rt, evm_t *evm, const state_backend_t *be,
+                             const header_t *head, const rpc_call_args_t *a, uint64_t gas,
+                             state_tx_result_t *out, buf_t *output)
 {
-    state_backend_t be = state_db_backend(txn);
-    state_t *st = state_new(&be);
+    state_t *st = state_new(be);
     evm_rules_t rules;
     scroll_spec_t level = chain_spec_level(rt->spec, head->number, head->timestamp);
     evm_rules_scroll(&rules, (evm_scroll_spec_t)level);
@@ -452,14 +451,26 @@ static void op_call(void *ud, const rpc_call_args_t *a, bool estimate, rpc_call_
     memset(&head, 0, sizeof(head));
     hash_t hh;
     evm_t *evm = evm_new();
-    if (db_txn_begin(rt->db, DB_TXN_READ, &txn) != ERR_OK || !head_header(txn, &head, &hh)) {
+    state_backend_t be;
+    void *be_ctx = NULL;
+    uint64_t num = 0;
+    if (db_txn_begin(rt->db, DB_TXN_READ, &txn) != ERR_OK || chain_head(txn, &num, &hh) != ERR_OK) {
         res->code = RPC_INTERNAL_ERROR;
         snprintf(res->message, sizeof(res->message), "cannot read the head state");
         goto out;
     }
+    if (a->block != UINT64_MAX)
+        num = a->block;
+    if (chain_canonical_hash(txn, num, &hh) != ERR_OK ||
+        chain_read_header(txn, &hh, &head) != ERR_OK ||
+        state_db_backend_at(txn, num, &be, &be_ctx) != ERR_OK) {
+        res->code = RPC_SERVER_ERROR;
+        snprintf(res->message, sizeof(res->message), "header not found");
+        goto out;
+    }
     uint64_t hi = a->has_gas ? a->gas : head.gas_limit;
     state_tx_result_t r;
-    tx_invalid_t v = run_call(rt, evm, txn, &head, a, hi, &r, &res->output);
+    tx_invalid_t v = run_call(rt, evm, &be, &head, a, hi, &r, &res->output);
     if (v != TX_VALID) {
         res->code = RPC_SERVER_ERROR;
         snprintf(res->message, sizeof(res->message), "%s", tx_invalid_msg(v));
@@ -490,7 +501,7 @@ static void op_call(void *ud, const rpc_call_args_t *a, bool estimate, rpc_call_
             state_tx_result_t m;
             buf_t scratch;
             buf_init(&scratch, RPC_MAX_RESPONSE_BYTES / 2);
-            tx_invalid_t mv = run_call(rt, evm, txn, &head, a, mid, &m, &scratch);
+            tx_invalid_t mv = run_call(rt, evm, &be, &head, a, mid, &m, &scratch);
             buf_deinit(&scratch);
             if (mv == TX_VALID && m.status == EVM_SUCCESS)
                 top = mid;
@@ -500,6 +511,7 @@ static void op_call(void *ud, const rpc_call_args_t *a, bool estimate, rpc_call_
         res->gas = top;
     }
 out:
+    state_db_backend_at_free(be_ctx);
     evm_free(evm);
     header_deinit(&head);
     db_txn_abort(txn);

@@ -110,6 +110,7 @@ typedef struct rpc_call_args {
     uint64_t gas, nonce;
     u256_t gas_price, max_fee, max_priority_fee, value;
     buf_t data;
+    uint64_t block; /**< state after this block; UINT64_MAX = the head */
 } rpc_call_args_t;
 
 /** Outcome of a call the node executed for eth_call / eth_estimateGas. */
@@ -124,7 +125,7 @@ typedef struct rpc_call_result {
 typedef struct rpc_node_ops {
     /** eth_sendRawTransaction: 0 with *hash, or a JSON-RPC code with msg. */
     int (*send_raw_tx)(void *ud, bview_t raw, hash_t *hash, char *msg, size_t msg_len);
-    /** eth_call (estimate false) or eth_estimateGas (true) on the latest state. */
+    /** eth_call (estimate false) or eth_estimateGas (true) on the state after a->block. */
     void (*call)(void *ud, const rpc_call_args_t *a, bool estimate, rpc_call_result_t *res);
     /** eth_gasPrice: base fee of the next block plus the suggested tip; eth_maxPriorityFeePerGas.
      */

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "chain/chain.h"
+#include "db/db.h"
 #include "rpc/ns/ns.h"
 
 static const rpc_node_ops_t *ops(void *ctx)
@@ -130,18 +132,60 @@ static bool parse_call(const json_t *params, rpc_call_args_t *a, rpc_reply_t *r)
     return true;
 }
 
-/* Only the latest state is served (block parameter: latest/pending/absent). */
-static bool latest_only(const json_t *params, rpc_reply_t *r)
+/* The block parameter of eth_call / eth_estimateGas: a tag, a number, or an EIP-1898 object
+ * ({blockNumber} or {blockHash}). UINT64_MAX = the head. */
+static bool call_block(void *ctx, const json_t *params, uint64_t *out, rpc_reply_t *r)
 {
+    *out = UINT64_MAX;
     const json_t *b = rpc__param(params, 1);
     if (!b)
         return true;
-    const char *s = json_string_value(b);
-    if (s && (strcmp(s, "latest") == 0 || strcmp(s, "pending") == 0))
+    const json_t *num = json_is_object(b) ? json_object_get(b, "blockNumber") : b;
+    const json_t *bh = json_is_object(b) ? json_object_get(b, "blockHash") : NULL;
+    const char *s = json_string_value(bh ? bh : num);
+    if (!s)
+        goto bad;
+    if (bh) {
+        hash_t h;
+        db_txn_t *t;
+        header_t hd;
+        if (hex_decode_fixed(h.b, 32, s, strlen(s)) != ERR_OK)
+            goto bad;
+        if (db_txn_begin(((const rpc_ctx_t *)ctx)->db, DB_TXN_READ, &t) != ERR_OK) {
+            rpc_reply_error(r, RPC_INTERNAL_ERROR, "database unavailable");
+            return false;
+        }
+        err_t e = chain_read_header(t, &h, &hd);
+        hash_t canon;
+        bool ok = e == ERR_OK && chain_canonical_hash(t, hd.number, &canon) == ERR_OK &&
+                  memcmp(canon.b, h.b, 32) == 0;
+        if (e == ERR_OK) {
+            *out = hd.number;
+            header_deinit(&hd);
+        }
+        db_txn_abort(t);
+        if (!ok) {
+            rpc_reply_error(r, RPC_INVALID_PARAMS, "header for hash not found");
+            return false;
+        }
         return true;
+    }
+    if (!strcmp(s, "latest") || !strcmp(s, "pending") || !strcmp(s, "safe") ||
+        !strcmp(s, "finalized"))
+        return true;
+    if (!strcmp(s, "earliest")) {
+        *out = 0;
+        return true;
+    }
+    u256_t v;
+    if (strncmp(s, "0x", 2) == 0 && u256_from_hex(s, strlen(s), &v) == ERR_OK &&
+        !(v.w[1] | v.w[2] | v.w[3])) {
+        *out = v.w[0];
+        return true;
+    }
+bad:
     rpc_reply_error(r, RPC_INVALID_PARAMS,
-                    "invalid params: only the \"latest\" and \"pending\" blocks are served for "
-                    "calls in this version");
+                    "invalid params: block must be a tag, a hex number or {blockHash}");
     return false;
 }
 
@@ -151,10 +195,10 @@ static void call_common(void *ctx, const json_t *params, rpc_reply_t *r, bool es
         rpc_reply_error(r, RPC_METHOD_NOT_FOUND, "the method does not exist/is not available");
         return;
     }
-    if (!rpc__arity(params, 1, 3, r) || !latest_only(params, r))
-        return;
     rpc_call_args_t a;
     memset(&a, 0, sizeof(a));
+    if (!rpc__arity(params, 1, 3, r) || !call_block(ctx, params, &a.block, r))
+        return;
     buf_init(&a.data, RPC_MAX_BODY_BYTES);
     rpc_call_result_t res;
     memset(&res, 0, sizeof(res));
@@ -234,6 +278,67 @@ static void disable_seq(void *ctx, const json_t *params, rpc_reply_t *r)
     sequencing(ctx, params, r, false);
 }
 
+/* rollupNode_getBlockSignature(blockHash): the sequencer's 65-byte signature, or null. */
+static void block_signature(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    if (!rpc__arity(params, 1, 1, r))
+        return;
+    buf_t h;
+    buf_init(&h, 64);
+    if (!rpc__param_bytes(params, 0, &h, r)) {
+        buf_deinit(&h);
+        return;
+    }
+    if (h.n != 32) {
+        rpc_reply_error(r, RPC_INVALID_PARAMS, "invalid params: a 32-byte block hash expected");
+        buf_deinit(&h);
+        return;
+    }
+    hash_t hash;
+    memcpy(hash.b, h.p, 32);
+    buf_deinit(&h);
+    db_txn_t *t;
+    if (db_txn_begin(((const rpc_ctx_t *)ctx)->db, DB_TXN_READ, &t) != ERR_OK) {
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "database unavailable");
+        return;
+    }
+    uint8_t sig[65];
+    r->result = chain_read_signature(t, &hash, sig) == ERR_OK ? rpc__data(sig, 65) : json_null();
+    db_txn_abort(t);
+}
+
+static json_t *block_ref(db_txn_t *t, uint64_t n)
+{
+    hash_t h;
+    if (chain_canonical_hash(t, n, &h) != ERR_OK)
+        return json_null();
+    return json_pack("{s:o,s:o}", "number", rpc__quantity(n), "hash", rpc__data(h.b, 32));
+}
+
+/* rollupNode_status: without an L1 connection (dev) there is no derivation, so safe and
+ * finalized are the head, like the block tags. */
+static void status(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    if (!rpc__arity(params, 0, 0, r))
+        return;
+    db_txn_t *t;
+    uint64_t head;
+    hash_t hh;
+    if (db_txn_begin(((const rpc_ctx_t *)ctx)->db, DB_TXN_READ, &t) != ERR_OK) {
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "database unavailable");
+        return;
+    }
+    if (chain_head(t, &head, &hh) != ERR_OK) {
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "no head block");
+    } else {
+        r->result = json_pack("{s:{s:s,s:n,s:n,s:n},s:{s:s,s:{s:o,s:o,s:o}}}", "l1", "status",
+                              "disabled", "latest", "finalized", "processed", "l2", "status",
+                              "synced", "fcs", "head", block_ref(t, head), "safe",
+                              block_ref(t, head), "finalized", block_ref(t, head));
+    }
+    db_txn_abort(t);
+}
+
 void rpc__register_eth_fees(rpc_registry_t *reg);
 
 void rpc_register_node(rpc_registry_t *reg)
@@ -246,6 +351,8 @@ void rpc_register_node(rpc_registry_t *reg)
         { "eth_gasPrice", RPC_NS_ETH, gas_price },
         { "eth_maxPriorityFeePerGas", RPC_NS_ETH, max_priority_fee },
         { "txpool_status", RPC_NS_TXPOOL, txpool_status },
+        { "rollupNode_getBlockSignature", RPC_NS_ROLLUP_NODE, block_signature },
+        { "rollupNode_status", RPC_NS_ROLLUP_NODE, status },
         { "rollupNodeAdmin_enableAutomaticSequencing", RPC_NS_ROLLUP_NODE_ADMIN, enable_seq },
         { "rollupNodeAdmin_disableAutomaticSequencing", RPC_NS_ROLLUP_NODE_ADMIN, disable_seq },
     };
