@@ -223,6 +223,7 @@ static void build_one(node_rt_t *rt, uint64_t slot_start_ns)
         if (signed_ok)
             log_signed(&hash, blk.header.number, signer_address(rt->signer));
         log_broadcast(&hash, blk.header.number);
+        rpc_publish_block(rt->reg, &blk, &hash, &rs);
         for (size_t i = 0; i < blk.ntxs; i++) {
             hash_t th;
             if (tx_hash(&blk.txs[i], &th) == ERR_OK)
@@ -381,6 +382,7 @@ static int op_send_raw(void *ud, bview_t raw, hash_t *hash, char *msg, size_t ms
         goto out;
     }
     *hash = info.hash;
+    rpc_publish_pending_tx(rt->reg, hash);
     char h[67], a[43];
     hex_encode_0x(h, hash->b, 32);
     addr_to_checksum_hex(a, &sender);
@@ -604,6 +606,7 @@ static err_t start_rpc(node_rt_t *rt, char *diag, size_t diag_len)
     rt->rpc_ctx.ns_enabled =
         (cfg->http ? cfg->http_api : 0u) | (cfg->ws ? cfg->ws_api : 0u) | extra;
     rt->reg = rpc_registry_new(&rt->rpc_ctx);
+    rt->rpc_ctx.registry = rt->reg;
     rpc_register_all(rt->reg);
     rpc_register_node(rt->reg);
     if (cfg->http) {

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "rpc/rpc.h"
+#include "rpc/rpc_int.h"
 
 typedef struct conn {
     struct conn *prev, *next; /**< the worker's list of open connections */
@@ -31,6 +32,7 @@ typedef struct conn {
     bool close_after; /**< close once out is flushed */
     bool want_write;
     bool ws;         /**< upgraded to WebSocket (RFC 6455) */
+    uint64_t id;     /**< unique per worker: subscriptions name connections by it */
     uint8_t frag_op; /**< opcode of the fragmented message being assembled, 0 if none */
     buf_t frag;      /**< payload of that message so far */
 } conn_t;
@@ -43,7 +45,21 @@ typedef struct worker {
     int wake_fd;
     conn_t *conns;  /**< open connections (owned by this worker's thread) */
     buf_t body_out; /**< scratch for JSON-RPC responses */
+    uint64_t next_conn_id;
+    /* Subscription notifications from other threads, sent by this worker on wake-up. */
+    pthread_mutex_t q_mu;
+
+    struct note {
+        uint64_t conn_id;
+        char *text;
+    } * q;
+
+    size_t qn, qcap;
 } worker_t;
+
+enum {
+    WS_MAX_QUEUED_NOTES = 65536, /* per worker; beyond it notifications are dropped */
+};
 
 struct rpc_server {
     rpc_server_config_t cfg;
@@ -91,6 +107,8 @@ static int open_listener(const struct sockaddr_storage *ss, socklen_t len)
 
 static void conn_free(worker_t *w, conn_t *c)
 {
+    if (c->ws)
+        rpc__hub_drop_conn(rpc__registry_hub(w->srv->reg), w, c->id);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -227,10 +245,63 @@ static err_t ws_close(conn_t *c, uint16_t code)
     return ws_send(c, WS_CLOSE, b, 2);
 }
 
+/* Any thread: queue a notification for a connection of worker `wp` and wake it. */
+static void ws_push(void *wp, uint64_t conn_id, char *text)
+{
+    worker_t *w = wp;
+    pthread_mutex_lock(&w->q_mu);
+    if (w->qn >= WS_MAX_QUEUED_NOTES) {
+        pthread_mutex_unlock(&w->q_mu);
+        rn_free(text);
+        return;
+    }
+    if (w->qn == w->qcap) {
+        w->qcap = w->qcap ? w->qcap * 2 : 64;
+        w->q = rn_realloc(w->q, w->qcap * sizeof(*w->q));
+    }
+    w->q[w->qn++] = (struct note){ conn_id, text };
+    pthread_mutex_unlock(&w->q_mu);
+    uint64_t one = 1;
+    if (write(w->wake_fd, &one, sizeof(one)) < 0) {
+    }
+}
+
+static bool flush(worker_t *w, conn_t *c);
+
+/* On the worker's thread: send queued notifications to their connections. */
+static void ws_drain(worker_t *w)
+{
+    uint64_t v;
+    if (read(w->wake_fd, &v, sizeof(v)) < 0) {
+    }
+    pthread_mutex_lock(&w->q_mu);
+    struct note *q = w->q;
+    size_t n = w->qn;
+    w->q = NULL;
+    w->qn = w->qcap = 0;
+    pthread_mutex_unlock(&w->q_mu);
+    for (size_t i = 0; i < n; i++) {
+        for (conn_t *c = w->conns; c; c = c->next) {
+            if (c->id != q[i].conn_id)
+                continue;
+            if (c->ws && !c->close_after &&
+                ws_send(c, WS_TEXT, (const uint8_t *)q[i].text, strlen(q[i].text)) == ERR_OK &&
+                !flush(w, c) && c->out_sent >= c->out.n)
+                conn_free(w, c);
+            break;
+        }
+        rn_free(q[i].text);
+    }
+    rn_free(q);
+}
+
 static err_t ws_message(worker_t *w, conn_t *c, const uint8_t *p, size_t n)
 {
     buf_reset(&w->body_out);
+    rpc_sink_t sink = { .push = ws_push, .worker = w, .conn_id = c->id };
+    rpc__current_sink = &sink;
     rpc_handle_body(w->srv->reg, w->srv->cfg.ns_enabled, (const char *)p, n, &w->body_out);
+    rpc__current_sink = NULL;
     if (w->body_out.n == 0)
         return ERR_OK;
     return ws_send(c, WS_TEXT, w->body_out.p, w->body_out.n);
@@ -531,6 +602,7 @@ static void on_accept(worker_t *w)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         conn_t *c = RN_NEW(conn_t);
         c->fd = fd;
+        c->id = ++w->next_conn_id;
         buf_init(&c->in, RPC_MAX_HEADER_BYTES + RPC_MAX_BODY_BYTES + 65536);
         buf_init(&c->out, RPC_MAX_RESPONSE_BYTES + 4096);
         buf_init(&c->frag, RPC_MAX_BODY_BYTES);
@@ -554,7 +626,7 @@ static void *worker_main(void *arg)
             if (p == &w->listen_fd) {
                 on_accept(w);
             } else if (p == &w->wake_fd) {
-                continue;
+                ws_drain(w);
             } else {
                 conn_t *c = p;
                 if (evs[i].events & (EPOLLERR | EPOLLHUP) && !(evs[i].events & EPOLLIN)) {
@@ -613,6 +685,7 @@ err_t rpc_server_start(rpc_server_t **out, const rpc_server_config_t *cfg,
         }
         w->epfd = epoll_create1(EPOLL_CLOEXEC);
         w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        pthread_mutex_init(&w->q_mu, NULL);
         buf_init(&w->body_out, RPC_MAX_RESPONSE_BYTES);
         struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &w->listen_fd };
         epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->listen_fd, &ev);
@@ -651,6 +724,10 @@ void rpc_server_stop(rpc_server_t *s)
         close(w->epfd);
         close(w->wake_fd);
         buf_deinit(&w->body_out);
+        for (size_t j = 0; j < w->qn; j++)
+            rn_free(w->q[j].text);
+        rn_free(w->q);
+        pthread_mutex_destroy(&w->q_mu);
     }
     rn_free(s->workers);
     rn_free(s->cors);

@@ -6,12 +6,19 @@
 #include <string.h>
 
 #include "rpc/rpc.h"
+#include "rpc/rpc_int.h"
 
 struct rpc_registry {
     rpc_method_t *m;
     size_t n, cap;
     void *ctx;
+    rpc_hub_t *hub;
 };
+
+rpc_hub_t *rpc__registry_hub(const rpc_registry_t *r)
+{
+    return r->hub;
+}
 
 /* ORDER RPC_NS */
 static const char *const ns_names[] = {
@@ -64,6 +71,7 @@ rpc_registry_t *rpc_registry_new(void *ctx)
 {
     rpc_registry_t *r = RN_NEW(rpc_registry_t);
     r->ctx = ctx;
+    r->hub = rpc__hub_new();
     return r;
 }
 
@@ -72,6 +80,7 @@ void rpc_registry_free(rpc_registry_t *r)
     if (!r)
         return;
     rn_free(r->m);
+    rpc__hub_free(r->hub);
     rn_free(r);
 }
 

@@ -139,9 +139,10 @@ typedef struct rpc_node_ops {
 typedef struct rpc_ctx {
     struct db *db; /**< the node's database; handlers read it in read transactions */
     uint64_t chain_id;
-    uint32_t ns_enabled;              /**< for rpc_modules */
-    uint64_t (*peer_count)(void *ud); /**< NULL = 0 peers */
-    const rpc_node_ops_t *node;       /**< NULL outside a running node (tests) */
+    uint32_t ns_enabled;                 /**< for rpc_modules */
+    uint64_t (*peer_count)(void *ud);    /**< NULL = 0 peers */
+    const rpc_node_ops_t *node;          /**< NULL outside a running node (tests) */
+    const struct rpc_registry *registry; /**< the registry serving this ctx (filters, subs) */
     void *ud;
 } rpc_ctx_t;
 
@@ -153,6 +154,19 @@ void rpc_register_all(rpc_registry_t *reg);
 /** Register the methods served through rpc_ctx_t.node (sendRawTransaction, call, gas price,
  *  txpool_status, rollupNodeAdmin sequencing). */
 void rpc_register_node(rpc_registry_t *reg);
+
+struct block;
+struct header;
+struct chain_receipts;
+
+/** Notify subscriptions and filters of a new head block and its logs (any thread; cheap when
+ *  nobody listens). */
+void rpc_publish_block(const rpc_registry_t *reg, const struct block *b, const hash_t *hash,
+                       const struct chain_receipts *rs);
+/** Notify newPendingTransactions subscriptions and pending-transaction filters. */
+void rpc_publish_pending_tx(const rpc_registry_t *reg, const hash_t *tx_hash);
+/** A header as JSON-RPC returns it (newHeads, eth_getBlockBy* without the body fields). */
+json_t *rpc_header_json(const struct header *h, const hash_t *hash);
 
 typedef struct rpc_server rpc_server_t;
 

@@ -8,6 +8,7 @@
 #include "chain/chain.h"
 #include "db/db.h"
 #include "rpc/ns/ns.h"
+#include "rpc/rpc_int.h"
 
 enum {
     FEE_HISTORY_MAX_BLOCKS = 1024,
@@ -217,8 +218,6 @@ static void fee_history(void *ctx, const json_t *params, rpc_reply_t *r)
 out:
     db_txn_abort(t);
 }
-
-void rpc__register_eth_fees(rpc_registry_t *reg);
 
 void rpc__register_eth_fees(rpc_registry_t *reg)
 {

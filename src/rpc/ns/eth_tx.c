@@ -7,6 +7,7 @@
 #include "chain/chain.h"
 #include "db/db.h"
 #include "rpc/ns/ns.h"
+#include "rpc/rpc_int.h"
 
 static const rpc_node_ops_t *ops(void *ctx)
 {
@@ -339,11 +340,10 @@ static void status(void *ctx, const json_t *params, rpc_reply_t *r)
     db_txn_abort(t);
 }
 
-void rpc__register_eth_fees(rpc_registry_t *reg);
-
 void rpc_register_node(rpc_registry_t *reg)
 {
     rpc__register_eth_fees(reg);
+    rpc__register_subs(reg);
     static const rpc_method_t methods[] = {
         { "eth_sendRawTransaction", RPC_NS_ETH, send_raw },
         { "eth_call", RPC_NS_ETH, eth_call },

@@ -2,9 +2,11 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "chain/chain.h"
 #include "harness.h"
 #include "rpc/rpc.h"
 
@@ -283,10 +285,16 @@ TEST(http, keepalive_pipelining_and_limits)
 /* Send one masked client frame. */
 static void ws_send_frame(int fd, uint8_t first, const char *payload, size_t n)
 {
-    uint8_t frame[256];
+    uint8_t frame[1024];
     size_t off = 0;
     frame[off++] = first;
-    frame[off++] = (uint8_t)(0x80 | n);
+    if (n < 126) {
+        frame[off++] = (uint8_t)(0x80 | n);
+    } else {
+        frame[off++] = 0x80 | 126;
+        frame[off++] = (uint8_t)(n >> 8);
+        frame[off++] = (uint8_t)n;
+    }
     const uint8_t mask[4] = { 0x12, 0x34, 0x56, 0x78 };
     memcpy(frame + off, mask, 4);
     off += 4;
@@ -484,4 +492,198 @@ TEST(ns, eth_reads_the_genesis_written_by_init)
     char cmd[64];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     CHECK(system(cmd) == 0);
+}
+
+/* A block with one transaction emitting one log at address 0x11…11 with topic 0xaa…aa. */
+static void sample_block(block_t *b, hash_t *hash, chain_receipts_t *rs)
+{
+    memset(b, 0, sizeof(*b));
+    memset(rs, 0, sizeof(*rs));
+    b->header.number = 7;
+    b->header.has_base_fee = true;
+    b->txs = RN_NEWV(tx_t, 1);
+    b->ntxs = 1;
+    b->txs[0].type = TX_LEGACY;
+    b->txs[0].gas_limit = 21000;
+    memset(hash->b, 0x77, 32);
+    rs->r = RN_NEWV(receipt_t, 1);
+    rs->l1_fee = RN_NEWV(u256_t, 1);
+    rs->n = 1;
+    rs->r[0].logs = RN_NEWV(log_t, 1);
+    rs->r[0].nlogs = 1;
+    memset(rs->r[0].logs[0].addr.b, 0x11, 20);
+    rs->r[0].logs[0].ntopics = 1;
+    memset(rs->r[0].logs[0].topics[0].b, 0xaa, 32);
+}
+
+static void free_sample(block_t *b, chain_receipts_t *rs)
+{
+    block_deinit(b);
+    chain_receipts_free(rs);
+}
+
+TEST(subs, polling_filters_collect_blocks_logs_and_pending_txs)
+{
+    rpc_ctx_t ctx = { .chain_id = 1337, .ns_enabled = RPC_NS_ETH };
+    rpc_registry_t *reg = rpc_registry_new(&ctx);
+    ctx.registry = reg;
+    rpc_register_node(reg);
+    char id_b[64], id_l[64], id_x[64], id_p[64];
+    const char *r;
+    r = call(reg, RPC_NS_ETH, "{\"jsonrpc\":\"2.0\",\"method\":\"eth_newBlockFilter\",\"id\":1}");
+    CHECK(sscanf(r, "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"%63[^\"]", id_b) == 1);
+    r = call(reg, RPC_NS_ETH,
+             "{\"jsonrpc\":\"2.0\",\"method\":\"eth_newFilter\",\"params\":[{\"address\":"
+             "\"0x1111111111111111111111111111111111111111\",\"topics\":[[\"0xaaaaaaaaaaaaaaaaaaa"
+             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]]}],\"id\":1}");
+    CHECK(sscanf(r, "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"%63[^\"]", id_l) == 1);
+    /* A filter on another address sees nothing. */
+    r = call(reg, RPC_NS_ETH,
+             "{\"jsonrpc\":\"2.0\",\"method\":\"eth_newFilter\",\"params\":[{\"address\":["
+             "\"0x2222222222222222222222222222222222222222\"]}],\"id\":1}");
+    CHECK(sscanf(r, "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"%63[^\"]", id_x) == 1);
+    r = call(reg, RPC_NS_ETH,
+             "{\"jsonrpc\":\"2.0\",\"method\":\"eth_newPendingTransactionFilter\",\"id\":1}");
+    CHECK(sscanf(r, "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"%63[^\"]", id_p) == 1);
+    /* Bad criteria are refused by name. */
+    r = call(reg, RPC_NS_ETH,
+             "{\"jsonrpc\":\"2.0\",\"method\":\"eth_newFilter\",\"params\":[{\"address\":\"0x12\"}"
+             "],\"id\":1}");
+    CHECK(strstr(r, "-32602") && strstr(r, "address"));
+
+    block_t b;
+    hash_t h;
+    chain_receipts_t rs;
+    sample_block(&b, &h, &rs);
+    rpc_publish_block(reg, &b, &h, &rs);
+    hash_t ph;
+    memset(ph.b, 0x55, 32);
+    rpc_publish_pending_tx(reg, &ph);
+    free_sample(&b, &rs);
+
+    char req[256];
+    snprintf(
+        req, sizeof(req),
+        "{\"jsonrpc\":\"2.0\",\"method\":\"eth_getFilterChanges\",\"params\":[\"%s\"],\"id\":1}",
+        id_b);
+    CHECK(strstr(call(reg, RPC_NS_ETH, req),
+                 "\"result\":[\"0x7777777777777777777777777777777777777777777777777777777777777777"
+                 "\"]"));
+    /* Drained: a second poll is empty. */
+    CHECK(strstr(call(reg, RPC_NS_ETH, req), "\"result\":[]"));
+    snprintf(
+        req, sizeof(req),
+        "{\"jsonrpc\":\"2.0\",\"method\":\"eth_getFilterChanges\",\"params\":[\"%s\"],\"id\":1}",
+        id_l);
+    r = call(reg, RPC_NS_ETH, req);
+    CHECK(strstr(r, "\"address\":\"0x1111111111111111111111111111111111111111\""));
+    CHECK(strstr(r, "\"logIndex\":\"0x0\"") && strstr(r, "\"blockNumber\":\"0x7\""));
+    snprintf(
+        req, sizeof(req),
+        "{\"jsonrpc\":\"2.0\",\"method\":\"eth_getFilterChanges\",\"params\":[\"%s\"],\"id\":1}",
+        id_x);
+    CHECK(strstr(call(reg, RPC_NS_ETH, req), "\"result\":[]"));
+    snprintf(
+        req, sizeof(req),
+        "{\"jsonrpc\":\"2.0\",\"method\":\"eth_getFilterChanges\",\"params\":[\"%s\"],\"id\":1}",
+        id_p);
+    CHECK(strstr(call(reg, RPC_NS_ETH, req), "0x5555555555555555"));
+    snprintf(
+        req, sizeof(req),
+        "{\"jsonrpc\":\"2.0\",\"method\":\"eth_uninstallFilter\",\"params\":[\"%s\"],\"id\":1}",
+        id_b);
+    CHECK(strstr(call(reg, RPC_NS_ETH, req), "\"result\":true"));
+    CHECK(strstr(call(reg, RPC_NS_ETH, req), "\"result\":false"));
+    snprintf(
+        req, sizeof(req),
+        "{\"jsonrpc\":\"2.0\",\"method\":\"eth_getFilterChanges\",\"params\":[\"%s\"],\"id\":1}",
+        id_b);
+    CHECK(strstr(call(reg, RPC_NS_ETH, req), "filter not found"));
+    /* Over HTTP there are no subscriptions. */
+    CHECK(strstr(call(reg, RPC_NS_ETH,
+                      "{\"jsonrpc\":\"2.0\",\"method\":\"eth_subscribe\",\"params\":[\"newHeads\"],"
+                      "\"id\":1}"),
+                 "notifications not supported"));
+    rpc_registry_free(reg);
+}
+
+TEST(subs, websocket_subscriptions_receive_heads_and_matching_logs)
+{
+    rpc_ctx_t ctx = { .chain_id = 1337, .ns_enabled = RPC_NS_ETH };
+    rpc_registry_t *reg = rpc_registry_new(&ctx);
+    ctx.registry = reg;
+    rpc_register_node(reg);
+    rpc_server_config_t cfg = {
+        .addr = "127.0.0.1", .port = 0, .ns_enabled = RPC_NS_ETH, .threads = 2
+    };
+    rpc_server_t *srv;
+    char diag[256];
+    CHECK_OK(rpc_server_start(&srv, &cfg, reg, diag, sizeof(diag)));
+    int fd = dial(rpc_server_port(srv));
+    send_str(fd,
+             "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    char buf[8192];
+    size_t n = 0;
+    while (n < sizeof(buf) - 1 && recv(fd, buf + n, 1, 0) == 1) {
+        n++;
+        buf[n] = 0;
+        if (n >= 4 && !memcmp(buf + n - 4, "\r\n\r\n", 4))
+            break;
+    }
+    CHECK(strstr(buf, "101 Switching Protocols"));
+    static const char *subs[] = {
+        "{\"jsonrpc\":\"2.0\",\"method\":\"eth_subscribe\",\"params\":[\"newHeads\"],\"id\":1}",
+        "{\"jsonrpc\":\"2.0\",\"method\":\"eth_subscribe\",\"params\":[\"logs\",{\"topics\":[\"0x"
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]}],\"id\":2}",
+        "{\"jsonrpc\":\"2.0\",\"method\":\"eth_subscribe\",\"params\":[\"logs\",{\"address\":\"0x"
+        "3333333333333333333333333333333333333333\"}],\"id\":3}",
+    };
+    char ids[3][64];
+    size_t len;
+    for (int i = 0; i < 3; i++) {
+        ws_send_frame(fd, 0x81, subs[i], strlen(subs[i]));
+        CHECK_EQ_INT(ws_read_frame(fd, buf, sizeof(buf), &len), 1);
+        buf[len] = 0;
+        char *p = strstr(buf, "\"result\":\"");
+        CHECK(p != NULL);
+        CHECK(sscanf(p, "\"result\":\"%63[^\"]", ids[i]) == 1);
+    }
+    block_t b;
+    hash_t h;
+    chain_receipts_t rs;
+    sample_block(&b, &h, &rs);
+    rpc_publish_block(reg, &b, &h, &rs);
+    free_sample(&b, &rs);
+    /* Two notifications: the head and the matching log (not the third subscription's). */
+    bool got_head = false, got_log = false;
+    for (int i = 0; i < 2; i++) {
+        CHECK_EQ_INT(ws_read_frame(fd, buf, sizeof(buf), &len), 1);
+        buf[len] = 0;
+        CHECK(strstr(buf, "\"method\":\"eth_subscription\""));
+        if (strstr(buf, ids[0]) && strstr(buf, "\"number\":\"0x7\""))
+            got_head = true;
+        if (strstr(buf, ids[1]) && strstr(buf, "\"logIndex\":\"0x0\""))
+            got_log = true;
+        CHECK(!strstr(buf, ids[2]));
+    }
+    CHECK(got_head && got_log);
+    /* Unsubscribe, then a new block brings only the log. */
+    char req[256];
+    snprintf(req, sizeof(req),
+             "{\"jsonrpc\":\"2.0\",\"method\":\"eth_unsubscribe\",\"params\":[\"%s\"],\"id\":9}",
+             ids[0]);
+    ws_send_frame(fd, 0x81, req, strlen(req));
+    CHECK_EQ_INT(ws_read_frame(fd, buf, sizeof(buf), &len), 1);
+    buf[len] = 0;
+    CHECK(strstr(buf, "\"result\":true"));
+    sample_block(&b, &h, &rs);
+    rpc_publish_block(reg, &b, &h, &rs);
+    free_sample(&b, &rs);
+    CHECK_EQ_INT(ws_read_frame(fd, buf, sizeof(buf), &len), 1);
+    buf[len] = 0;
+    CHECK(strstr(buf, ids[1]) && !strstr(buf, ids[0]));
+    close(fd);
+    rpc_server_stop(srv);
+    rpc_registry_free(reg);
 }
