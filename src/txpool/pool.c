@@ -497,3 +497,17 @@ size_t txpool_best(txpool_t *p, u256_t base_fee, txpool_tx_info_t *out, size_t c
     pthread_mutex_unlock(&p->mu);
     return count;
 }
+
+void txpool_foreach(txpool_t *p, txpool_visit_fn fn, void *ud)
+{
+    pthread_mutex_lock(&p->mu);
+    for (size_t i = 0; i < p->accounts.cap; i++) {
+        const account_t *a = p->accounts.slots[i];
+        if (!a)
+            continue;
+        size_t pend = pending_of(a);
+        for (size_t k = 0; k < a->n; k++)
+            fn(ud, &a->txs[k].info, bview(a->txs[k].raw, a->txs[k].len), k < pend);
+    }
+    pthread_mutex_unlock(&p->mu);
+}

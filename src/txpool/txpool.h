@@ -98,4 +98,10 @@ void txpool_remove(txpool_t *pool, const hash_t *hash);
  */
 size_t txpool_best(txpool_t *pool, u256_t base_fee, txpool_tx_info_t *out, size_t cap);
 
+/** Visit every pooled transaction (under the pool's lock: the callback must not call back into
+ *  the pool): its info, bytes, and whether it is pending (else queued). Order: by sender, then
+ *  nonce. */
+typedef void (*txpool_visit_fn)(void *ud, const txpool_tx_info_t *info, bview_t raw, bool pending);
+void txpool_foreach(txpool_t *pool, txpool_visit_fn fn, void *ud);
+
 #endif

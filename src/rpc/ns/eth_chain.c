@@ -1,4 +1,5 @@
-/* eth namespace over the database: head, blocks, and the latest flat state. */
+/* eth namespace over the database: the head and the latest flat state (blocks, transactions,
+ * receipts and logs are in eth_blocks.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -68,116 +69,6 @@ static void eth_block_number(void *ctx, const json_t *params, rpc_reply_t *r)
     else
         r->result = rpc__quantity(head);
     db_txn_abort(t);
-}
-
-static json_t *block_json(db_txn_t *t, const hash_t *hash, bool full, rpc_reply_t *r)
-{
-    bview_t hv, bv;
-    if (db_get(t, DB_HEADERS, bview(hash->b, 32), &hv) != ERR_OK)
-        return json_null();
-    header_t h;
-    if (header_decode(&h, hv) != ERR_OK) {
-        rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored header is corrupt");
-        return NULL;
-    }
-    json_t *o = json_object();
-    json_object_set_new(o, "hash", rpc__data(hash->b, 32));
-    json_object_set_new(o, "parentHash", rpc__data(h.parent_hash.b, 32));
-    json_object_set_new(o, "sha3Uncles", rpc__data(h.ommers_hash.b, 32));
-    json_object_set_new(o, "miner", rpc__data(h.coinbase.b, 20));
-    json_object_set_new(o, "stateRoot", rpc__data(h.state_root.b, 32));
-    json_object_set_new(o, "transactionsRoot", rpc__data(h.tx_root.b, 32));
-    json_object_set_new(o, "receiptsRoot", rpc__data(h.receipts_root.b, 32));
-    json_object_set_new(o, "logsBloom", rpc__data(h.bloom, 256));
-    json_object_set_new(o, "difficulty", quantity_u256(h.difficulty));
-    json_object_set_new(o, "number", rpc__quantity(h.number));
-    json_object_set_new(o, "gasLimit", rpc__quantity(h.gas_limit));
-    json_object_set_new(o, "gasUsed", rpc__quantity(h.gas_used));
-    json_object_set_new(o, "timestamp", rpc__quantity(h.timestamp));
-    json_object_set_new(o, "extraData", rpc__data(h.extra, h.extra_len));
-    json_object_set_new(o, "mixHash", rpc__data(h.mix_hash.b, 32));
-    uint8_t nonce[8];
-    be_store64(nonce, h.nonce);
-    json_object_set_new(o, "nonce", rpc__data(nonce, 8));
-    if (h.has_base_fee)
-        json_object_set_new(o, "baseFeePerGas", quantity_u256(h.base_fee));
-    json_object_set_new(o, "uncles", json_array());
-    json_t *txs = json_array();
-    size_t body_len = 0;
-    if (db_get(t, DB_BODIES, bview(hash->b, 32), &bv) == ERR_OK) {
-        body_len = bv.n;
-        rlp_item_t body, list;
-        bview_t cur;
-        if (rlp_decode_one(bv, &body) == ERR_OK && body.is_list) {
-            cur = body.payload;
-            if (rlp_next(&cur, &list) == ERR_OK && list.is_list) {
-                bview_t tc = list.payload;
-                rlp_item_t it;
-                while (tc.n && rlp_next(&tc, &it) == ERR_OK) {
-                    bview_t raw = it.is_list ? it.raw : it.payload;
-                    hash_t th = keccak256_hash(raw.p, raw.n);
-                    (void)full; /* full transaction objects arrive with block execution (#4/#5) */
-                    json_array_append_new(txs, rpc__data(th.b, 32));
-                }
-            }
-        }
-    }
-    json_object_set_new(o, "transactions", txs);
-    /* RLP size of the block: header + body lists. */
-    json_object_set_new(o, "size", rpc__quantity(hv.n + body_len));
-    header_deinit(&h);
-    return o;
-}
-
-static void get_block(const rpc_ctx_t *c, const json_t *params, bool by_hash, rpc_reply_t *r)
-{
-    if (!rpc__arity(params, 1, 2, r))
-        return;
-    const json_t *full = rpc__param(params, 1);
-    if (full && !json_is_boolean(full)) {
-        rpc_reply_error(r, RPC_INVALID_PARAMS, "invalid params: argument 1 must be a boolean");
-        return;
-    }
-    db_txn_t *t = read_txn(c, r);
-    if (!t)
-        return;
-    hash_t hash;
-    bool found = true;
-    if (by_hash) {
-        const char *s = json_string_value(rpc__param(params, 0));
-        if (!s || hash_from_hex(&hash, s, strlen(s)) != ERR_OK) {
-            rpc_reply_error(r, RPC_INVALID_PARAMS,
-                            "invalid params: argument 0 must be a 32-byte hash");
-            db_txn_abort(t);
-            return;
-        }
-    } else {
-        uint64_t n;
-        if (!block_number_param(t, rpc__param(params, 0), &n, r)) {
-            db_txn_abort(t);
-            return;
-        }
-        uint8_t k[8];
-        be_store64(k, n);
-        bview_t hv;
-        found = db_get(t, DB_CANONICAL, bview(k, 8), &hv) == ERR_OK && hv.n == 32;
-        if (found)
-            memcpy(hash.b, hv.p, 32);
-    }
-    json_t *b = found ? block_json(t, &hash, full && json_is_true(full), r) : json_null();
-    if (b)
-        r->result = b;
-    db_txn_abort(t);
-}
-
-static void eth_get_block_by_number(void *ctx, const json_t *params, rpc_reply_t *r)
-{
-    get_block(ctx, params, false, r);
-}
-
-static void eth_get_block_by_hash(void *ctx, const json_t *params, rpc_reply_t *r)
-{
-    get_block(ctx, params, true, r);
 }
 
 /* State reads at a block: only the head's state exists until history arrives with issue #4. */
@@ -319,8 +210,6 @@ void rpc__register_eth_chain(rpc_registry_t *reg)
 {
     static const rpc_method_t methods[] = {
         { "eth_blockNumber", RPC_NS_ETH, eth_block_number },
-        { "eth_getBlockByNumber", RPC_NS_ETH, eth_get_block_by_number },
-        { "eth_getBlockByHash", RPC_NS_ETH, eth_get_block_by_hash },
         { "eth_getBalance", RPC_NS_ETH, eth_get_balance },
         { "eth_getTransactionCount", RPC_NS_ETH, eth_get_transaction_count },
         { "eth_getCode", RPC_NS_ETH, eth_get_code },
@@ -330,4 +219,5 @@ void rpc__register_eth_chain(rpc_registry_t *reg)
         if (rpc_registry_add(reg, &methods[i]) != ERR_OK)
             PANIC("duplicate RPC method %s", methods[i].name);
     }
+    rpc__register_eth_blocks(reg);
 }

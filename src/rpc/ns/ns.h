@@ -18,5 +18,7 @@ json_t *rpc__data(const uint8_t *p, size_t n);
 
 void rpc__register_static(rpc_registry_t *reg);
 void rpc__register_eth_chain(rpc_registry_t *reg);
+/** Blocks, transactions, receipts and logs (eth_blocks.c); called by rpc__register_eth_chain. */
+void rpc__register_eth_blocks(rpc_registry_t *reg);
 
 #endif

@@ -1,0 +1,1015 @@
+/* eth namespace over the block store: blocks, transactions, receipts and logs.
+ *
+ * Output follows geth and reth field for field so viem, ethers and cast parse it; Scroll adds
+ * "l1Fee" to receipts and "queueIndex"/"sender" to L1 messages (SCROLL.md §3.2, §4.5). Unknown
+ * blocks and transactions answer null, as geth does; malformed parameters answer -32602. */
+#include <stdio.h>
+#include <string.h>
+
+#include "chain/chain.h"
+#include "crypto/crypto.h"
+#include "db/db.h"
+#include "primitives/primitives.h"
+#include "rlp/rlp.h"
+#include "rpc/ns/ns.h"
+
+enum {
+    LOGS_MAX_BLOCK_RANGE = 10000, /**< eth_getLogs: blocks per query */
+    LOGS_MAX_RESULTS = 20000,     /**< eth_getLogs: logs per answer (reth's default) */
+    LOGS_MAX_TOPICS = 4,
+};
+
+/* A read transaction on the node's database, or an internal-error reply. */
+static db_txn_t *read_txn(const rpc_ctx_t *c, rpc_reply_t *r)
+{
+    db_txn_t *t = NULL;
+    if (!c->db || db_txn_begin(c->db, DB_TXN_READ, &t) != ERR_OK) {
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "database unavailable");
+        return NULL;
+    }
+    return t;
+}
+
+static json_t *qty256(u256_t v)
+{
+    char s[67];
+    u256_to_hex(s, v);
+    return json_string(s);
+}
+
+static json_t *jaddr(const addr_t *a)
+{
+    return rpc__data(a->b, 20);
+}
+
+static json_t *jhash(const hash_t *h)
+{
+    return rpc__data(h->b, 32);
+}
+
+/* ---- parameters ---- */
+
+/* A "0x…" quantity that fits 64 bits. */
+static bool parse_qty(const json_t *v, uint64_t *out)
+{
+    const char *s = json_string_value(v);
+    return s && s[0] == '0' && s[1] == 'x' && s[2] && parse_u64(s, strlen(s), out) == ERR_OK;
+}
+
+static bool parse_hash(const json_t *v, hash_t *out)
+{
+    const char *s = json_string_value(v);
+    return s && s[0] == '0' && s[1] == 'x' && hash_from_hex(out, s, strlen(s)) == ERR_OK;
+}
+
+static bool parse_addr(const json_t *v, addr_t *out)
+{
+    const char *s = json_string_value(v);
+    return s && s[0] == '0' && s[1] == 'x' && addr_from_hex(out, s, strlen(s)) == ERR_OK;
+}
+
+static bool head_number(db_txn_t *t, uint64_t *n, rpc_reply_t *r)
+{
+    hash_t h;
+    if (chain_head(t, n, &h) != ERR_OK) {
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "no head block");
+        return false;
+    }
+    return true;
+}
+
+/* A block number or tag (what is named for errors). "latest" and "pending" are the head;
+ * "safe" and "finalized" are the head too until the node follows L1 finality; "earliest" is 0. */
+static bool block_number(db_txn_t *t, const json_t *p, const char *what, uint64_t *out,
+                         rpc_reply_t *r)
+{
+    const char *s = json_string_value(p);
+    if (s && (!strcmp(s, "latest") || !strcmp(s, "pending") || !strcmp(s, "safe") ||
+              !strcmp(s, "finalized")))
+        return head_number(t, out, r);
+    if (s && !strcmp(s, "earliest")) {
+        *out = 0;
+        return true;
+    }
+    if (parse_qty(p, out))
+        return true;
+    rpc_reply_error(r, RPC_INVALID_PARAMS,
+                    "invalid params: %s must be a hex block number or one of latest, pending, "
+                    "safe, finalized, earliest",
+                    what);
+    return false;
+}
+
+/*
+ * Resolve a block parameter to a stored block's hash: a number or tag (block_number), or an
+ * EIP-1898 object {"blockNumber": …} or {"blockHash": …, "requireCanonical": bool}. Returns false
+ * with an error reply for a malformed parameter; true with *found false when there is no such
+ * block (the method answers null).
+ */
+static bool resolve_block(db_txn_t *t, const json_t *p, const char *what, hash_t *hash, bool *found,
+                          rpc_reply_t *r)
+{
+    *found = false;
+    if (json_is_object(p)) {
+        const json_t *bh = json_object_get(p, "blockHash");
+        const json_t *bn = json_object_get(p, "blockNumber");
+        const json_t *rc = json_object_get(p, "requireCanonical");
+        if ((bh && bn) || (!bh && !bn)) {
+            rpc_reply_error(r, RPC_INVALID_PARAMS,
+                            "invalid params: %s must have exactly one of blockHash, blockNumber",
+                            what);
+            return false;
+        }
+        if (bn) {
+            p = bn;
+        } else {
+            if (!parse_hash(bh, hash) || (rc && !json_is_boolean(rc))) {
+                rpc_reply_error(r, RPC_INVALID_PARAMS,
+                                "invalid params: %s: blockHash must be a 32-byte hash and "
+                                "requireCanonical a boolean",
+                                what);
+                return false;
+            }
+            header_t h;
+            err_t e = chain_read_header(t, hash, &h);
+            if (e == ERR_NOT_FOUND)
+                return true;
+            if (e) {
+                rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored header is corrupt");
+                return false;
+            }
+            hash_t canon;
+            bool canonical =
+                chain_canonical_hash(t, h.number, &canon) == ERR_OK && hash_eq(&canon, hash);
+            header_deinit(&h);
+            if (json_is_true(rc) && !canonical) {
+                rpc_reply_error(r, RPC_SERVER_ERROR, "hash is not currently canonical");
+                return false;
+            }
+            *found = true;
+            return true;
+        }
+    }
+    uint64_t n;
+    if (!block_number(t, p, what, &n, r))
+        return false;
+    err_t e = chain_canonical_hash(t, n, hash);
+    if (e == ERR_NOT_FOUND)
+        return true;
+    if (e) {
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "canonical index is corrupt");
+        return false;
+    }
+    *found = true;
+    return true;
+}
+
+/* A block hash parameter (the ...ByHash methods take no tags). */
+static bool hash_param(const json_t *params, size_t i, hash_t *out, rpc_reply_t *r)
+{
+    if (!parse_hash(rpc__param(params, i), out)) {
+        rpc_reply_error(r, RPC_INVALID_PARAMS,
+                        "invalid params: argument %zu must be a 32-byte hash with a 0x prefix", i);
+        return false;
+    }
+    return true;
+}
+
+/* ---- a block read from the store ---- */
+
+typedef struct loaded {
+    hash_t hash;
+    block_t b;
+    hash_t *txh;  /**< transaction hashes */
+    addr_t *from; /**< senders, recovered on first use */
+    bool *has_from;
+} loaded_t;
+
+static void loaded_free(loaded_t *l)
+{
+    block_deinit(&l->b);
+    rn_free(l->txh);
+    rn_free(l->from);
+    rn_free(l->has_from);
+    memset(l, 0, sizeof(*l));
+}
+
+/* ERR_NOT_FOUND for an unknown hash. */
+static err_t load_block(db_txn_t *t, const hash_t *hash, loaded_t *l)
+{
+    memset(l, 0, sizeof(*l));
+    l->hash = *hash;
+    TRY(chain_read_block(t, hash, &l->b));
+    size_t n = l->b.ntxs ? l->b.ntxs : 1;
+    l->txh = RN_NEWV(hash_t, n);
+    l->from = RN_NEWV(addr_t, n);
+    l->has_from = RN_NEWV(bool, n);
+    for (size_t i = 0; i < l->b.ntxs; i++) {
+        err_t e = tx_hash(&l->b.txs[i], &l->txh[i]);
+        if (e) {
+            loaded_free(l);
+            return e;
+        }
+    }
+    return ERR_OK;
+}
+
+/* Sender of transaction i: recovered from the signature, or the L1 message's sender. A stored
+ * transaction always has a valid one; a failure would show as the zero address. */
+static const addr_t *sender(loaded_t *l, size_t i)
+{
+    if (!l->has_from[i]) {
+        if (tx_recover_sender(&l->b.txs[i], &l->from[i]) != ERR_OK)
+            memset(&l->from[i], 0, sizeof(addr_t));
+        l->has_from[i] = true;
+    }
+    return &l->from[i];
+}
+
+/* Load the block with this hash, answering null (false) or an internal error when it cannot. */
+static bool load_or_reply(db_txn_t *t, const hash_t *hash, loaded_t *l, rpc_reply_t *r)
+{
+    err_t e = load_block(t, hash, l);
+    if (e == ERR_NOT_FOUND) {
+        r->result = json_null();
+        return false;
+    }
+    if (e) {
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored block is corrupt");
+        return false;
+    }
+    return true;
+}
+
+/* ---- transactions ---- */
+
+static bool is_dynamic_fee(const tx_t *tx)
+{
+    return tx->type == TX_DYNAMIC_FEE || tx->type == TX_SET_CODE;
+}
+
+/* The price paid per gas: EIP-1559 min(maxFee, baseFee + tip) in a block with a base fee; the
+ * gas price for legacy and 2930; 0 for L1 messages (SCROLL.md §3.2). */
+static u256_t effective_gas_price(const tx_t *tx, const header_t *h)
+{
+    if (tx->type == TX_L1_MESSAGE)
+        return u256_zero();
+    if (!is_dynamic_fee(tx))
+        return tx->gas_price;
+    if (!h->has_base_fee)
+        return tx->max_fee;
+    u256_t p;
+    if (u256_add_overflow(h->base_fee, tx->max_priority_fee, &p) || u256_gt(p, tx->max_fee))
+        return tx->max_fee;
+    return p;
+}
+
+static json_t *access_list_json(const tx_t *tx)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < tx->naccess; i++) {
+        const access_tuple_t *at = &tx->access_list[i];
+        json_t *keys = json_array();
+        for (size_t k = 0; k < at->nkeys; k++)
+            json_array_append_new(keys, jhash(&at->keys[k]));
+        json_array_append_new(
+            a, json_pack("{s:o,s:o}", "address", jaddr(&at->addr), "storageKeys", keys));
+    }
+    return a;
+}
+
+static json_t *auth_list_json(const tx_t *tx)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < tx->nauths; i++) {
+        const authorization_t *au = &tx->auths[i];
+        json_array_append_new(
+            a, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "chainId", qty256(au->chain_id), "address",
+                         jaddr(&au->addr), "nonce", rpc__quantity(au->nonce), "yParity",
+                         rpc__quantity(au->y_parity), "r", qty256(au->r), "s", qty256(au->s)));
+    }
+    return a;
+}
+
+/* Transaction i of a block in geth's RPCTransaction shape (with reth's L1 message fields). */
+static json_t *tx_json(loaded_t *l, size_t i)
+{
+    const tx_t *tx = &l->b.txs[i];
+    const header_t *h = &l->b.header;
+    bool l1 = tx->type == TX_L1_MESSAGE;
+    json_t *o = json_object();
+    json_object_set_new(o, "blockHash", jhash(&l->hash));
+    json_object_set_new(o, "blockNumber", rpc__quantity(h->number));
+    json_object_set_new(o, "from", jaddr(sender(l, i)));
+    json_object_set_new(o, "gas", rpc__quantity(tx->gas_limit));
+    json_object_set_new(o, "gasPrice", qty256(effective_gas_price(tx, h)));
+    if (is_dynamic_fee(tx)) {
+        json_object_set_new(o, "maxFeePerGas", qty256(tx->max_fee));
+        json_object_set_new(o, "maxPriorityFeePerGas", qty256(tx->max_priority_fee));
+    }
+    json_object_set_new(o, "hash", jhash(&l->txh[i]));
+    json_object_set_new(o, "input", rpc__data(tx->data, tx->data_len));
+    json_object_set_new(o, "nonce", rpc__quantity(l1 ? 0 : tx->nonce));
+    json_object_set_new(o, "to", tx->has_to ? jaddr(&tx->to) : json_null());
+    json_object_set_new(o, "transactionIndex", rpc__quantity(i));
+    json_object_set_new(o, "value", qty256(tx->value));
+    json_object_set_new(o, "type", rpc__quantity(tx->type));
+    if (tx->type == TX_ACCESS_LIST || is_dynamic_fee(tx))
+        json_object_set_new(o, "accessList", access_list_json(tx));
+    if (tx->type == TX_SET_CODE)
+        json_object_set_new(o, "authorizationList", auth_list_json(tx));
+    if (tx->has_chain_id && !l1)
+        json_object_set_new(o, "chainId", qty256(tx->chain_id));
+    if (l1) {
+        /* l2geth and reth report an all-zero signature for L1 messages. */
+        json_object_set_new(o, "queueIndex", rpc__quantity(tx->queue_index));
+        json_object_set_new(o, "sender", jaddr(&tx->sender));
+        json_object_set_new(o, "v", json_string("0x0"));
+        json_object_set_new(o, "r", json_string("0x0"));
+        json_object_set_new(o, "s", json_string("0x0"));
+        json_object_set_new(o, "yParity", json_string("0x0"));
+    } else if (tx->type == TX_LEGACY) {
+        json_object_set_new(o, "v", qty256(tx->v));
+        json_object_set_new(o, "r", qty256(tx->r));
+        json_object_set_new(o, "s", qty256(tx->s));
+    } else {
+        json_object_set_new(o, "v", rpc__quantity(tx->y_parity));
+        json_object_set_new(o, "r", qty256(tx->r));
+        json_object_set_new(o, "s", qty256(tx->s));
+        json_object_set_new(o, "yParity", rpc__quantity(tx->y_parity));
+    }
+    return o;
+}
+
+/* ---- blocks ---- */
+
+/* The RLP size of the whole block, rlp([header, [tx…], []]), as geth's "size". */
+static size_t block_size(const block_t *b)
+{
+    buf_t enc;
+    buf_init(&enc, 1u << 28);
+    size_t n = block_encode(b, &enc) == ERR_OK ? enc.n : 0;
+    buf_deinit(&enc);
+    return n;
+}
+
+/* geth's RPCMarshalBlock. totalDifficulty is omitted, as reth does since the merge. */
+static json_t *block_json(loaded_t *l, bool full)
+{
+    const header_t *h = &l->b.header;
+    json_t *o = json_object();
+    uint8_t nonce[8];
+    be_store64(nonce, h->nonce);
+    json_object_set_new(o, "number", rpc__quantity(h->number));
+    json_object_set_new(o, "hash", jhash(&l->hash));
+    json_object_set_new(o, "parentHash", jhash(&h->parent_hash));
+    json_object_set_new(o, "nonce", rpc__data(nonce, 8));
+    json_object_set_new(o, "mixHash", jhash(&h->mix_hash));
+    json_object_set_new(o, "sha3Uncles", jhash(&h->ommers_hash));
+    json_object_set_new(o, "logsBloom", rpc__data(h->bloom, 256));
+    json_object_set_new(o, "stateRoot", jhash(&h->state_root));
+    json_object_set_new(o, "miner", jaddr(&h->coinbase));
+    json_object_set_new(o, "difficulty", qty256(h->difficulty));
+    json_object_set_new(o, "extraData", rpc__data(h->extra, h->extra_len));
+    json_object_set_new(o, "gasLimit", rpc__quantity(h->gas_limit));
+    json_object_set_new(o, "gasUsed", rpc__quantity(h->gas_used));
+    json_object_set_new(o, "timestamp", rpc__quantity(h->timestamp));
+    json_object_set_new(o, "transactionsRoot", jhash(&h->tx_root));
+    json_object_set_new(o, "receiptsRoot", jhash(&h->receipts_root));
+    if (h->has_base_fee)
+        json_object_set_new(o, "baseFeePerGas", qty256(h->base_fee));
+    json_object_set_new(o, "size", rpc__quantity(block_size(&l->b)));
+    json_t *txs = json_array();
+    for (size_t i = 0; i < l->b.ntxs; i++)
+        json_array_append_new(txs, full ? tx_json(l, i) : jhash(&l->txh[i]));
+    json_object_set_new(o, "transactions", txs);
+    json_object_set_new(o, "uncles", json_array());
+    return o;
+}
+
+/* The "full transactions" flag of eth_getBlockBy*: a boolean, absent meaning false. */
+static bool full_param(const json_t *params, bool *full, rpc_reply_t *r)
+{
+    const json_t *f = rpc__param(params, 1);
+    if (f && !json_is_boolean(f)) {
+        rpc_reply_error(r, RPC_INVALID_PARAMS, "invalid params: argument 1 must be a boolean");
+        return false;
+    }
+    *full = json_is_true(f);
+    return true;
+}
+
+/* What a method does with the block it resolved. */
+typedef void (*block_fn)(db_txn_t *t, loaded_t *l, const json_t *params, rpc_reply_t *r);
+
+/* Resolve the block named by argument 0 (by_hash: a hash only; else a number, tag or EIP-1898
+ * object), load it and run fn; null when there is no such block. */
+static void with_block(void *ctx, const json_t *params, size_t min, size_t max, bool by_hash,
+                       block_fn fn, rpc_reply_t *r)
+{
+    if (!rpc__arity(params, min, max, r))
+        return;
+    hash_t hash;
+    if (by_hash && !hash_param(params, 0, &hash, r))
+        return;
+    db_txn_t *t = read_txn(ctx, r);
+    if (!t)
+        return;
+    bool found = true;
+    loaded_t l;
+    if (!by_hash && !resolve_block(t, rpc__param(params, 0), "argument 0", &hash, &found, r)) {
+        db_txn_abort(t);
+        return;
+    }
+    if (!found)
+        r->result = json_null();
+    else if (load_or_reply(t, &hash, &l, r)) {
+        fn(t, &l, params, r);
+        loaded_free(&l);
+    }
+    db_txn_abort(t);
+}
+
+static void do_get_block(db_txn_t *t, loaded_t *l, const json_t *params, rpc_reply_t *r)
+{
+    (void)t;
+    bool full;
+    if (full_param(params, &full, r))
+        r->result = block_json(l, full);
+}
+
+static void eth_get_block_by_number(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    with_block(ctx, params, 1, 2, false, do_get_block, r);
+}
+
+static void eth_get_block_by_hash(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    with_block(ctx, params, 1, 2, true, do_get_block, r);
+}
+
+static void do_tx_count(db_txn_t *t, loaded_t *l, const json_t *params, rpc_reply_t *r)
+{
+    (void)t;
+    (void)params;
+    r->result = rpc__quantity(l->b.ntxs);
+}
+
+static void eth_get_block_tx_count_by_number(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    with_block(ctx, params, 1, 1, false, do_tx_count, r);
+}
+
+static void eth_get_block_tx_count_by_hash(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    with_block(ctx, params, 1, 1, true, do_tx_count, r);
+}
+
+/* Scroll blocks never have uncles: 0 for a known block, null for an unknown one (geth). */
+static void do_uncle_count(db_txn_t *t, loaded_t *l, const json_t *params, rpc_reply_t *r)
+{
+    (void)t;
+    (void)l;
+    (void)params;
+    r->result = rpc__quantity(0);
+}
+
+static void eth_get_uncle_count_by_number(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    with_block(ctx, params, 1, 1, false, do_uncle_count, r);
+}
+
+static void eth_get_uncle_count_by_hash(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    with_block(ctx, params, 1, 1, true, do_uncle_count, r);
+}
+
+/* eth_getUncleBy*AndIndex: always null, after checking the index is a quantity. */
+static void do_uncle(db_txn_t *t, loaded_t *l, const json_t *params, rpc_reply_t *r)
+{
+    (void)t;
+    (void)l;
+    uint64_t i;
+    if (!parse_qty(rpc__param(params, 1), &i)) {
+        rpc_reply_error(r, RPC_INVALID_PARAMS, "invalid params: argument 1 must be a hex index");
+        return;
+    }
+    r->result = json_null();
+}
+
+static void eth_get_uncle_by_number_and_index(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    with_block(ctx, params, 2, 2, false, do_uncle, r);
+}
+
+static void eth_get_uncle_by_hash_and_index(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    with_block(ctx, params, 2, 2, true, do_uncle, r);
+}
+
+static void do_tx_by_index(db_txn_t *t, loaded_t *l, const json_t *params, rpc_reply_t *r)
+{
+    (void)t;
+    uint64_t i;
+    if (!parse_qty(rpc__param(params, 1), &i)) {
+        rpc_reply_error(r, RPC_INVALID_PARAMS, "invalid params: argument 1 must be a hex index");
+        return;
+    }
+    r->result = i < l->b.ntxs ? tx_json(l, (size_t)i) : json_null();
+}
+
+static void eth_get_tx_by_number_and_index(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    with_block(ctx, params, 2, 2, false, do_tx_by_index, r);
+}
+
+static void eth_get_tx_by_hash_and_index(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    with_block(ctx, params, 2, 2, true, do_tx_by_index, r);
+}
+
+/* ---- receipts and logs ---- */
+
+/* CREATE address: keccak256(rlp([sender, nonce]))[12:]. */
+static bool create_address(const addr_t *from, uint64_t nonce, addr_t *out)
+{
+    uint8_t tmp[64];
+    buf_t b;
+    buf_init(&b, sizeof(tmp));
+    size_t m;
+    bool ok = rlp_list_begin(&b, &m) == ERR_OK && rlp_encode_addr(&b, from) == ERR_OK &&
+              rlp_encode_u64(&b, nonce) == ERR_OK && rlp_list_end(&b, m) == ERR_OK;
+    if (ok) {
+        hash_t h = keccak256_hash(b.p, b.n);
+        memcpy(out->b, h.b + 12, 20);
+    }
+    buf_deinit(&b);
+    return ok;
+}
+
+static json_t *log_json(const log_t *lg, const loaded_t *l, size_t tx_index, uint64_t log_index)
+{
+    json_t *topics = json_array();
+    for (size_t k = 0; k < lg->ntopics; k++)
+        json_array_append_new(topics, jhash(&lg->topics[k]));
+    json_t *o = json_object();
+    json_object_set_new(o, "address", jaddr(&lg->addr));
+    json_object_set_new(o, "topics", topics);
+    json_object_set_new(o, "data", rpc__data(lg->data, lg->data_len));
+    json_object_set_new(o, "blockNumber", rpc__quantity(l->b.header.number));
+    json_object_set_new(o, "transactionHash", jhash(&l->txh[tx_index]));
+    json_object_set_new(o, "transactionIndex", rpc__quantity(tx_index));
+    json_object_set_new(o, "blockHash", jhash(&l->hash));
+    json_object_set_new(o, "blockTimestamp", rpc__quantity(l->b.header.timestamp));
+    json_object_set_new(o, "logIndex", rpc__quantity(log_index));
+    json_object_set_new(o, "removed", json_false());
+    return o;
+}
+
+/* Receipt i in geth's shape plus Scroll's l1Fee; log_base = logs of the receipts before i. */
+static json_t *receipt_json(loaded_t *l, const chain_receipts_t *rs, size_t i, uint64_t log_base)
+{
+    const tx_t *tx = &l->b.txs[i];
+    const receipt_t *rc = &rs->r[i];
+    uint64_t prev = i ? rs->r[i - 1].cumulative_gas : 0;
+    const addr_t *from = sender(l, i);
+    json_t *o = json_object();
+    json_object_set_new(o, "blockHash", jhash(&l->hash));
+    json_object_set_new(o, "blockNumber", rpc__quantity(l->b.header.number));
+    json_object_set_new(o, "transactionHash", jhash(&l->txh[i]));
+    json_object_set_new(o, "transactionIndex", rpc__quantity(i));
+    json_object_set_new(o, "from", jaddr(from));
+    json_object_set_new(o, "to", tx->has_to ? jaddr(&tx->to) : json_null());
+    json_object_set_new(o, "cumulativeGasUsed", rpc__quantity(rc->cumulative_gas));
+    json_object_set_new(o, "gasUsed",
+                        rpc__quantity(rc->cumulative_gas >= prev ? rc->cumulative_gas - prev : 0));
+    json_object_set_new(o, "effectiveGasPrice", qty256(effective_gas_price(tx, &l->b.header)));
+    addr_t created;
+    if (!tx->has_to && tx->type != TX_L1_MESSAGE && create_address(from, tx->nonce, &created))
+        json_object_set_new(o, "contractAddress", jaddr(&created));
+    else
+        json_object_set_new(o, "contractAddress", json_null());
+    json_t *logs = json_array();
+    for (size_t k = 0; k < rc->nlogs; k++)
+        json_array_append_new(logs, log_json(&rc->logs[k], l, i, log_base + k));
+    json_object_set_new(o, "logs", logs);
+    json_object_set_new(o, "logsBloom", rpc__data(rc->bloom, 256));
+    json_object_set_new(o, "type", rpc__quantity(rc->type));
+    json_object_set_new(o, "status", rpc__quantity(rc->status ? 1 : 0));
+    json_object_set_new(o, "l1Fee", qty256(rs->l1_fee[i]));
+    return o;
+}
+
+/* Receipts of a loaded block; false with an internal-error reply when they do not match it. */
+static bool read_receipts(db_txn_t *t, const loaded_t *l, chain_receipts_t *rs, rpc_reply_t *r)
+{
+    if (chain_read_receipts(t, &l->hash, rs) != ERR_OK || rs->n != l->b.ntxs) {
+        chain_receipts_free(rs);
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored receipts are missing or corrupt");
+        return false;
+    }
+    return true;
+}
+
+static void do_block_receipts(db_txn_t *t, loaded_t *l, const json_t *params, rpc_reply_t *r)
+{
+    (void)params;
+    chain_receipts_t rs;
+    if (!read_receipts(t, l, &rs, r))
+        return;
+    json_t *a = json_array();
+    uint64_t log_base = 0;
+    for (size_t i = 0; i < rs.n; i++) {
+        json_array_append_new(a, receipt_json(l, &rs, i, log_base));
+        log_base += rs.r[i].nlogs;
+    }
+    chain_receipts_free(&rs);
+    r->result = a;
+}
+
+static void eth_get_block_receipts(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    with_block(ctx, params, 1, 1, false, do_block_receipts, r);
+}
+
+/* Find a mined transaction: *found false (null answer) when it is not in a canonical block. */
+static bool find_tx(db_txn_t *t, const json_t *params, loaded_t *l, size_t *index, bool *found,
+                    rpc_reply_t *r)
+{
+    *found = false;
+    hash_t th, bh;
+    uint64_t number;
+    uint32_t i;
+    if (!hash_param(params, 0, &th, r))
+        return false;
+    if (chain_tx_lookup(t, &th, &number, &i) != ERR_OK ||
+        chain_canonical_hash(t, number, &bh) != ERR_OK)
+        return true;
+    err_t e = load_block(t, &bh, l);
+    if (e == ERR_NOT_FOUND)
+        return true;
+    if (e) {
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored block is corrupt");
+        return false;
+    }
+    if (i >= l->b.ntxs || !hash_eq(&l->txh[i], &th)) {
+        loaded_free(l);
+        return true;
+    }
+    *index = i;
+    *found = true;
+    return true;
+}
+
+static void eth_get_tx_by_hash(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    if (!rpc__arity(params, 1, 1, r))
+        return;
+    db_txn_t *t = read_txn(ctx, r);
+    if (!t)
+        return;
+    loaded_t l;
+    size_t i;
+    bool found;
+    if (find_tx(t, params, &l, &i, &found, r)) {
+        r->result = found ? tx_json(&l, i) : json_null();
+        if (found)
+            loaded_free(&l);
+    }
+    db_txn_abort(t);
+}
+
+static void eth_get_tx_receipt(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    if (!rpc__arity(params, 1, 1, r))
+        return;
+    db_txn_t *t = read_txn(ctx, r);
+    if (!t)
+        return;
+    loaded_t l;
+    size_t i;
+    bool found;
+    if (find_tx(t, params, &l, &i, &found, r)) {
+        chain_receipts_t rs;
+        if (!found) {
+            r->result = json_null();
+        } else {
+            if (read_receipts(t, &l, &rs, r)) {
+                uint64_t log_base = 0;
+                for (size_t k = 0; k < i; k++)
+                    log_base += rs.r[k].nlogs;
+                r->result = receipt_json(&l, &rs, i, log_base);
+                chain_receipts_free(&rs);
+            }
+            loaded_free(&l);
+        }
+    }
+    db_txn_abort(t);
+}
+
+/* ---- eth_getLogs ---- */
+
+typedef struct log_filter {
+    addr_t *addrs; /**< any of these; none = any address */
+    size_t naddrs;
+    hash_t *topics[LOGS_MAX_TOPICS]; /**< per position, any of these; none = wildcard */
+    size_t ntopics[LOGS_MAX_TOPICS];
+} log_filter_t;
+
+static void filter_free(log_filter_t *f)
+{
+    rn_free(f->addrs);
+    for (size_t i = 0; i < LOGS_MAX_TOPICS; i++)
+        rn_free(f->topics[i]);
+    memset(f, 0, sizeof(*f));
+}
+
+/* "address": one address or an array of them; null or absent = any. */
+static bool parse_addresses(const json_t *v, log_filter_t *f, rpc_reply_t *r)
+{
+    if (!v || json_is_null(v))
+        return true;
+    size_t n = json_is_array(v) ? json_array_size(v) : 1;
+    f->addrs = RN_NEWV(addr_t, n ? n : 1);
+    for (size_t i = 0; i < n; i++) {
+        if (!parse_addr(json_is_array(v) ? json_array_get(v, i) : v, &f->addrs[i])) {
+            rpc_reply_error(r, RPC_INVALID_PARAMS,
+                            "invalid params: filter address must be a 20-byte address or an "
+                            "array of addresses");
+            return false;
+        }
+    }
+    f->naddrs = n;
+    return true;
+}
+
+/* "topics": up to 4 positions, each null (any), a hash, or an array of hashes (any of them; a
+ * null inside the array makes the position a wildcard, as geth). */
+static bool parse_topics(const json_t *v, log_filter_t *f, rpc_reply_t *r)
+{
+    if (!v || json_is_null(v))
+        return true;
+    if (!json_is_array(v) || json_array_size(v) > LOGS_MAX_TOPICS) {
+        rpc_reply_error(r, RPC_INVALID_PARAMS,
+                        "invalid params: filter topics must be an array of at most 4 entries");
+        return false;
+    }
+    for (size_t p = 0; p < json_array_size(v); p++) {
+        const json_t *e = json_array_get(v, p);
+        if (json_is_null(e))
+            continue;
+        size_t n = json_is_array(e) ? json_array_size(e) : 1;
+        bool wildcard = n == 0;
+        f->topics[p] = RN_NEWV(hash_t, n ? n : 1);
+        for (size_t i = 0; i < n; i++) {
+            const json_t *x = json_is_array(e) ? json_array_get(e, i) : e;
+            if (json_is_null(x) && json_is_array(e)) {
+                wildcard = true;
+                continue;
+            }
+            if (!parse_hash(x, &f->topics[p][i])) {
+                rpc_reply_error(r, RPC_INVALID_PARAMS,
+                                "invalid params: filter topic %zu must be null, a 32-byte hash "
+                                "or an array of hashes",
+                                p);
+                return false;
+            }
+        }
+        /* Nulls leave gaps; a wildcard position keeps no set at all. */
+        if (wildcard) {
+            rn_free(f->topics[p]);
+            f->topics[p] = NULL;
+            continue;
+        }
+        f->ntopics[p] = n;
+    }
+    return true;
+}
+
+/* Could a value be in this bloom? (The 3 bits keccak(value) selects are all set.) */
+static bool bloom_may_contain(const uint8_t bloom[256], const uint8_t *p, size_t n)
+{
+    uint8_t one[256] = { 0 };
+    bloom_add(one, p, n);
+    for (size_t i = 0; i < 256; i++) {
+        if ((bloom[i] & one[i]) != one[i])
+            return false;
+    }
+    return true;
+}
+
+/* The block bloom test: some wanted address, and some wanted topic at each position. */
+static bool bloom_matches(const uint8_t bloom[256], const log_filter_t *f)
+{
+    bool any = f->naddrs == 0;
+    for (size_t i = 0; i < f->naddrs && !any; i++)
+        any = bloom_may_contain(bloom, f->addrs[i].b, 20);
+    if (!any)
+        return false;
+    for (size_t p = 0; p < LOGS_MAX_TOPICS; p++) {
+        any = f->ntopics[p] == 0;
+        for (size_t i = 0; i < f->ntopics[p] && !any; i++)
+            any = bloom_may_contain(bloom, f->topics[p][i].b, 32);
+        if (!any)
+            return false;
+    }
+    return true;
+}
+
+static bool log_matches(const log_t *lg, const log_filter_t *f)
+{
+    bool any = f->naddrs == 0;
+    for (size_t i = 0; i < f->naddrs && !any; i++)
+        any = addr_eq(&lg->addr, &f->addrs[i]);
+    if (!any)
+        return false;
+    for (size_t p = 0; p < LOGS_MAX_TOPICS; p++) {
+        if (f->ntopics[p] == 0)
+            continue;
+        if (p >= lg->ntopics)
+            return false;
+        any = false;
+        for (size_t i = 0; i < f->ntopics[p] && !any; i++)
+            any = hash_eq(&lg->topics[p], &f->topics[p][i]);
+        if (!any)
+            return false;
+    }
+    return true;
+}
+
+/* Append the matching logs of one block to out; false with a reply on a store error or when
+ * the answer would exceed LOGS_MAX_RESULTS (from = the first block of the query). */
+static bool block_logs(db_txn_t *t, const hash_t *hash, const log_filter_t *f, uint64_t from,
+                       json_t *out, rpc_reply_t *r)
+{
+    loaded_t l;
+    if (load_block(t, hash, &l) != ERR_OK) {
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored block is corrupt");
+        return false;
+    }
+    chain_receipts_t rs;
+    if (!read_receipts(t, &l, &rs, r)) {
+        loaded_free(&l);
+        return false;
+    }
+    bool ok = true;
+    uint64_t log_index = 0;
+    for (size_t i = 0; i < rs.n && ok; i++) {
+        for (size_t k = 0; k < rs.r[i].nlogs && ok; k++, log_index++) {
+            if (!log_matches(&rs.r[i].logs[k], f))
+                continue;
+            if (json_array_size(out) >= LOGS_MAX_RESULTS) {
+                uint64_t last = l.b.header.number > from ? l.b.header.number - 1 : from;
+                rpc_reply_error(r, RPC_LIMIT_EXCEEDED,
+                                "query exceeds max results %d, retry with the range "
+                                "%llu-%llu",
+                                LOGS_MAX_RESULTS, (unsigned long long)from,
+                                (unsigned long long)last);
+                ok = false;
+                break;
+            }
+            json_array_append_new(out, log_json(&rs.r[i].logs[k], &l, i, log_index));
+        }
+    }
+    chain_receipts_free(&rs);
+    loaded_free(&l);
+    return ok;
+}
+
+/* The range of a filter: fromBlock/toBlock (default latest), clamped to the head. *empty when
+ * the range starts above the head. */
+static bool filter_range(db_txn_t *t, const json_t *o, uint64_t *from, uint64_t *to, bool *empty,
+                         rpc_reply_t *r)
+{
+    const json_t *fb = json_object_get(o, "fromBlock");
+    const json_t *tb = json_object_get(o, "toBlock");
+    uint64_t head;
+    if (!head_number(t, &head, r))
+        return false;
+    *from = *to = head;
+    if (fb && !json_is_null(fb) && !block_number(t, fb, "fromBlock", from, r))
+        return false;
+    if (tb && !json_is_null(tb) && !block_number(t, tb, "toBlock", to, r))
+        return false;
+    if (*from > *to) {
+        rpc_reply_error(r, RPC_INVALID_PARAMS, "invalid params: invalid block range params");
+        return false;
+    }
+    *empty = *from > head;
+    if (*to > head)
+        *to = head;
+    if (!*empty && *to - *from >= LOGS_MAX_BLOCK_RANGE) {
+        rpc_reply_error(r, RPC_LIMIT_EXCEEDED, "query exceeds max block range %d",
+                        LOGS_MAX_BLOCK_RANGE);
+        return false;
+    }
+    return true;
+}
+
+static void get_logs(db_txn_t *t, const json_t *o, const log_filter_t *f, rpc_reply_t *r)
+{
+    const json_t *bh = json_object_get(o, "blockHash");
+    json_t *out = json_array();
+    if (bh && !json_is_null(bh)) {
+        hash_t hash;
+        header_t h;
+        if (!parse_hash(bh, &hash)) {
+            rpc_reply_error(r, RPC_INVALID_PARAMS,
+                            "invalid params: filter blockHash must be a 32-byte hash");
+            goto fail;
+        }
+        err_t e = chain_read_header(t, &hash, &h);
+        if (e) {
+            rpc_reply_error(r, e == ERR_NOT_FOUND ? RPC_SERVER_ERROR : RPC_INTERNAL_ERROR,
+                            e == ERR_NOT_FOUND ? "unknown block" : "stored header is corrupt");
+            goto fail;
+        }
+        bool scan = bloom_matches(h.bloom, f);
+        uint64_t number = h.number;
+        header_deinit(&h);
+        if (scan && !block_logs(t, &hash, f, number, out, r))
+            goto fail;
+        r->result = out;
+        return;
+    }
+    uint64_t from, to;
+    bool empty;
+    if (!filter_range(t, o, &from, &to, &empty, r))
+        goto fail;
+    for (uint64_t n = from; !empty && n <= to; n++) {
+        hash_t hash;
+        header_t h;
+        if (chain_canonical_hash(t, n, &hash) != ERR_OK ||
+            chain_read_header(t, &hash, &h) != ERR_OK) {
+            rpc_reply_error(r, RPC_INTERNAL_ERROR, "canonical block %llu is missing",
+                            (unsigned long long)n);
+            goto fail;
+        }
+        bool scan = bloom_matches(h.bloom, f);
+        header_deinit(&h);
+        if (scan && !block_logs(t, &hash, f, from, out, r))
+            goto fail;
+    }
+    r->result = out;
+    return;
+fail:
+    json_decref(out);
+}
+
+static void eth_get_logs(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    if (!rpc__arity(params, 1, 1, r))
+        return;
+    const json_t *o = rpc__param(params, 0);
+    if (!json_is_object(o)) {
+        rpc_reply_error(r, RPC_INVALID_PARAMS,
+                        "invalid params: argument 0 must be a filter object");
+        return;
+    }
+    const json_t *bh = json_object_get(o, "blockHash");
+    const json_t *fb = json_object_get(o, "fromBlock");
+    const json_t *tb = json_object_get(o, "toBlock");
+    if (bh && !json_is_null(bh) && ((fb && !json_is_null(fb)) || (tb && !json_is_null(tb)))) {
+        rpc_reply_error(r, RPC_INVALID_PARAMS,
+                        "invalid params: cannot specify both blockHash and fromBlock/toBlock, "
+                        "choose one or the other");
+        return;
+    }
+    log_filter_t f;
+    memset(&f, 0, sizeof(f));
+    if (parse_addresses(json_object_get(o, "address"), &f, r) &&
+        parse_topics(json_object_get(o, "topics"), &f, r)) {
+        db_txn_t *t = read_txn(ctx, r);
+        if (t) {
+            get_logs(t, o, &f, r);
+            db_txn_abort(t);
+        }
+    }
+    filter_free(&f);
+}
+
+void rpc__register_eth_blocks(rpc_registry_t *reg)
+{
+    /* clang-format off */
+    static const rpc_method_t methods[] = {
+        { "eth_getBlockByNumber",                    RPC_NS_ETH, eth_get_block_by_number },
+        { "eth_getBlockByHash",                      RPC_NS_ETH, eth_get_block_by_hash },
+        { "eth_getBlockTransactionCountByNumber",    RPC_NS_ETH, eth_get_block_tx_count_by_number },
+        { "eth_getBlockTransactionCountByHash",      RPC_NS_ETH, eth_get_block_tx_count_by_hash },
+        { "eth_getUncleCountByBlockNumber",          RPC_NS_ETH, eth_get_uncle_count_by_number },
+        { "eth_getUncleCountByBlockHash",            RPC_NS_ETH, eth_get_uncle_count_by_hash },
+        { "eth_getUncleByBlockNumberAndIndex",       RPC_NS_ETH, eth_get_uncle_by_number_and_index },
+        { "eth_getUncleByBlockHashAndIndex",         RPC_NS_ETH, eth_get_uncle_by_hash_and_index },
+        { "eth_getTransactionByHash",                RPC_NS_ETH, eth_get_tx_by_hash },
+        { "eth_getTransactionByBlockNumberAndIndex", RPC_NS_ETH, eth_get_tx_by_number_and_index },
+        { "eth_getTransactionByBlockHashAndIndex",   RPC_NS_ETH, eth_get_tx_by_hash_and_index },
+        { "eth_getTransactionReceipt",               RPC_NS_ETH, eth_get_tx_receipt },
+        { "eth_getBlockReceipts",                    RPC_NS_ETH, eth_get_block_receipts },
+        { "eth_getLogs",                             RPC_NS_ETH, eth_get_logs },
+    };
+    /* clang-format on */
+    for (size_t i = 0; i < RN_ARRAY_LEN(methods); i++) {
+        if (rpc_registry_add(reg, &methods[i]) != ERR_OK)
+            PANIC("duplicate RPC method %s", methods[i].name);
+    }
+}
