@@ -1,13 +1,15 @@
-/* eth namespace over the database: the head and the latest flat state (blocks, transactions,
+/* eth namespace over the database: the head and the state at any block (blocks, transactions,
  * receipts and logs are in eth_blocks.c). */
 #include <stdio.h>
 #include <string.h>
 
+#include "chain/chain.h"
 #include "crypto/crypto.h"
 #include "db/db.h"
 #include "primitives/primitives.h"
 #include "rlp/rlp.h"
 #include "rpc/ns/ns.h"
+#include "state/state.h"
 
 /* A read transaction on the node's database, or an internal-error reply. */
 static db_txn_t *read_txn(const rpc_ctx_t *c, rpc_reply_t *r)
@@ -71,19 +73,46 @@ static void eth_block_number(void *ctx, const json_t *params, rpc_reply_t *r)
     db_txn_abort(t);
 }
 
-/* State reads at a block: only the head's state exists until history arrives with issue #4. */
-static bool state_at(db_txn_t *t, const json_t *block, rpc_reply_t *r)
+/* State reads at a block: a tag, a number or an EIP-1898 object ({blockNumber} / {blockHash},
+ * the hash must be canonical). The backend reads the state after that block (state history). */
+static bool state_at(db_txn_t *t, const json_t *block, state_backend_t *be, void **be_ctx,
+                     rpc_reply_t *r)
 {
     uint64_t n, head = 0;
-    if (!block_number_param(t, block, &n, r))
+    *be_ctx = NULL;
+    if (json_is_object(block)) {
+        const json_t *bh = json_object_get(block, "blockHash");
+        if (bh) {
+            const char *s = json_string_value(bh);
+            hash_t h, canon;
+            header_t hd;
+            if (!s || hex_decode_fixed(h.b, 32, s, strlen(s)) != ERR_OK) {
+                rpc_reply_error(r, RPC_INVALID_PARAMS,
+                                "invalid params: blockHash must be 32 bytes");
+                return false;
+            }
+            if (chain_read_header(t, &h, &hd) != ERR_OK) {
+                rpc_reply_error(r, RPC_SERVER_ERROR, "header for hash not found");
+                return false;
+            }
+            n = hd.number;
+            header_deinit(&hd);
+            if (chain_canonical_hash(t, n, &canon) != ERR_OK || !hash_eq(&canon, &h)) {
+                rpc_reply_error(r, RPC_SERVER_ERROR, "block %s is not canonical", s);
+                return false;
+            }
+        } else if (!block_number_param(t, json_object_get(block, "blockNumber"), &n, r)) {
+            return false;
+        }
+    } else if (!block_number_param(t, block, &n, r)) {
         return false;
+    }
     if (db_meta_get_u64(t, "head_number", &head) != ERR_OK || n > head) {
         rpc_reply_error(r, RPC_SERVER_ERROR, "header not found");
         return false;
     }
-    if (n != head) {
-        rpc_reply_error(r, RPC_SERVER_ERROR,
-                        "historical state for block %llu is not available (only the latest)",
+    if (state_db_backend_at(t, n, be, be_ctx) != ERR_OK) {
+        rpc_reply_error(r, RPC_SERVER_ERROR, "state for block %llu is not available",
                         (unsigned long long)n);
         return false;
     }
@@ -96,32 +125,6 @@ static bool addr_param(const json_t *params, size_t i, addr_t *a, rpc_reply_t *r
     if (!s || strncmp(s, "0x", 2) != 0 || addr_from_hex(a, s, strlen(s)) != ERR_OK) {
         rpc_reply_error(r, RPC_INVALID_PARAMS,
                         "invalid params: argument %zu must be a 20-byte address", i);
-        return false;
-    }
-    return true;
-}
-
-/* Flat account fields: rlp([nonce, balance, storageRoot, codeHash]); absent = empty account. */
-typedef struct account {
-    uint64_t nonce;
-    u256_t balance;
-    hash_t code_hash;
-} account_t;
-
-static bool load_account(db_txn_t *t, const addr_t *a, account_t *out, rpc_reply_t *r)
-{
-    memset(out, 0, sizeof(*out));
-    out->code_hash = KECCAK_EMPTY;
-    bview_t v;
-    if (db_get(t, DB_ACCOUNTS, bview(a->b, 20), &v) != ERR_OK)
-        return true;
-    rlp_item_t list, f[4];
-    bool ok = rlp_decode_one(v, &list) == ERR_OK && list.is_list;
-    bview_t c = list.payload;
-    if (!ok || rlp_next(&c, &f[0]) || rlp_next(&c, &f[1]) || rlp_next(&c, &f[2]) ||
-        rlp_next(&c, &f[3]) || rlp_read_u64(&f[0], &out->nonce) ||
-        rlp_read_u256(&f[1], &out->balance) || rlp_read_hash(&f[3], &out->code_hash)) {
-        rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored account is corrupt");
         return false;
     }
     return true;
@@ -144,18 +147,23 @@ static void account_read(const rpc_ctx_t *c, const json_t *params, acct_field_t 
     db_txn_t *t = read_txn(c, r);
     if (!t)
         return;
-    account_t acc;
-    if (state_at(t, rpc__param(params, 1), r) && load_account(t, &a, &acc, r)) {
+    state_backend_t be;
+    void *be_ctx;
+    if (state_at(t, rpc__param(params, 1), &be, &be_ctx, r)) {
+        state_account_t acc = { .code_hash = KECCAK_EMPTY };
+        if (!be.get_account(be.ctx, &a, &acc))
+            acc.code_hash = KECCAK_EMPTY;
         if (field == FIELD_BALANCE) {
             r->result = quantity_u256(acc.balance);
         } else if (field == FIELD_NONCE) {
             r->result = rpc__quantity(acc.nonce);
         } else {
-            bview_t code = bview(NULL, 0);
-            if (!hash_eq(&acc.code_hash, &KECCAK_EMPTY))
-                (void)!db_get(t, DB_CODE, bview(acc.code_hash.b, 32), &code);
+            bview_t code = hash_eq(&acc.code_hash, &KECCAK_EMPTY)
+                               ? bview(NULL, 0)
+                               : be.get_code(be.ctx, &acc.code_hash);
             r->result = rpc__data(code.p, code.n);
         }
+        state_db_backend_at_free(be_ctx);
     }
     db_txn_abort(t);
 }
@@ -194,14 +202,13 @@ static void eth_get_storage_at(void *ctx, const json_t *params, rpc_reply_t *r)
     db_txn_t *t = read_txn(c, r);
     if (!t)
         return;
-    if (state_at(t, rpc__param(params, 2), r)) {
-        uint8_t key[52], word[32] = { 0 };
-        memcpy(key, a.b, 20);
-        u256_to_be(key + 20, slot);
-        bview_t v;
-        if (db_get(t, DB_STORAGE, bview(key, 52), &v) == ERR_OK && v.n <= 32)
-            memcpy(word + 32 - v.n, v.p, v.n);
+    state_backend_t be;
+    void *be_ctx;
+    if (state_at(t, rpc__param(params, 2), &be, &be_ctx, r)) {
+        uint8_t word[32];
+        u256_to_be(word, be.get_storage(be.ctx, &a, &slot));
         r->result = rpc__data(word, 32);
+        state_db_backend_at_free(be_ctx);
     }
     db_txn_abort(t);
 }
