@@ -56,6 +56,9 @@
     X(JSON_INVALID,       403, "invalid JSON")                                         \
     /* 500-599 evm, 600-699 trie, 700-799 state/db, 800-899 chain, 900-999 txpool,     \
      * 1000-1099 engine, 1100-1199 rpc, 1200-1299 p2p, 1300-1399 l1/derive */         \
+    /* 600-699 trie */                                                                 \
+    X(TRIE_CORRUPT,       600, "trie: stored node is malformed or missing")            \
+    X(TRIE_BAD_PROOF,     601, "trie: proof does not match the root")                  \
     X(DB,                 700, "database error")                                       \
     X(DB_MAP_FULL,        701, "database map is full")                                 \
     X(DB_SCHEMA,          702, "incompatible database schema")                         \

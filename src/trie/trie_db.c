@@ -1,0 +1,527 @@
+/* Incremental update of the stored trie (see trie.h for the storage rule).
+ *
+ * An update works on a partial in-memory copy of the trie: the root, and the nodes on the paths
+ * of the batch's keys, loaded from the store as the walk reaches them. Every other subtree stays
+ * a reference (the raw RLP its parent holds), is never read and is re-emitted verbatim. The
+ * updates are applied one at a time with the MPT rules (split on insert, collapse on delete), then
+ * the in-memory nodes are encoded bottom-up, hashed, and written at their paths.
+ *
+ * Why unloaded subtrees never move: a branch sits at the common prefix of the keys below it, so
+ * its path changes only if keys below it change, and then it is loaded; a leaf or extension
+ * starts one nibble below its parent branch, and when that branch collapses, its last child is
+ * loaded and merged into it. So in-memory node objects keep their path for their whole life,
+ * and the only stored nodes that move or disappear are ones loaded here. The store's old nodes
+ * to delete are therefore exactly the loaded paths that no node occupies at the end.
+ *
+ * Memory: one bump pool per call, freed at the end; recursion is bounded by the key length
+ * (TRIE_DB_MAX_NIBBLES levels). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "rlp/rlp.h"
+#include "trie/trie_int.h"
+
+enum {
+    POOL_CHUNK = 64 * 1024,
+    MAX_LEVELS = TRIE_DB_MAX_NIBBLES + 2 /**< root + one level per nibble + slack */
+};
+
+typedef struct pool {
+    uint8_t *chunk; /**< first 16 bytes link to the previous chunk */
+    size_t used, cap;
+} pool_t;
+
+static void *pool_alloc(pool_t *p, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    if (p->used + n > p->cap) {
+        size_t cap = n + 16 > POOL_CHUNK ? n + 16 : POOL_CHUNK;
+        uint8_t *c = rn_malloc(cap);
+        memcpy(c, &p->chunk, sizeof(p->chunk));
+        p->chunk = c;
+        p->used = 16;
+        p->cap = cap;
+    }
+    void *r = p->chunk + p->used;
+    p->used += n;
+    memset(r, 0, n);
+    return r;
+}
+
+static void pool_deinit(pool_t *p)
+{
+    while (p->chunk) {
+        uint8_t *prev;
+        memcpy(&prev, p->chunk, sizeof(prev));
+        rn_free(p->chunk);
+        p->chunk = prev;
+    }
+}
+
+static bview_t pool_copy(pool_t *p, bview_t v)
+{
+    uint8_t *c = pool_alloc(p, v.n ? v.n : 1);
+    if (v.n)
+        memcpy(c, v.p, v.n);
+    return bview(c, v.n);
+}
+
+/* An in-memory node. A child slot is either a node (child[i]), a reference to a node still in
+ * the store or embedded in this node's encoding (cref[i], raw RLP), or empty. */
+typedef struct mnode mnode_t;
+
+struct mnode {
+    mnode_t *child[16]; /**< loaded or new children; an extension uses [0] */
+    bview_t cref[16];   /**< children not loaded; an extension uses [0] */
+    bview_t value;      /**< leaf value; branch value (n == 0: none) */
+    bview_t orig;       /**< in_store: the encoding the store holds at this node's path */
+    hash_t hash;        /**< keccak(orig) when has_hash */
+    uint8_t frag[TRIE_DB_MAX_NIBBLES];
+    size_t nfrag;
+    int kind; /**< TRIE__LEAF, TRIE__EXT, TRIE__BRANCH */
+    bool in_store;
+    bool has_hash;
+};
+
+typedef struct path_rec {
+    uint8_t n;
+    uint8_t p[TRIE_DB_MAX_NIBBLES];
+} path_rec_t;
+
+typedef struct pending {
+    path_rec_t path;
+    bview_t node; /**< pool copy */
+} pending_t;
+
+typedef struct upd {
+    const trie_store_t *s;
+    pool_t pool;
+    path_rec_t *loaded; /**< paths read from the store */
+    size_t nloaded, cap_loaded;
+    path_rec_t *live; /**< paths holding a node at the end (written or kept) */
+    size_t nlive, cap_live;
+    pending_t *writes;
+    size_t nwrites, cap_writes;
+    buf_t scratch[MAX_LEVELS]; /**< encoding buffer per tree level, reused */
+} upd_t;
+
+static void *vec_grow(void *v, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return v;
+    *cap = *cap ? *cap * 2 : 16;
+    return rn_realloc(v, *cap * elem);
+}
+
+static path_rec_t make_path(const uint8_t *p, size_t n)
+{
+    path_rec_t r;
+    ASSERT(n <= TRIE_DB_MAX_NIBBLES);
+    r.n = (uint8_t)n;
+    if (n)
+        memcpy(r.p, p, n);
+    return r;
+}
+
+static void note_loaded(upd_t *u, const uint8_t *path, size_t d)
+{
+    u->loaded = vec_grow(u->loaded, &u->cap_loaded, u->nloaded, sizeof(*u->loaded));
+    u->loaded[u->nloaded++] = make_path(path, d);
+}
+
+static void note_live(upd_t *u, const uint8_t *path, size_t d)
+{
+    u->live = vec_grow(u->live, &u->cap_live, u->nlive, sizeof(*u->live));
+    u->live[u->nlive++] = make_path(path, d);
+}
+
+static mnode_t *new_node(upd_t *u, int kind)
+{
+    mnode_t *n = pool_alloc(&u->pool, sizeof(*n));
+    n->kind = kind;
+    return n;
+}
+
+static mnode_t *new_leaf(upd_t *u, const uint8_t *frag, size_t nfrag, bview_t value)
+{
+    mnode_t *n = new_node(u, TRIE__LEAF);
+    if (nfrag)
+        memcpy(n->frag, frag, nfrag);
+    n->nfrag = nfrag;
+    n->value = value;
+    return n;
+}
+
+/* Node from its encoding at depth d. enc must outlive the update (pool or an embedding parent). */
+static err_t node_from(upd_t *u, mnode_t **out, bview_t enc, size_t d, bool in_store)
+{
+    trie__node_t dn;
+    TRY(trie__node_decode(&dn, enc, d));
+    mnode_t *n = new_node(u, dn.kind);
+    n->nfrag = dn.nfrag;
+    if (dn.nfrag)
+        memcpy(n->frag, dn.frag, dn.nfrag);
+    n->value = dn.value;
+    memcpy(n->cref, dn.child, sizeof(n->cref));
+    if (in_store) {
+        n->in_store = true;
+        n->orig = enc;
+    }
+    *out = n;
+    return ERR_OK;
+}
+
+/* Read the stored node at path[0..d) into the pool. */
+static err_t read_stored(upd_t *u, bview_t *out, const uint8_t *path, size_t d)
+{
+    bview_t enc;
+    TRY(u->s->get(u->s->ctx, bview(path, d), &enc));
+    *out = pool_copy(&u->pool, enc);
+    note_loaded(u, path, d);
+    return ERR_OK;
+}
+
+/* Make slot i of parent a loaded node, if it holds a reference; path[0..d) is the child's path. */
+static err_t load_child(upd_t *u, mnode_t *parent, unsigned i, const uint8_t *path, size_t d)
+{
+    bview_t ref = parent->cref[i];
+    if (parent->child[i] || ref.n == 0)
+        return ERR_OK;
+    mnode_t *n;
+    if (ref.p[0] >= 0xc0) {
+        TRY(node_from(u, &n, ref, d, false)); /* embedded: not stored on its own */
+    } else {
+        bview_t enc;
+        err_t e = read_stored(u, &enc, path, d);
+        if (e == ERR_NOT_FOUND)
+            return ERR_TRIE_CORRUPT;
+        TRY(e);
+        hash_t got = keccak256_hash(enc.p, enc.n);
+        if (memcmp(got.b, ref.p + 1, 32) != 0)
+            return ERR_TRIE_CORRUPT;
+        TRY(node_from(u, &n, enc, d, true));
+        n->hash = got;
+        n->has_hash = true;
+    }
+    parent->child[i] = n;
+    parent->cref[i] = bview(NULL, 0);
+    return ERR_OK;
+}
+
+static size_t common_prefix(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+    size_t i = 0;
+    while (i < an && i < bn && a[i] == b[i])
+        i++;
+    return i;
+}
+
+/* Set key k[0..kn) to a non-empty value in the subtree at *np, whose path is k[0..d). */
+static err_t put_rec(upd_t *u, mnode_t **np, const uint8_t *k, size_t kn, size_t d, bview_t value)
+{
+    mnode_t *n = *np;
+    if (!n) {
+        *np = new_leaf(u, k + d, kn - d, value);
+        return ERR_OK;
+    }
+    if (n->kind == TRIE__BRANCH) {
+        if (d == kn) {
+            n->value = value;
+            return ERR_OK;
+        }
+        TRY(load_child(u, n, k[d], k, d + 1));
+        return put_rec(u, &n->child[k[d]], k, kn, d + 1, value);
+    }
+    size_t cp = common_prefix(n->frag, n->nfrag, k + d, kn - d);
+    if (n->kind == TRIE__LEAF && cp == n->nfrag && cp == kn - d) {
+        n->value = value;
+        return ERR_OK;
+    }
+    if (n->kind == TRIE__EXT && cp == n->nfrag) {
+        TRY(load_child(u, n, 0, k, d + cp));
+        return put_rec(u, &n->child[0], k, kn, d + cp, value);
+    }
+    /* Split at d + cp: a new branch there takes the rest of this node and the new key. */
+    mnode_t *b = new_node(u, TRIE__BRANCH);
+    if (cp == n->nfrag) {
+        b->value = n->value; /* a leaf whose key ends at the branch */
+    } else {
+        unsigned slot = n->frag[cp];
+        size_t rest = n->nfrag - cp - 1;
+        if (n->kind == TRIE__EXT && rest == 0) {
+            b->child[slot] = n->child[0]; /* the extension's branch moves up, same path */
+            b->cref[slot] = n->cref[0];
+        } else {
+            mnode_t *r = new_leaf(u, n->frag + cp + 1, rest, n->value);
+            r->kind = n->kind;
+            r->child[0] = n->child[0];
+            r->cref[0] = n->cref[0];
+            b->child[slot] = r;
+        }
+    }
+    if (d + cp == kn)
+        b->value = value;
+    else
+        b->child[k[d + cp]] = new_leaf(u, k + d + cp + 1, kn - d - cp - 1, value);
+    if (cp == 0) {
+        *np = b; /* n's stored path, if any, is overwritten by b or deleted */
+        return ERR_OK;
+    }
+    n->kind = TRIE__EXT;
+    n->nfrag = cp;
+    n->value = bview(NULL, 0);
+    n->child[0] = b;
+    n->cref[0] = bview(NULL, 0);
+    return ERR_OK;
+}
+
+/* After a deletion below branch *np at path k[0..d): a branch left with one child and no value
+ * becomes an extension or absorbs that child; one left with only its value becomes a leaf. */
+static err_t fix_branch(upd_t *u, mnode_t **np, const uint8_t *k, size_t d)
+{
+    mnode_t *n = *np;
+    unsigned count = 0, last = 0;
+    for (unsigned i = 0; i < 16; i++) {
+        if (n->child[i] || n->cref[i].n) {
+            count++;
+            last = i;
+        }
+    }
+    if (count >= 2 || (count == 1 && n->value.n))
+        return ERR_OK;
+    if (count == 0) {
+        if (n->value.n == 0)
+            *np = NULL; /* not reachable from a canonical trie; harmless */
+        else
+            n->kind = TRIE__LEAF;
+        n->nfrag = 0;
+        return ERR_OK;
+    }
+    uint8_t path[TRIE_DB_MAX_NIBBLES + 1];
+    if (d >= TRIE_DB_MAX_NIBBLES)
+        return ERR_TRIE_CORRUPT;
+    memcpy(path, k, d);
+    path[d] = (uint8_t)last;
+    TRY(load_child(u, n, last, path, d + 1));
+    mnode_t *c = n->child[last];
+    n->child[last] = NULL;
+    n->frag[0] = (uint8_t)last;
+    if (c->kind == TRIE__BRANCH) {
+        n->kind = TRIE__EXT;
+        n->nfrag = 1;
+        n->child[0] = c;
+        return ERR_OK;
+    }
+    if (c->nfrag + 1 > TRIE_DB_MAX_NIBBLES - d)
+        return ERR_TRIE_CORRUPT;
+    memcpy(n->frag + 1, c->frag, c->nfrag);
+    n->nfrag = c->nfrag + 1;
+    n->kind = c->kind;
+    n->value = c->value;
+    n->child[0] = c->child[0];
+    n->cref[0] = c->cref[0];
+    return ERR_OK;
+}
+
+/* After a deletion below extension *np at depth d: if its child is no longer a branch, merge. */
+static err_t fix_ext(mnode_t **np, size_t d)
+{
+    mnode_t *n = *np;
+    mnode_t *c = n->child[0];
+    if (!c) {
+        *np = NULL; /* not reachable from a canonical trie */
+        return ERR_OK;
+    }
+    if (c->kind == TRIE__BRANCH)
+        return ERR_OK;
+    if (n->nfrag + c->nfrag > TRIE_DB_MAX_NIBBLES - d)
+        return ERR_TRIE_CORRUPT;
+    memcpy(n->frag + n->nfrag, c->frag, c->nfrag);
+    n->nfrag += c->nfrag;
+    n->kind = c->kind;
+    n->value = c->value;
+    n->child[0] = c->child[0];
+    n->cref[0] = c->cref[0];
+    return ERR_OK;
+}
+
+/* Remove key k[0..kn) from the subtree at *np (path k[0..d)); *hit tells whether it was there. */
+static err_t del_rec(upd_t *u, mnode_t **np, const uint8_t *k, size_t kn, size_t d, bool *hit)
+{
+    mnode_t *n = *np;
+    if (!n)
+        return ERR_OK;
+    if (n->kind == TRIE__LEAF) {
+        if (n->nfrag == kn - d && memcmp(n->frag, k + d, n->nfrag) == 0) {
+            *np = NULL;
+            *hit = true;
+        }
+        return ERR_OK;
+    }
+    if (n->kind == TRIE__EXT) {
+        if (n->nfrag > kn - d || memcmp(n->frag, k + d, n->nfrag) != 0)
+            return ERR_OK;
+        TRY(load_child(u, n, 0, k, d + n->nfrag));
+        TRY(del_rec(u, &n->child[0], k, kn, d + n->nfrag, hit));
+        return *hit ? fix_ext(np, d) : ERR_OK;
+    }
+    if (d == kn) {
+        if (n->value.n == 0)
+            return ERR_OK;
+        n->value = bview(NULL, 0);
+        *hit = true;
+    } else {
+        TRY(load_child(u, n, k[d], k, d + 1));
+        TRY(del_rec(u, &n->child[k[d]], k, kn, d + 1, hit));
+        if (!*hit)
+            return ERR_OK;
+    }
+    return fix_branch(u, np, k, d);
+}
+
+static err_t append_child(upd_t *u, buf_t *enc, mnode_t *c, bview_t cref, uint8_t *path, size_t d,
+                          size_t level);
+
+/* Encode n (at path[0..d)) and append its reference to out; for the root (out == NULL) set
+ * *root instead. Nodes of 32 bytes or more, and the root, are queued for writing unless the store
+ * already holds the same bytes at this path. */
+static err_t commit(upd_t *u, mnode_t *n, uint8_t *path, size_t d, size_t level, buf_t *out,
+                    hash_t *root)
+{
+    if (level >= MAX_LEVELS)
+        return ERR_TRIE_CORRUPT;
+    buf_t *enc = &u->scratch[level];
+    buf_reset(enc);
+    size_t m;
+    TRY(rlp_list_begin(enc, &m));
+    if (n->kind == TRIE__BRANCH) {
+        for (unsigned i = 0; i < 16; i++) {
+            if (n->child[i])
+                path[d] = (uint8_t)i;
+            TRY(append_child(u, enc, n->child[i], n->cref[i], path, d + 1, level + 1));
+        }
+        TRY(rlp_encode_bytes(enc, n->value.p, n->value.n));
+    } else {
+        TRY(trie__hex_prefix(enc, n->frag, n->nfrag, n->kind == TRIE__LEAF));
+        if (n->kind == TRIE__LEAF) {
+            TRY(rlp_encode_bytes(enc, n->value.p, n->value.n));
+        } else {
+            memcpy(path + d, n->frag, n->nfrag);
+            TRY(append_child(u, enc, n->child[0], n->cref[0], path, d + n->nfrag, level + 1));
+        }
+    }
+    TRY(rlp_list_end(enc, m));
+    bview_t e = buf_view(enc);
+    if (!root && e.n < 32)
+        return rlp_encode_raw(out, e.p, e.n);
+    bool kept = n->in_store && bview_eq(e, n->orig);
+    hash_t h = kept && n->has_hash ? n->hash : keccak256_hash(e.p, e.n);
+    note_live(u, path, d);
+    if (!kept) {
+        u->writes = vec_grow(u->writes, &u->cap_writes, u->nwrites, sizeof(*u->writes));
+        pending_t *w = &u->writes[u->nwrites++];
+        w->path = make_path(path, d);
+        w->node = pool_copy(&u->pool, e);
+    }
+    if (root) {
+        *root = h;
+        return ERR_OK;
+    }
+    return rlp_encode_hash(out, &h);
+}
+
+static err_t append_child(upd_t *u, buf_t *enc, mnode_t *c, bview_t cref, uint8_t *path, size_t d,
+                          size_t level)
+{
+    if (c)
+        return commit(u, c, path, d, level, enc, NULL);
+    if (cref.n)
+        return rlp_encode_raw(enc, cref.p, cref.n);
+    return buf_push(enc, 0x80);
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+    const path_rec_t *x = a, *y = b;
+    size_t n = x->n < y->n ? x->n : y->n;
+    int c = n ? memcmp(x->p, y->p, n) : 0;
+    if (c)
+        return c;
+    return (x->n > y->n) - (x->n < y->n);
+}
+
+/* Delete the loaded paths no node occupies any more, then write the queued nodes. */
+static err_t flush(upd_t *u)
+{
+    if (u->nloaded)
+        qsort(u->loaded, u->nloaded, sizeof(*u->loaded), cmp_path);
+    if (u->nlive)
+        qsort(u->live, u->nlive, sizeof(*u->live), cmp_path);
+    size_t j = 0;
+    for (size_t i = 0; i < u->nloaded; i++) {
+        while (j < u->nlive && cmp_path(&u->live[j], &u->loaded[i]) < 0)
+            j++;
+        if (j < u->nlive && cmp_path(&u->live[j], &u->loaded[i]) == 0)
+            continue;
+        if (i > 0 && cmp_path(&u->loaded[i - 1], &u->loaded[i]) == 0)
+            continue;
+        err_t e = u->s->del(u->s->ctx, bview(u->loaded[i].p, u->loaded[i].n));
+        if (e != ERR_OK && e != ERR_NOT_FOUND)
+            return e;
+    }
+    for (size_t i = 0; i < u->nwrites; i++) {
+        const pending_t *w = &u->writes[i];
+        TRY(u->s->put(u->s->ctx, bview(w->path.p, w->path.n), w->node));
+    }
+    return ERR_OK;
+}
+
+static err_t apply(upd_t *u, hash_t *new_root, const trie_kv_t *updates, size_t n)
+{
+    mnode_t *root = NULL;
+    bview_t enc;
+    uint8_t path[TRIE_DB_MAX_NIBBLES + 1];
+    err_t e = read_stored(u, &enc, path, 0);
+    if (e == ERR_OK)
+        TRY(node_from(u, &root, enc, 0, true));
+    else if (e != ERR_NOT_FOUND)
+        return e;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t k[TRIE_DB_MAX_NIBBLES];
+        size_t kn = trie__key_nibbles(k, updates[i].key);
+        if (updates[i].value.n) {
+            TRY(put_rec(u, &root, k, kn, 0, updates[i].value));
+        } else {
+            bool hit = false;
+            TRY(del_rec(u, &root, k, kn, 0, &hit));
+        }
+    }
+    hash_t h = KECCAK_EMPTY_TRIE;
+    if (root)
+        TRY(commit(u, root, path, 0, 0, NULL, &h));
+    TRY(flush(u));
+    *new_root = h;
+    return ERR_OK;
+}
+
+err_t trie_db_update(const trie_store_t *s, hash_t *new_root, const trie_kv_t *updates, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (updates[i].key.n > TRIE_DB_MAX_KEY)
+            return ERR_TOO_LARGE;
+    }
+    upd_t u;
+    memset(&u, 0, sizeof(u));
+    u.s = s;
+    for (size_t i = 0; i < MAX_LEVELS; i++)
+        buf_init(&u.scratch[i], BUF_MAX_DEFAULT);
+    err_t e = apply(&u, new_root, updates, n);
+    for (size_t i = 0; i < MAX_LEVELS; i++)
+        buf_deinit(&u.scratch[i]);
+    rn_free(u.loaded);
+    rn_free(u.live);
+    rn_free(u.writes);
+    pool_deinit(&u.pool);
+    return e;
+}
