@@ -278,7 +278,16 @@ RN_NODISCARD err_t chain_builder_new(chain_builder_t **out, const chain_spec_t *
                                      struct evm *evm, struct db_txn *txn,
                                      const struct header *parent, const hash_t *parent_hash,
                                      uint64_t timestamp, uint64_t gas_limit);
+/** The same over another state (replays and traces: the state after the parent block, read
+ *  through state_db_backend_at); such a builder is never sealed. */
+RN_NODISCARD err_t chain_builder_new_on(chain_builder_t **out, const chain_spec_t *spec,
+                                        struct evm *evm, struct db_txn *txn,
+                                        const state_backend_t *backend, const struct header *parent,
+                                        const hash_t *parent_hash, uint64_t timestamp,
+                                        uint64_t gas_limit);
 void chain_builder_free(chain_builder_t *b);
+/** Use this base fee (an existing block's, when replaying it) instead of the computed one. */
+void chain_builder_set_base_fee(chain_builder_t *b, u256_t base_fee);
 
 /** Outcome of adding a transaction. */
 typedef struct chain_add_result {

@@ -158,11 +158,19 @@ err_t chain_builder_new(chain_builder_t **out, const chain_spec_t *spec, evm_t *
                         const header_t *parent, const hash_t *parent_hash, uint64_t timestamp,
                         uint64_t gas_limit)
 {
+    return chain_builder_new_on(out, spec, evm, txn, NULL, parent, parent_hash, timestamp,
+                                gas_limit);
+}
+
+err_t chain_builder_new_on(chain_builder_t **out, const chain_spec_t *spec, evm_t *evm,
+                           db_txn_t *txn, const state_backend_t *backend, const header_t *parent,
+                           const hash_t *parent_hash, uint64_t timestamp, uint64_t gas_limit)
+{
     chain_builder_t *b = RN_NEW(chain_builder_t);
     b->spec = spec;
     b->evm = evm;
     b->txn = txn;
-    b->backend = state_db_backend(txn);
+    b->backend = backend ? *backend : state_db_backend(txn);
     b->st = state_new(&b->backend);
     b->env.number = parent->number + 1;
     b->env.timestamp = timestamp;
@@ -204,6 +212,12 @@ void chain_builder_free(chain_builder_t *b)
     state_free(b->st);
     header_deinit(&b->header);
     rn_free(b);
+}
+
+void chain_builder_set_base_fee(chain_builder_t *b, u256_t base_fee)
+{
+    b->header.base_fee = base_fee;
+    b->env.base_fee = base_fee;
 }
 
 size_t chain_builder_count(const chain_builder_t *b)
@@ -475,10 +489,8 @@ err_t chain_import_block(db_txn_t *txn, const chain_spec_t *spec, evm_t *evm, bl
     if (e)
         return e;
     /* The header's base fee is what the EVM sees (consensus does not recompute it, §5.1). */
-    if (h->has_base_fee) {
-        b->header.base_fee = h->base_fee;
-        b->env.base_fee = h->base_fee;
-    }
+    if (h->has_base_fee)
+        chain_builder_set_base_fee(b, h->base_fee);
     buf_t raw;
     buf_init(&raw, 1u << 26);
     bool l1_done = false;

@@ -49,13 +49,19 @@ void evm_free(evm_t *evm)
 void evm_set_tracer(evm_t *evm, const evm_tracer_t *tracer)
 {
     evm->tracing = tracer && tracer->step;
-    if (evm->tracing)
+    evm->call_tracing = tracer && tracer->enter && tracer->exit;
+    if (tracer)
         evm->tracer = *tracer;
 }
 
 void evm_set_dispatch(evm_t *evm, evm_dispatch_t d)
 {
     evm->dispatch = d;
+}
+
+bview_t evm_last_output(const evm_t *evm)
+{
+    return bview(evm->out.p, evm->out.n);
 }
 
 void evm_clear_cache(evm_t *evm)
@@ -238,10 +244,8 @@ static evm_result_t do_create(evm_t *evm, const evm_message_t *msg)
     return r;
 }
 
-evm_result_t evm__call(evm_t *evm, const evm_message_t *msg)
+static evm_result_t do_call(evm_t *evm, const evm_message_t *msg)
 {
-    if (msg->kind == EVM_CREATE || msg->kind == EVM_CREATE2)
-        return do_create(evm, msg);
     const evm_host_t *host = evm->env.host;
     void *hctx = evm->env.host_ctx;
     const evm_rules_t *rules = evm->env.rules;
@@ -304,6 +308,17 @@ evm_result_t evm__call(evm_t *evm, const evm_message_t *msg)
     }
     if (r.status != EVM_SUCCESS)
         fail_frame(evm, &r, snap, refund_snap);
+    return r;
+}
+
+evm_result_t evm__call(evm_t *evm, const evm_message_t *msg)
+{
+    bool create = msg->kind == EVM_CREATE || msg->kind == EVM_CREATE2;
+    if (EVM_LIKELY(!evm->call_tracing))
+        return create ? do_create(evm, msg) : do_call(evm, msg);
+    evm->tracer.enter(evm->tracer.ud, msg);
+    evm_result_t r = create ? do_create(evm, msg) : do_call(evm, msg);
+    evm->tracer.exit(evm->tracer.ud, msg, &r);
     return r;
 }
 

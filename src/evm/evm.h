@@ -263,8 +263,13 @@ typedef struct evm_result {
 /** EIP-3155 step hook (for --trace). Called before each instruction with the gas left before it
  *  and its static cost; stack[0] is the bottom item. */
 typedef struct evm_tracer {
+    /** Per instruction (NULL: none; a step hook makes the switch loop run). */
     void (*step)(void *ud, uint32_t pc, uint8_t op, int64_t gas, int64_t cost, size_t mem_size,
                  const u256_t *stack, size_t stack_n, int32_t depth, int64_t refund);
+    /** Per call frame, before anything of it runs (NULL: none): call tracers. */
+    void (*enter)(void *ud, const struct evm_message *msg);
+    /** When that frame ends: its result (create_address set for creates). */
+    void (*exit)(void *ud, const struct evm_message *msg, const struct evm_result *res);
     void *ud;
 } evm_tracer_t;
 
@@ -291,6 +296,8 @@ evm_t *evm_new(void);
 void evm_free(evm_t *evm);
 void evm_set_tracer(evm_t *evm, const evm_tracer_t *tracer);
 void evm_set_dispatch(evm_t *evm, evm_dispatch_t d);
+/** Output of the last evm_execute (valid until the next one on this evm_t). */
+bview_t evm_last_output(const evm_t *evm);
 /** Drop the analysed-code cache (e.g. between unrelated test cases). */
 void evm_clear_cache(evm_t *evm);
 

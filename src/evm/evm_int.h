@@ -75,7 +75,8 @@ typedef struct evm_fiber {
 struct evm {
     evm_env_t env;
     int64_t refund;
-    bool tracing;
+    bool tracing;      /* step hook set */
+    bool call_tracing; /* enter/exit hooks set */
     evm_tracer_t tracer;
     evm_dispatch_t dispatch;
     evm_cache_t cache;

@@ -396,129 +396,6 @@ out:
     return code;
 }
 
-/* Run a call on the head state. gas_price_given selects whether the base fee applies (geth:
- * a call without fee fields runs with base fee 0). */
-static tx_invalid_t run_call(node_rt_t *rt, evm_t *evm, const state_backend_t *be,
-                             const header_t *head, const rpc_call_args_t *a, uint64_t gas,
-                             state_tx_result_t *out, buf_t *output)
-{
-    state_t *st = state_new(be);
-    evm_rules_t rules;
-    scroll_spec_t level = chain_spec_level(rt->spec, head->number, head->timestamp);
-    evm_rules_scroll(&rules, (evm_scroll_spec_t)level);
-    evm_block_t blk = {
-        .number = head->number,
-        .timestamp = head->timestamp,
-        .gas_limit = head->gas_limit,
-        .coinbase = rt->spec->has_fee_vault ? rt->spec->fee_vault : (addr_t){ { 0 } },
-        .chain_id = u256_from_u64(rt->spec->chain_id),
-    };
-    bool priced = a->has_gas_price || a->has_max_fee;
-    if (priced && head->has_base_fee)
-        blk.base_fee = head->base_fee;
-    tx_t tx;
-    memset(&tx, 0, sizeof(tx));
-    addr_t from = a->has_from ? a->from : (addr_t){ { 0 } };
-    tx.type = a->has_max_fee || a->has_max_priority_fee ? TX_DYNAMIC_FEE : TX_LEGACY;
-    tx.has_chain_id = true;
-    tx.chain_id = blk.chain_id;
-    /* Calls skip the nonce check (geth): a given nonce becomes the sender's for this run. */
-    if (a->has_nonce)
-        state_set_nonce(st, &from, a->nonce);
-    tx.nonce = state_nonce(st, &from);
-    tx.gas_price = a->gas_price;
-    tx.max_fee = a->max_fee;
-    tx.max_priority_fee = a->max_priority_fee;
-    tx.gas_limit = gas;
-    tx.has_to = a->has_to;
-    tx.to = a->to;
-    tx.value = a->value;
-    tx.data = a->data.p;
-    tx.data_len = a->data.n;
-    state_tx_env_t env = { .evm = evm, .rules = &rules, .block = &blk };
-    tx_invalid_t v = state_tx_apply(st, &env, &tx, &from, out);
-    buf_reset(output);
-    if (v == TX_VALID && out->output.n &&
-        buf_append(output, out->output.p, out->output.n) != ERR_OK)
-        buf_reset(output);
-    state_free(st);
-    return v;
-}
-
-static void op_call(void *ud, const rpc_call_args_t *a, bool estimate, rpc_call_result_t *res)
-{
-    node_rt_t *rt = ud;
-    db_txn_t *txn = NULL;
-    header_t head;
-    memset(&head, 0, sizeof(head));
-    hash_t hh;
-    evm_t *evm = evm_new();
-    state_backend_t be;
-    void *be_ctx = NULL;
-    uint64_t num = 0;
-    if (db_txn_begin(rt->db, DB_TXN_READ, &txn) != ERR_OK || chain_head(txn, &num, &hh) != ERR_OK) {
-        res->code = RPC_INTERNAL_ERROR;
-        snprintf(res->message, sizeof(res->message), "cannot read the head state");
-        goto out;
-    }
-    if (a->block != UINT64_MAX)
-        num = a->block;
-    if (chain_canonical_hash(txn, num, &hh) != ERR_OK ||
-        chain_read_header(txn, &hh, &head) != ERR_OK ||
-        state_db_backend_at(txn, num, &be, &be_ctx) != ERR_OK) {
-        res->code = RPC_SERVER_ERROR;
-        snprintf(res->message, sizeof(res->message), "header not found");
-        goto out;
-    }
-    uint64_t hi = a->has_gas ? a->gas : head.gas_limit;
-    state_tx_result_t r;
-    tx_invalid_t v = run_call(rt, evm, &be, &head, a, hi, &r, &res->output);
-    if (v != TX_VALID) {
-        res->code = RPC_SERVER_ERROR;
-        snprintf(res->message, sizeof(res->message), "%s", tx_invalid_msg(v));
-        goto out;
-    }
-    if (r.status == EVM_REVERT) {
-        res->code = RPC_EXECUTION_REVERTED;
-        snprintf(res->message, sizeof(res->message), "execution reverted");
-        goto out;
-    }
-    if (r.status != EVM_SUCCESS) {
-        res->code = RPC_SERVER_ERROR;
-        if (estimate)
-            snprintf(res->message, sizeof(res->message),
-                     "gas required exceeds allowance (%" PRIu64 ")", hi);
-        else
-            snprintf(res->message, sizeof(res->message), "%s", evm_status_name(r.status));
-        goto out;
-    }
-    if (estimate) {
-        /* Binary search the lowest gas limit that succeeds (geth's method), starting from the
-         * gas actually used. */
-        uint64_t lo = r.gas_used - 1, top = hi;
-        while (lo + 1 < top) {
-            uint64_t mid = lo + (top - lo) / 2;
-            if (mid > lo * 2 && lo > 0) /* early on, try close to the used gas first */
-                mid = lo * 2;
-            state_tx_result_t m;
-            buf_t scratch;
-            buf_init(&scratch, RPC_MAX_RESPONSE_BYTES / 2);
-            tx_invalid_t mv = run_call(rt, evm, &be, &head, a, mid, &m, &scratch);
-            buf_deinit(&scratch);
-            if (mv == TX_VALID && m.status == EVM_SUCCESS)
-                top = mid;
-            else
-                lo = mid;
-        }
-        res->gas = top;
-    }
-out:
-    state_db_backend_at_free(be_ctx);
-    evm_free(evm);
-    header_deinit(&head);
-    db_txn_abort(txn);
-}
-
 static void op_fees(void *ud, u256_t *gas_price, u256_t *tip)
 {
     node_rt_t *rt = ud;
@@ -557,7 +434,6 @@ static void op_pool_counts(void *ud, size_t *pending, size_t *queued)
 
 static const rpc_node_ops_t NODE_OPS = {
     .send_raw_tx = op_send_raw,
-    .call = op_call,
     .fees = op_fees,
     .set_sequencing = op_set_sequencing,
     .pool_counts = op_pool_counts,
@@ -607,6 +483,7 @@ static err_t start_rpc(node_rt_t *rt, char *diag, size_t diag_len)
         (cfg->http ? cfg->http_api : 0u) | (cfg->ws ? cfg->ws_api : 0u) | extra;
     rt->reg = rpc_registry_new(&rt->rpc_ctx);
     rt->rpc_ctx.registry = rt->reg;
+    rt->rpc_ctx.spec = rt->spec;
     rpc_register_all(rt->reg);
     rpc_register_node(rt->reg);
     if (cfg->http) {

@@ -113,20 +113,10 @@ typedef struct rpc_call_args {
     uint64_t block; /**< state after this block; UINT64_MAX = the head */
 } rpc_call_args_t;
 
-/** Outcome of a call the node executed for eth_call / eth_estimateGas. */
-typedef struct rpc_call_result {
-    int code;          /**< 0 = success; else a JSON-RPC error code (3 = reverted) */
-    char message[256]; /**< error message */
-    buf_t output;      /**< return data (success) or revert data (code 3); initialised by caller */
-    uint64_t gas;      /**< eth_estimateGas: the estimate */
-} rpc_call_result_t;
-
 /** What only the running node can do, supplied by it (any may be NULL: -32601 for the method). */
 typedef struct rpc_node_ops {
     /** eth_sendRawTransaction: 0 with *hash, or a JSON-RPC code with msg. */
     int (*send_raw_tx)(void *ud, bview_t raw, hash_t *hash, char *msg, size_t msg_len);
-    /** eth_call (estimate false) or eth_estimateGas (true) on the state after a->block. */
-    void (*call)(void *ud, const rpc_call_args_t *a, bool estimate, rpc_call_result_t *res);
     /** eth_gasPrice: base fee of the next block plus the suggested tip; eth_maxPriorityFeePerGas.
      */
     void (*fees)(void *ud, u256_t *gas_price, u256_t *tip);
@@ -143,6 +133,7 @@ typedef struct rpc_ctx {
     uint64_t (*peer_count)(void *ud);    /**< NULL = 0 peers */
     const rpc_node_ops_t *node;          /**< NULL outside a running node (tests) */
     const struct rpc_registry *registry; /**< the registry serving this ctx (filters, subs) */
+    const struct chain_spec *spec;       /**< the chain (calls, traces); NULL: not served */
     void *ud;
 } rpc_ctx_t;
 

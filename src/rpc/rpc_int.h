@@ -28,5 +28,7 @@ void rpc__hub_drop_conn(rpc_hub_t *h, void *worker, uint64_t conn_id);
 /** Method groups registered by rpc_register_node. */
 void rpc__register_subs(rpc_registry_t *reg);
 void rpc__register_eth_fees(rpc_registry_t *reg);
+void rpc__register_eth_call(rpc_registry_t *reg);
+void rpc__register_debug(rpc_registry_t *reg);
 
 #endif

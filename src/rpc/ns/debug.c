@@ -1,0 +1,633 @@
+/* debug namespace: transaction, block and call traces with geth's struct logger (the default)
+ * and callTracer, and the raw getters (debug_getRawHeader/Block/Transaction/Receipts).
+ *
+ * A trace replays the block from the state after its parent (state history) with the block's
+ * own base fee, running the earlier transactions untraced and the wanted ones under the
+ * tracer. Struct-log gasCost is the gas the instruction took as seen by its frame (for calls
+ * and creates that includes what the callee used). Not yet: prestateTracer, memory and storage
+ * in struct logs, callTracer logs. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "rpc/ns/exec.h"
+#include "rpc/rpc_int.h"
+
+enum {
+    STRUCT_LOG_MAX_STEPS = 1000000, /* a trace longer than this is refused (memory bound) */
+};
+
+/* ---- tracers ---- */
+
+typedef enum tracer_kind {
+    TRACER_STRUCT = 0,
+    TRACER_CALL = 1,
+} tracer_kind_t;
+
+typedef struct trace_opts {
+    tracer_kind_t kind;
+    bool disable_stack;
+    bool only_top_call;
+} trace_opts_t;
+
+typedef struct step {
+    uint32_t pc;
+    uint8_t op;
+    int32_t depth;
+    int64_t gas, cost, refund;
+    uint32_t stack_off, stack_n; /* into the tracer's stack pool */
+} step_t;
+
+typedef struct frame {
+    json_t *obj;
+    json_t *calls;
+} frame_t;
+
+typedef struct tracer {
+    trace_opts_t o;
+    /* struct logger */
+    step_t *steps;
+    size_t nsteps, cap;
+    u256_t *pool;
+    size_t npool, pool_cap;
+    bool overflow;
+    /* callTracer */
+    frame_t stack[1100];
+    int depth;
+    json_t *root;
+} tracer_t;
+
+static json_t *q256(u256_t v)
+{
+    char s[67];
+    u256_to_hex(s, v);
+    return json_string(s);
+}
+
+static void on_step(void *ud, uint32_t pc, uint8_t op, int64_t gas, int64_t cost, size_t mem,
+                    const u256_t *stack, size_t stack_n, int32_t depth, int64_t refund)
+{
+    (void)mem;
+    tracer_t *t = ud;
+    if (t->overflow || t->nsteps >= STRUCT_LOG_MAX_STEPS) {
+        t->overflow = true;
+        return;
+    }
+    if (t->nsteps == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 1024;
+        t->steps = rn_realloc(t->steps, t->cap * sizeof(step_t));
+    }
+    size_t keep = t->o.disable_stack ? 0 : stack_n;
+    if (t->npool + keep > t->pool_cap) {
+        while (t->npool + keep > t->pool_cap)
+            t->pool_cap = t->pool_cap ? t->pool_cap * 2 : 4096;
+        t->pool = rn_realloc(t->pool, t->pool_cap * sizeof(u256_t));
+    }
+    if (keep)
+        memcpy(t->pool + t->npool, stack, keep * sizeof(u256_t));
+    t->steps[t->nsteps++] =
+        (step_t){ pc, op, depth, gas, cost, refund, (uint32_t)t->npool, (uint32_t)keep };
+    t->npool += keep;
+}
+
+static const char *call_type(evm_call_kind_t k)
+{
+    switch (k) {
+    case EVM_CALL:
+        return "CALL";
+    case EVM_CALLCODE:
+        return "CALLCODE";
+    case EVM_DELEGATECALL:
+        return "DELEGATECALL";
+    case EVM_STATICCALL:
+        return "STATICCALL";
+    case EVM_CREATE:
+        return "CREATE";
+    case EVM_CREATE2:
+        return "CREATE2";
+    }
+    return "CALL";
+}
+
+static void on_frame_enter(void *ud, const evm_message_t *m)
+{
+    tracer_t *t = ud;
+    if (t->depth >= (int)(sizeof(t->stack) / sizeof(t->stack[0])))
+        return;
+    bool create = m->kind == EVM_CREATE || m->kind == EVM_CREATE2;
+    json_t *o = json_object();
+    json_object_set_new(o, "type", json_string(call_type(m->kind)));
+    json_object_set_new(o, "from", rpc__data(m->sender.b, 20));
+    if (!create)
+        json_object_set_new(o, "to", rpc__data(m->recipient.b, 20));
+    if (m->kind != EVM_STATICCALL && m->kind != EVM_DELEGATECALL)
+        json_object_set_new(o, "value", q256(m->value));
+    json_object_set_new(o, "gas", rpc__quantity((uint64_t)m->gas));
+    json_object_set_new(o, "input", rpc__data(m->input, m->input_len));
+    t->stack[t->depth++] = (frame_t){ o, NULL };
+}
+
+static void on_frame_exit(void *ud, const evm_message_t *m, const evm_result_t *res)
+{
+    tracer_t *t = ud;
+    if (t->depth == 0)
+        return;
+    frame_t f = t->stack[--t->depth];
+    bool create = m->kind == EVM_CREATE || m->kind == EVM_CREATE2;
+    if (create)
+        json_object_set_new(f.obj, "to", rpc__data(res->create_address.b, 20));
+    json_object_set_new(f.obj, "gasUsed", rpc__quantity((uint64_t)(m->gas - res->gas_left)));
+    if (res->status == EVM_SUCCESS || res->status == EVM_REVERT) {
+        if (res->output.n || !create)
+            json_object_set_new(f.obj, "output", rpc__data(res->output.p, res->output.n));
+    }
+    if (res->status != EVM_SUCCESS) {
+        json_object_set_new(f.obj, "error", json_string(rpc__evm_error(res->status)));
+        json_t *why = res->status == EVM_REVERT ? rpc__revert_reason(res->output) : NULL;
+        if (why && json_is_string(why))
+            json_object_set_new(f.obj, "revertReason", why);
+        else
+            json_decref(why);
+    }
+    if (f.calls)
+        json_object_set_new(f.obj, "calls", f.calls);
+    if (t->depth == 0) {
+        json_decref(t->root);
+        t->root = f.obj;
+    } else if (t->o.only_top_call) {
+        json_decref(f.obj);
+    } else {
+        frame_t *p = &t->stack[t->depth - 1];
+        if (!p->calls)
+            p->calls = json_array();
+        json_array_append_new(p->calls, f.obj);
+    }
+}
+
+static void tracer_init(tracer_t *t, const trace_opts_t *o, evm_tracer_t *hooks)
+{
+    memset(t, 0, sizeof(*t));
+    t->o = *o;
+    memset(hooks, 0, sizeof(*hooks));
+    hooks->ud = t;
+    if (o->kind == TRACER_STRUCT) {
+        hooks->step = on_step;
+    } else {
+        hooks->enter = on_frame_enter;
+        hooks->exit = on_frame_exit;
+    }
+}
+
+static void tracer_deinit(tracer_t *t)
+{
+    rn_free(t->steps);
+    rn_free(t->pool);
+    while (t->depth > 0)
+        json_decref(t->stack[--t->depth].obj);
+    json_decref(t->root);
+}
+
+/* The geth-shaped result of one traced transaction (gas used as the receipt has it). */
+static json_t *tracer_result(tracer_t *t, const tx_t *tx, const state_tx_result_t *res)
+{
+    if (t->o.kind == TRACER_CALL) {
+        json_t *root = t->root;
+        t->root = NULL;
+        if (!root)
+            return json_null();
+        json_object_set_new(root, "gas", rpc__quantity(tx->gas_limit));
+        json_object_set_new(root, "gasUsed", rpc__quantity(res->gas_used));
+        return root;
+    }
+    if (t->overflow)
+        return NULL;
+    json_t *logs = json_array();
+    for (size_t i = 0; i < t->nsteps; i++) {
+        const step_t *s = &t->steps[i];
+        int64_t cost = s->cost;
+        for (size_t j = i + 1; j < t->nsteps; j++) {
+            if (t->steps[j].depth == s->depth) {
+                cost = s->gas - t->steps[j].gas;
+                break;
+            }
+            if (t->steps[j].depth < s->depth)
+                break;
+        }
+        const char *name = evm_op_name(s->op);
+        json_t *o = json_pack("{s:I,s:s,s:I,s:I,s:i}", "pc", (json_int_t)s->pc, "op",
+                              name ? name : "INVALID", "gas", (json_int_t)s->gas, "gasCost",
+                              (json_int_t)cost, "depth", (int)s->depth + 1);
+        if (!t->o.disable_stack) {
+            json_t *st = json_array();
+            for (uint32_t k = 0; k < s->stack_n; k++)
+                json_array_append_new(st, q256(t->pool[s->stack_off + k]));
+            json_object_set_new(o, "stack", st);
+        }
+        if (s->refund)
+            json_object_set_new(o, "refund", json_integer((json_int_t)s->refund));
+        json_array_append_new(logs, o);
+    }
+    return json_pack("{s:I,s:b,s:o,s:o}", "gas", (json_int_t)res->gas_used, "failed",
+                     res->status != EVM_SUCCESS, "returnValue",
+                     rpc__data(res->output.p, res->output.n), "structLogs", logs);
+}
+
+/* {"tracer": "callTracer" | absent, "tracerConfig": {"onlyTopCall": b}, "disableStack": b} */
+static bool parse_opts(const json_t *j, trace_opts_t *o, rpc_reply_t *r)
+{
+    memset(o, 0, sizeof(*o));
+    if (!j)
+        return true;
+    if (!json_is_object(j)) {
+        rpc_reply_error(r, RPC_INVALID_PARAMS, "invalid params: trace options must be an object");
+        return false;
+    }
+    const json_t *tr = json_object_get(j, "tracer");
+    if (tr && !json_is_null(tr)) {
+        const char *n = json_string_value(tr);
+        if (n && !strcmp(n, "callTracer")) {
+            o->kind = TRACER_CALL;
+        } else if (!n || strcmp(n, "structLogger") != 0) {
+            rpc_reply_error(r, RPC_INVALID_PARAMS,
+                            "tracer not supported: %.64s (structLogger and callTracer are)",
+                            n ? n : "?");
+            return false;
+        }
+    }
+    o->disable_stack = json_is_true(json_object_get(j, "disableStack"));
+    const json_t *cfg = json_object_get(j, "tracerConfig");
+    o->only_top_call = json_is_true(json_object_get(cfg, "onlyTopCall"));
+    return true;
+}
+
+/* ---- replaying a block ---- */
+
+/* Replay block `bh` on the state after its parent; trace transaction `only` (SIZE_MAX: all) and
+ * append each result (or {txHash, result} when all) to out. */
+static bool replay(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, size_t only,
+                   const trace_opts_t *o, json_t *out, rpc_reply_t *r)
+{
+    block_t b;
+    header_t parent;
+    memset(&parent, 0, sizeof(parent));
+    if (chain_read_block(t, bh, &b) != ERR_OK) {
+        rpc_reply_error(r, RPC_SERVER_ERROR, "block not found");
+        return false;
+    }
+    bool ok = false;
+    evm_t *evm = NULL;
+    chain_builder_t *bld = NULL;
+    void *be_ctx = NULL;
+    state_backend_t be;
+    buf_t raw;
+    buf_init(&raw, 1u << 26);
+    if (b.header.number == 0) {
+        rpc_reply_error(r, RPC_SERVER_ERROR, "genesis is not traceable");
+        goto out;
+    }
+    if (chain_read_header(t, &b.header.parent_hash, &parent) != ERR_OK ||
+        state_db_backend_at(t, b.header.number - 1, &be, &be_ctx) != ERR_OK) {
+        rpc_reply_error(r, RPC_SERVER_ERROR, "state for the parent block is not available");
+        goto out;
+    }
+    evm = evm_new();
+    if (chain_builder_new_on(&bld, c->spec, evm, t, &be, &parent, &b.header.parent_hash,
+                             b.header.timestamp, b.header.gas_limit) != ERR_OK) {
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "cannot replay the block");
+        goto out;
+    }
+    if (b.header.has_base_fee)
+        chain_builder_set_base_fee(bld, b.header.base_fee);
+    for (size_t i = 0; i < b.ntxs && (only == SIZE_MAX || i <= only); i++) {
+        tx_t *tx = &b.txs[i];
+        addr_t sender;
+        hash_t th;
+        buf_reset(&raw);
+        if (tx_encode(tx, &raw) != ERR_OK || tx_recover_sender(tx, &sender) != ERR_OK ||
+            tx_hash(tx, &th) != ERR_OK) {
+            rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored transaction %zu is unreadable", i);
+            goto out;
+        }
+        bool traced = only == SIZE_MAX || i == only;
+        tracer_t tr;
+        evm_tracer_t hooks;
+        tracer_init(&tr, o, &hooks);
+        if (traced)
+            evm_set_tracer(evm, &hooks);
+        uint64_t gas_limit = tx->gas_limit;
+        chain_add_result_t res;
+        chain_builder_add(bld, tx, &sender, buf_view(&raw), &res);
+        evm_set_tracer(evm, NULL);
+        if (res.invalid != TX_VALID) {
+            tracer_deinit(&tr);
+            rpc_reply_error(r, RPC_INTERNAL_ERROR, "replay of transaction %zu failed: %s", i,
+                            tx_invalid_msg(res.invalid));
+            goto out;
+        }
+        if (traced) {
+            /* The builder owns the transaction now; the result needs only its gas limit. */
+            tx_t lim = { .gas_limit = gas_limit };
+            state_tx_result_t sr = { .status = res.status ? EVM_SUCCESS : EVM_REVERT,
+                                     .gas_used = res.gas_used,
+                                     .output = evm_last_output(evm) };
+            json_t *one = tracer_result(&tr, &lim, &sr);
+            tracer_deinit(&tr);
+            if (!one) {
+                rpc_reply_error(r, RPC_LIMIT_EXCEEDED, "trace exceeds %d steps",
+                                STRUCT_LOG_MAX_STEPS);
+                goto out;
+            }
+            if (only == SIZE_MAX)
+                json_array_append_new(
+                    out, json_pack("{s:o,s:o}", "txHash", rpc__data(th.b, 32), "result", one));
+            else
+                json_array_append_new(out, one);
+        } else {
+            tracer_deinit(&tr);
+        }
+    }
+    ok = true;
+out:
+    chain_builder_free(bld);
+    evm_free(evm);
+    state_db_backend_at_free(be_ctx);
+    buf_deinit(&raw);
+    header_deinit(&parent);
+    block_deinit(&b);
+    return ok;
+}
+
+static db_txn_t *begin(const rpc_ctx_t *c, rpc_reply_t *r)
+{
+    db_txn_t *t = NULL;
+    if (!c->db || !c->spec || db_txn_begin(c->db, DB_TXN_READ, &t) != ERR_OK) {
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "database unavailable");
+        return NULL;
+    }
+    return t;
+}
+
+static bool hash_param(const json_t *params, size_t i, hash_t *h, rpc_reply_t *r)
+{
+    const char *s = json_string_value(rpc__param(params, i));
+    if (!s || hex_decode_fixed(h->b, 32, s, strlen(s)) != ERR_OK) {
+        rpc_reply_error(r, RPC_INVALID_PARAMS,
+                        "invalid params: argument %zu must be a 32-byte hash", i);
+        return false;
+    }
+    return true;
+}
+
+static void trace_transaction(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    const rpc_ctx_t *c = ctx;
+    trace_opts_t o;
+    hash_t th;
+    if (!rpc__arity(params, 1, 2, r) || !hash_param(params, 0, &th, r) ||
+        !parse_opts(rpc__param(params, 1), &o, r))
+        return;
+    db_txn_t *t = begin(c, r);
+    if (!t)
+        return;
+    uint64_t num;
+    uint32_t idx;
+    hash_t bh;
+    if (chain_tx_lookup(t, &th, &num, &idx) != ERR_OK || chain_canonical_hash(t, num, &bh)) {
+        rpc_reply_error(r, RPC_SERVER_ERROR, "transaction not found");
+    } else {
+        json_t *out = json_array();
+        if (replay(c, t, &bh, idx, &o, out, r))
+            r->result = json_incref(json_array_get(out, 0));
+        json_decref(out);
+    }
+    db_txn_abort(t);
+}
+
+static void trace_block_common(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh,
+                               const json_t *opts, rpc_reply_t *r)
+{
+    trace_opts_t o;
+    if (!parse_opts(opts, &o, r))
+        return;
+    json_t *out = json_array();
+    if (replay(c, t, bh, SIZE_MAX, &o, out, r))
+        r->result = out;
+    else
+        json_decref(out);
+}
+
+static bool block_by_number(db_txn_t *t, const json_t *p, hash_t *bh, rpc_reply_t *r)
+{
+    const char *s = json_string_value(p);
+    uint64_t n;
+    hash_t hh;
+    if (!s || chain_head(t, &n, &hh) != ERR_OK) {
+        rpc_reply_error(r, RPC_INVALID_PARAMS, "invalid params: block number expected");
+        return false;
+    }
+    if (!strcmp(s, "earliest")) {
+        n = 0;
+    } else if (strcmp(s, "latest") && strcmp(s, "pending") && strcmp(s, "safe") &&
+               strcmp(s, "finalized")) {
+        u256_t v;
+        if (u256_from_hex(s, strlen(s), &v) != ERR_OK || (v.w[1] | v.w[2] | v.w[3])) {
+            rpc_reply_error(r, RPC_INVALID_PARAMS, "invalid params: block number expected");
+            return false;
+        }
+        n = v.w[0];
+    }
+    if (chain_canonical_hash(t, n, bh) != ERR_OK) {
+        rpc_reply_error(r, RPC_SERVER_ERROR, "block #%" PRIu64 " not found", n);
+        return false;
+    }
+    return true;
+}
+
+static void trace_block_by_number(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    const rpc_ctx_t *c = ctx;
+    if (!rpc__arity(params, 1, 2, r))
+        return;
+    db_txn_t *t = begin(c, r);
+    if (!t)
+        return;
+    hash_t bh;
+    if (block_by_number(t, rpc__param(params, 0), &bh, r))
+        trace_block_common(c, t, &bh, rpc__param(params, 1), r);
+    db_txn_abort(t);
+}
+
+static void trace_block_by_hash(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    const rpc_ctx_t *c = ctx;
+    hash_t bh;
+    if (!rpc__arity(params, 1, 2, r) || !hash_param(params, 0, &bh, r))
+        return;
+    db_txn_t *t = begin(c, r);
+    if (!t)
+        return;
+    trace_block_common(c, t, &bh, rpc__param(params, 1), r);
+    db_txn_abort(t);
+}
+
+static void trace_call(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    const rpc_ctx_t *c = ctx;
+    if (!c->db || !c->spec) {
+        rpc_reply_error(r, RPC_METHOD_NOT_FOUND, "the method does not exist/is not available");
+        return;
+    }
+    trace_opts_t o;
+    if (!rpc__arity(params, 1, 3, r) || !parse_opts(rpc__param(params, 2), &o, r))
+        return;
+    rpc_call_args_t a;
+    memset(&a, 0, sizeof(a));
+    buf_init(&a.data, RPC_MAX_BODY_BYTES);
+    buf_t output;
+    buf_init(&output, RPC_MAX_RESPONSE_BYTES / 2);
+    rpc_at_t at;
+    memset(&at, 0, sizeof(at));
+    if (rpc__parse_call(c, params, &a, r) && rpc__at_open(c, a.block, &at, r)) {
+        evm_t *evm = evm_new();
+        tracer_t tr;
+        evm_tracer_t hooks;
+        tracer_init(&tr, &o, &hooks);
+        evm_set_tracer(evm, &hooks);
+        uint64_t gas = a.has_gas ? a.gas : at.header.gas_limit;
+        state_tx_result_t res;
+        tx_invalid_t v = rpc__run_call(c, evm, &at, &a, gas, &res, &output);
+        if (v != TX_VALID) {
+            rpc_reply_error(r, RPC_SERVER_ERROR, "%s", tx_invalid_msg(v));
+        } else {
+            tx_t lim = { .gas_limit = gas };
+            res.output = buf_view(&output);
+            r->result = tracer_result(&tr, &lim, &res);
+            if (!r->result)
+                rpc_reply_error(r, RPC_LIMIT_EXCEEDED, "trace exceeds %d steps",
+                                STRUCT_LOG_MAX_STEPS);
+        }
+        tracer_deinit(&tr);
+        evm_free(evm);
+    }
+    rpc__at_close(&at);
+    buf_deinit(&output);
+    buf_deinit(&a.data);
+}
+
+/* ---- raw getters ---- */
+
+static void raw_common(void *ctx, const json_t *params, rpc_reply_t *r, int what)
+{
+    const rpc_ctx_t *c = ctx;
+    if (!rpc__arity(params, 1, 1, r))
+        return;
+    db_txn_t *t = begin(c, r);
+    if (!t)
+        return;
+    hash_t h;
+    bview_t v;
+    const json_t *p = rpc__param(params, 0);
+    const char *s = json_string_value(p);
+    if (what == 2) { /* transaction by hash */
+        uint64_t num;
+        uint32_t idx;
+        hash_t bh;
+        block_t b;
+        if (!hash_param(params, 0, &h, r)) {
+            db_txn_abort(t);
+            return;
+        }
+        if (chain_tx_lookup(t, &h, &num, &idx) != ERR_OK ||
+            chain_canonical_hash(t, num, &bh) != ERR_OK || chain_read_block(t, &bh, &b) != ERR_OK) {
+            r->result = json_null();
+        } else {
+            buf_t out;
+            buf_init(&out, 1u << 26);
+            if (idx < b.ntxs && tx_encode(&b.txs[idx], &out) == ERR_OK)
+                r->result = rpc__data(out.p, out.n);
+            else
+                r->result = json_null();
+            buf_deinit(&out);
+            block_deinit(&b);
+        }
+        db_txn_abort(t);
+        return;
+    }
+    bool by_hash = s && strlen(s) == 66;
+    if (by_hash ? !hash_param(params, 0, &h, r) : !block_by_number(t, p, &h, r)) {
+        db_txn_abort(t);
+        return;
+    }
+    if (what == 0) { /* header */
+        r->result =
+            db_get(t, DB_HEADERS, bview(h.b, 32), &v) == ERR_OK ? rpc__data(v.p, v.n) : json_null();
+    } else if (what == 1) { /* block */
+        block_t b;
+        buf_t out;
+        buf_init(&out, 1u << 28);
+        if (chain_read_block(t, &h, &b) == ERR_OK) {
+            r->result = block_encode(&b, &out) == ERR_OK ? rpc__data(out.p, out.n) : json_null();
+            block_deinit(&b);
+        } else {
+            r->result = json_null();
+        }
+        buf_deinit(&out);
+    } else { /* receipts: the consensus encodings */
+        chain_receipts_t rs;
+        if (chain_read_receipts(t, &h, &rs) == ERR_OK) {
+            json_t *arr = json_array();
+            buf_t out;
+            buf_init(&out, 1u << 26);
+            for (size_t i = 0; i < rs.n; i++) {
+                buf_reset(&out);
+                if (receipt_encode(&rs.r[i], &out) == ERR_OK)
+                    json_array_append_new(arr, rpc__data(out.p, out.n));
+            }
+            buf_deinit(&out);
+            chain_receipts_free(&rs);
+            r->result = arr;
+        } else {
+            r->result = json_null();
+        }
+    }
+    db_txn_abort(t);
+}
+
+static void raw_header(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    raw_common(ctx, params, r, 0);
+}
+
+static void raw_block(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    raw_common(ctx, params, r, 1);
+}
+
+static void raw_transaction(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    raw_common(ctx, params, r, 2);
+}
+
+static void raw_receipts(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    raw_common(ctx, params, r, 3);
+}
+
+void rpc__register_debug(rpc_registry_t *reg)
+{
+    static const rpc_method_t methods[] = {
+        { "debug_traceTransaction", RPC_NS_DEBUG, trace_transaction },
+        { "debug_traceBlockByNumber", RPC_NS_DEBUG, trace_block_by_number },
+        { "debug_traceBlockByHash", RPC_NS_DEBUG, trace_block_by_hash },
+        { "debug_traceCall", RPC_NS_DEBUG, trace_call },
+        { "debug_getRawHeader", RPC_NS_DEBUG, raw_header },
+        { "debug_getRawBlock", RPC_NS_DEBUG, raw_block },
+        { "debug_getRawTransaction", RPC_NS_DEBUG, raw_transaction },
+        { "debug_getRawReceipts", RPC_NS_DEBUG, raw_receipts },
+        { "eth_getRawTransactionByHash", RPC_NS_ETH, raw_transaction },
+    };
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+        if (rpc_registry_add(reg, &methods[i]) != ERR_OK)
+            PANIC("duplicate RPC method %s", methods[i].name);
+}
