@@ -7,6 +7,7 @@
 #include "db/db.h"
 #include "primitives/primitives.h"
 #include "rlp/rlp.h"
+#include "state/state.h"
 #include "trie/trie.h"
 
 static err_t put_flat_state(db_txn_t *txn, const chain_spec_t *s)
@@ -107,9 +108,16 @@ err_t chain_genesis_init(db_txn_t *txn, const chain_spec_t *s, hash_t *genesis_h
         e = db_meta_put(txn, "head_hash", bview(genesis_hash->b, 32));
     /* The MPT root of the flat state (differs from the header's root where the header carries a
      * zktrie root, SCROLL.md §8.4). */
-    hash_t mpt;
+    hash_t mpt, tr;
     if (!e)
         e = chain_genesis_state_root(s, &mpt);
+    /* The persistent tries of the alloc; their root must be the genesis MPT root. */
+    if (!e)
+        e = state_db_build_tries(txn);
+    if (!e)
+        e = state_db_root(txn, &tr);
+    if (!e && !hash_eq(&tr, &mpt))
+        e = ERR_DB;
     if (!e)
         e = db_meta_put(txn, "state_root", bview(mpt.b, 32));
     buf_deinit(&b);

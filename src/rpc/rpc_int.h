@@ -30,5 +30,6 @@ void rpc__register_subs(rpc_registry_t *reg);
 void rpc__register_eth_fees(rpc_registry_t *reg);
 void rpc__register_eth_call(rpc_registry_t *reg);
 void rpc__register_debug(rpc_registry_t *reg);
+void rpc__register_eth_proof(rpc_registry_t *reg);
 
 #endif

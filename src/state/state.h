@@ -25,6 +25,7 @@
 #include "base/base.h"
 #include "evm/evm.h"
 #include "primitives/primitives.h"
+#include "trie/trie.h"
 
 /* ---- backend read interface ---- */
 
@@ -277,8 +278,21 @@ state_backend_t state_db_backend(struct db_txn *txn);
 RN_NODISCARD err_t state_db_commit(struct db_txn *txn, uint64_t number, const state_changes_t *c,
                                    hash_t *root);
 
-/** The state root of the flat tables (every account; storage roots as stored). */
+/** The state root: the root of the persistent account trie. */
 RN_NODISCARD err_t state_db_root(struct db_txn *txn, hash_t *root);
+/** The same root recomputed from the flat tables alone (every account; storage roots as
+ *  stored): O(state). Tests compare the two. */
+RN_NODISCARD err_t state_db_root_full(struct db_txn *txn, hash_t *root);
+/** Merkle proofs from the head's tries (eth_getProof): nodes root first, views into *out
+ *  (caller-initialised); see trie_db_prove. */
+RN_NODISCARD err_t state_db_prove_account(struct db_txn *txn, const addr_t *a, buf_t *out,
+                                          bview_t nodes[TRIE_PROOF_MAX], size_t *count);
+RN_NODISCARD err_t state_db_prove_storage(struct db_txn *txn, const addr_t *a, const u256_t *slot,
+                                          buf_t *out, bview_t nodes[TRIE_PROOF_MAX], size_t *count);
+/** The storage root of a's trie at the head. */
+RN_NODISCARD err_t state_db_storage_root(struct db_txn *txn, const addr_t *a, hash_t *root);
+/** Build the account and storage tries from the flat tables (genesis). */
+RN_NODISCARD err_t state_db_build_tries(struct db_txn *txn);
 
 /**
  * A backend reading the state as it was after block `number` (the flat state for the head;

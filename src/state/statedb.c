@@ -1,9 +1,9 @@
 /* The node's state in LMDB: a backend for the overlay, the per-block commit with change sets,
  * and the state root (layout in state.h and docs/decisions/0009-storage-layout.md).
  *
- * The root is recomputed from the flat tables: storage roots only for accounts whose storage a
- * block changed, the account trie over every account. The persistent incremental trie replaces
- * the second part (issue #4). */
+ * Roots come from the persistent tries (src/trie over ACCOUNT_TRIE and STORAGE_TRIE): a block
+ * re-hashes only the paths it touches. state_db_root_full recomputes the same root from the flat
+ * tables alone; tests use it to check that tries and flat state agree. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,6 +97,156 @@ state_backend_t state_db_backend(db_txn_t *txn)
     return b;
 }
 
+/* ---- the tries in LMDB ---- */
+
+/* A trie_store over one table; storage tries share STORAGE_TRIE under keccak(address). A node's
+ * key is [prefix ‖] path length ‖ path (LMDB keys cannot be empty, and the root's path is). */
+typedef struct tstore {
+    db_txn_t *txn;
+    db_table_t table;
+    uint8_t key[32 + 1 + TRIE_DB_MAX_NIBBLES];
+    size_t plen;
+} tstore_t;
+
+static bview_t ts_key(tstore_t *t, bview_t path)
+{
+    t->key[t->plen] = (uint8_t)path.n;
+    memcpy(t->key + t->plen + 1, path.p, path.n);
+    return bview(t->key, t->plen + 1 + path.n);
+}
+
+static err_t ts_get(void *ctx, bview_t path, bview_t *node)
+{
+    tstore_t *t = ctx;
+    return db_get(t->txn, t->table, ts_key(t, path), node);
+}
+
+static err_t ts_put(void *ctx, bview_t path, bview_t node)
+{
+    tstore_t *t = ctx;
+    return db_put(t->txn, t->table, ts_key(t, path), node);
+}
+
+static err_t ts_del(void *ctx, bview_t path)
+{
+    tstore_t *t = ctx;
+    return db_del(t->txn, t->table, ts_key(t, path));
+}
+
+static trie_store_t account_trie(tstore_t *t, db_txn_t *txn)
+{
+    t->txn = txn;
+    t->table = DB_ACCOUNT_TRIE;
+    t->plen = 0;
+    return (trie_store_t){ ts_get, ts_put, ts_del, t };
+}
+
+static trie_store_t storage_trie(tstore_t *t, db_txn_t *txn, const addr_t *a)
+{
+    t->txn = txn;
+    t->table = DB_STORAGE_TRIE;
+    keccak256(t->key, a->b, 20);
+    t->plen = 32;
+    return (trie_store_t){ ts_get, ts_put, ts_del, t };
+}
+
+/* Remove every node of a's storage trie. */
+static err_t drop_storage_trie(db_txn_t *txn, const addr_t *a)
+{
+    uint8_t pre[32];
+    keccak256(pre, a->b, 20);
+    db_cursor_t *c;
+    TRY(db_cursor_open(txn, DB_STORAGE_TRIE, &c));
+    bview_t k, v;
+    err_t e = db_cursor_seek(c, bview(pre, 32), &k, &v);
+    while (e == ERR_OK && k.n >= 32 && memcmp(k.p, pre, 32) == 0) {
+        e = db_cursor_del(c);
+        if (!e)
+            e = db_cursor_seek(c, bview(pre, 32), &k, &v);
+    }
+    db_cursor_close(c);
+    return e == ERR_NOT_FOUND ? ERR_OK : e;
+}
+
+/* One storage-trie update: keccak(slot) → rlp(value) (empty = delete). */
+typedef struct slot_upd {
+    uint8_t key[32];
+    uint8_t val[34];
+    size_t vlen;
+} slot_upd_t;
+
+static void slot_upd_set(slot_upd_t *u, const u256_t *slot, u256_t value)
+{
+    uint8_t be[32];
+    u256_to_be(be, *slot);
+    keccak256(u->key, be, 32);
+    u->vlen = 0;
+    if (!u256_is_zero(value)) {
+        unsigned n = u256_byte_length(value);
+        u256_to_be(be, value);
+        /* rlp of a minimal big-endian integer: a single byte < 0x80 is itself. */
+        if (n == 1 && be[31] < 0x80) {
+            u->val[0] = be[31];
+            u->vlen = 1;
+        } else {
+            u->val[0] = (uint8_t)(0x80 + n);
+            memcpy(u->val + 1, be + 32 - n, n);
+            u->vlen = n + 1;
+        }
+    }
+}
+
+static err_t apply_slot_updates(db_txn_t *txn, const addr_t *a, const slot_upd_t *u, size_t n,
+                                hash_t *root)
+{
+    tstore_t ts;
+    trie_store_t st = storage_trie(&ts, txn, a);
+    if (n == 0)
+        return trie_db_root(&st, root);
+    trie_kv_t *kv = RN_NEWV(trie_kv_t, n);
+    for (size_t i = 0; i < n; i++) {
+        kv[i].key = bview(u[i].key, 32);
+        kv[i].value = bview(u[i].val, u[i].vlen);
+    }
+    err_t e = trie_db_update(&st, root, kv, n);
+    rn_free(kv);
+    return e;
+}
+
+/* Account-trie update for a from its current flat value (absent = delete). */
+static err_t account_trie_update(db_txn_t *txn, const addr_t *const *addrs, size_t n, hash_t *root)
+{
+    tstore_t ts;
+    trie_store_t st = account_trie(&ts, txn);
+    if (n == 0)
+        return trie_db_root(&st, root);
+    trie_kv_t *kv = RN_NEWV(trie_kv_t, n);
+    uint8_t(*keys)[32] = rn_calloc(n, 32);
+    uint8_t(*vals)[160] = rn_calloc(n, 160);
+    err_t e = ERR_OK;
+    for (size_t i = 0; i < n && !e; i++) {
+        keccak256(keys[i], addrs[i]->b, 20);
+        kv[i].key = bview(keys[i], 32);
+        bview_t v;
+        if (db_get(txn, DB_ACCOUNTS, bview(addrs[i]->b, 20), &v) == ERR_OK) {
+            if (v.n > 160) {
+                e = ERR_DB;
+                break;
+            }
+            memcpy(vals[i], v.p, v.n);
+            kv[i].value = bview(vals[i], v.n);
+        } else {
+            kv[i].value = bview(NULL, 0);
+        }
+    }
+    if (!e)
+        e = trie_db_update(&st, root, kv, n);
+    rn_free(vals);
+    rn_free(keys);
+    rn_free(kv);
+    return e;
+}
+
 /* ---- commit ---- */
 
 static err_t record_slot(db_txn_t *txn, const uint8_t num[8], const uint8_t key[52], bview_t prev)
@@ -156,54 +306,40 @@ static err_t clear_storage(db_txn_t *txn, const uint8_t num[8], const addr_t *a)
     return e == ERR_NOT_FOUND ? ERR_OK : e;
 }
 
-/* Secure-trie root of a's stored slots. */
-static err_t storage_root(db_txn_t *txn, const addr_t *a, hash_t *out)
+static const addr_t *g_sort_addrs; /* qsort has no context: the slot array being sorted */
+
+static int slot_idx_cmp(const void *x, const void *y)
 {
-    db_cursor_t *c;
-    TRY(db_cursor_open(txn, DB_STORAGE, &c));
-    size_t cap = 64, n = 0;
-    trie_kv_t *kv = RN_NEWV(trie_kv_t, cap);
-    uint8_t(*keys)[32] = rn_calloc(cap, 32);
-    uint8_t(*vals)[34] = rn_calloc(cap, 34);
-    buf_t b;
-    buf_init(&b, 64);
-    bview_t k, v;
-    err_t e = db_cursor_seek(c, bview(a->b, 20), &k, &v);
-    while (e == ERR_OK && k.n == 52 && memcmp(k.p, a->b, 20) == 0) {
-        if (n == cap) {
-            cap *= 2;
-            kv = rn_realloc(kv, cap * sizeof(*kv));
-            keys = rn_realloc(keys, cap * 32);
-            vals = rn_realloc(vals, cap * 34);
-        }
-        memcpy(keys[n], k.p + 20, 32);
-        buf_reset(&b);
-        e = v.n <= 32 ? trie_storage_value_rlp(&b, u256_from_be(v.p, v.n)) : ERR_DB;
-        if (!e) {
-            memcpy(vals[n], b.p, b.n);
-            kv[n].value = bview(NULL, b.n); /* pointers fixed up below (arrays may move) */
-            n++;
-            e = db_cursor_next(c, &k, &v);
-        }
-    }
-    if (e == ERR_NOT_FOUND || e == ERR_OK) {
-        for (size_t i = 0; i < n; i++) {
-            kv[i].key = bview(keys[i], 32);
-            kv[i].value = bview(vals[i], kv[i].value.n);
-        }
-        e = trie_root_secure(out, kv, n);
-    }
-    db_cursor_close(c);
-    buf_deinit(&b);
-    rn_free(vals);
-    rn_free(keys);
-    rn_free(kv);
-    return e;
+    size_t i = *(const size_t *)x, j = *(const size_t *)y;
+    int c = memcmp(g_sort_addrs[i].b, g_sort_addrs[j].b, 20);
+    return c ? c : (i < j ? -1 : i > j);
 }
 
-static int addr_cmp(const void *a, const void *b)
+static int addr_ptr_cmp(const void *x, const void *y)
 {
-    return memcmp(a, b, 20);
+    return memcmp((*(const addr_t *const *)x)->b, (*(const addr_t *const *)y)->b, 20);
+}
+
+/* Write a's flat account with its storage root: from the change when there is one, else from
+ * the stored value (an account whose slots alone changed). Records the previous value. */
+static err_t write_account(db_txn_t *txn, const uint8_t num[8], const addr_t *a,
+                           const state_account_change_t *ac, const hash_t *sroot, buf_t *b)
+{
+    flat_account_t f;
+    if (ac) {
+        f.nonce = ac->nonce;
+        f.balance = ac->balance;
+        f.code_hash = ac->code_hash;
+    } else {
+        bview_t v;
+        if (db_get(txn, DB_ACCOUNTS, bview(a->b, 20), &v) != ERR_OK)
+            return ERR_OK; /* slots of an account that no longer exists were cleared */
+        TRY(flat_decode(v, &f));
+        TRY(record_account(txn, num, a, v));
+    }
+    buf_reset(b);
+    TRY(trie_account_rlp(b, f.nonce, f.balance, sroot, &f.code_hash));
+    return db_put(txn, DB_ACCOUNTS, bview(a->b, 20), buf_view(b));
 }
 
 err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, hash_t *root)
@@ -211,7 +347,7 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
     uint8_t num[8];
     be_store64(num, number);
     err_t e = ERR_OK;
-    /* Previous account values, then deletions and storage clears. */
+    /* 1. Previous account values; deletions and storage clears (flat slots and trie). */
     for (size_t i = 0; i < c->naccounts && !e; i++) {
         const state_account_change_t *ac = &c->accounts[i];
         bview_t prev;
@@ -220,8 +356,10 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
         e = record_account(txn, num, &ac->addr, prev);
         if (!e && (ac->deleted || ac->storage_cleared))
             e = clear_storage(txn, num, &ac->addr);
+        if (!e && (ac->deleted || ac->storage_cleared))
+            e = drop_storage_trie(txn, &ac->addr);
     }
-    /* Slots. */
+    /* 2. Flat slots. */
     for (size_t i = 0; i < c->nslots && !e; i++) {
         const state_slot_change_t *sc = &c->slots[i];
         uint8_t key[52];
@@ -240,67 +378,84 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
             e = db_put(txn, DB_STORAGE, bview(key, 52), bview(be + 32 - n, n));
         }
     }
-    /* Code. */
+    /* 3. Code. */
     for (size_t i = 0; i < c->ncodes && !e; i++)
         e = db_put(txn, DB_CODE, bview(c->codes[i].hash.b, 32), c->codes[i].code);
-    /* Accounts: new values with refreshed storage roots. Accounts whose slots changed without an
-     * account entry keep nonce, balance and code. */
-    size_t n = c->naccounts + c->nslots;
-    addr_t *touched = RN_NEWV(addr_t, n ? n : 1);
+    /* 4. Storage tries, one batch per account (slots grouped by address), then the flat account
+     *    with its new storage root. */
+    size_t *order = RN_NEWV(size_t, c->nslots ? c->nslots : 1);
+    addr_t *slot_addrs = RN_NEWV(addr_t, c->nslots ? c->nslots : 1);
+    for (size_t i = 0; i < c->nslots; i++) {
+        order[i] = i;
+        slot_addrs[i] = c->slots[i].addr;
+    }
+    g_sort_addrs = slot_addrs;
+    qsort(order, c->nslots, sizeof(size_t), slot_idx_cmp);
+    slot_upd_t *upd = RN_NEWV(slot_upd_t, c->nslots ? c->nslots : 1);
+    const addr_t **touched = RN_NEWV(const addr_t *, c->naccounts + c->nslots + 1);
     size_t nt = 0;
-    for (size_t i = 0; i < c->nslots; i++)
-        touched[nt++] = c->slots[i].addr;
-    qsort(touched, nt, sizeof(addr_t), addr_cmp);
     buf_t b;
     buf_init(&b, 256);
-    for (size_t i = 0; i < c->naccounts && !e; i++) {
-        const state_account_change_t *ac = &c->accounts[i];
+    bool *done = RN_NEWV(bool, c->naccounts + 1);
+    for (size_t i = 0; i < c->nslots && !e;) {
+        const addr_t *a = &c->slots[order[i]].addr;
+        size_t j = i, nu = 0;
+        for (; j < c->nslots && addr_eq(&c->slots[order[j]].addr, a); j++)
+            slot_upd_set(&upd[nu++], &c->slots[order[j]].key, c->slots[order[j]].value);
+        const state_account_change_t *ac = NULL;
+        for (size_t k = 0; k < c->naccounts && !ac; k++) {
+            if (addr_eq(&c->accounts[k].addr, a)) {
+                ac = &c->accounts[k];
+                done[k] = true;
+            }
+        }
+        hash_t sroot;
+        if (ac && ac->deleted) {
+            e = ERR_OK; /* slots of a deleted account: cleared above */
+        } else {
+            e = apply_slot_updates(txn, a, upd, nu, &sroot);
+            if (!e)
+                e = write_account(txn, num, a, ac, &sroot, &b);
+        }
+        touched[nt++] = a;
+        i = j;
+    }
+    /* Accounts without slot changes keep their storage root (empty after a clear). */
+    for (size_t k = 0; k < c->naccounts && !e; k++) {
+        const state_account_change_t *ac = &c->accounts[k];
+        touched[nt++] = &ac->addr;
+        if (done[k])
+            continue;
         if (ac->deleted) {
             e = db_del(txn, DB_ACCOUNTS, bview(ac->addr.b, 20));
             continue;
         }
         hash_t sroot;
-        e = storage_root(txn, &ac->addr, &sroot);
-        buf_reset(&b);
+        e = apply_slot_updates(txn, &ac->addr, NULL, 0, &sroot);
         if (!e)
-            e = trie_account_rlp(&b, ac->nonce, ac->balance, &sroot, &ac->code_hash);
-        if (!e)
-            e = db_put(txn, DB_ACCOUNTS, bview(ac->addr.b, 20), buf_view(&b));
-    }
-    for (size_t i = 0; i < nt && !e; i++) {
-        if (i > 0 && memcmp(touched[i].b, touched[i - 1].b, 20) == 0)
-            continue;
-        bool listed = false;
-        for (size_t j = 0; j < c->naccounts && !listed; j++)
-            listed = memcmp(c->accounts[j].addr.b, touched[i].b, 20) == 0;
-        if (listed)
-            continue;
-        bview_t v;
-        flat_account_t f;
-        if (db_get(txn, DB_ACCOUNTS, bview(touched[i].b, 20), &v) != ERR_OK)
-            continue; /* slots of an account that no longer exists were cleared above */
-        e = flat_decode(v, &f);
-        if (!e)
-            e = record_account(txn, num, &touched[i], v);
-        hash_t sroot;
-        if (!e)
-            e = storage_root(txn, &touched[i], &sroot);
-        buf_reset(&b);
-        if (!e)
-            e = trie_account_rlp(&b, f.nonce, f.balance, &sroot, &f.code_hash);
-        if (!e)
-            e = db_put(txn, DB_ACCOUNTS, bview(touched[i].b, 20), buf_view(&b));
+            e = write_account(txn, num, &ac->addr, ac, &sroot, &b);
     }
     buf_deinit(&b);
+    /* 5. The account trie over every touched address (deduplicated). */
+    if (!e) {
+        qsort(touched, nt, sizeof(*touched), addr_ptr_cmp);
+        size_t u = 0;
+        for (size_t i = 0; i < nt; i++)
+            if (u == 0 || !addr_eq(touched[u - 1], touched[i]))
+                touched[u++] = touched[i];
+        e = account_trie_update(txn, touched, u, root);
+    }
+    rn_free(done);
     rn_free(touched);
-    if (!e)
-        e = state_db_root(txn, root);
+    rn_free(upd);
+    rn_free(slot_addrs);
+    rn_free(order);
     if (!e)
         e = db_meta_put(txn, "state_root", bview(root->b, 32));
     return e;
 }
 
-err_t state_db_root(db_txn_t *txn, hash_t *root)
+err_t state_db_root_full(db_txn_t *txn, hash_t *root)
 {
     uint64_t count;
     TRY(db_count(txn, DB_ACCOUNTS, &count));
@@ -323,6 +478,86 @@ err_t state_db_root(db_txn_t *txn, hash_t *root)
             e = trie_root_secure(root, kv, n);
     }
     rn_free(kv);
+    return e;
+}
+
+err_t state_db_root(db_txn_t *txn, hash_t *root)
+{
+    tstore_t ts;
+    trie_store_t st = account_trie(&ts, txn);
+    return trie_db_root(&st, root);
+}
+
+err_t state_db_build_tries(db_txn_t *txn)
+{
+    /* Storage tries from the flat slots, one account at a time (cursor order is address
+     * order), then the account trie from the flat accounts. */
+    db_cursor_t *c;
+    TRY(db_cursor_open(txn, DB_STORAGE, &c));
+    bview_t k, v;
+    size_t cap = 1024, n = 0;
+    slot_upd_t *u = RN_NEWV(slot_upd_t, cap);
+    addr_t cur;
+    err_t e = db_cursor_first(c, &k, &v);
+    while (e == ERR_OK || (e == ERR_NOT_FOUND && n)) {
+        bool end = e == ERR_NOT_FOUND;
+        if (!end && k.n != 52) {
+            e = ERR_DB;
+            break;
+        }
+        if (n && (end || memcmp(k.p, cur.b, 20) != 0)) {
+            hash_t sroot;
+            /* Writes invalidate the cursor's position: remember the key and re-seek. */
+            uint8_t again[52];
+            bool more = !end;
+            if (more)
+                memcpy(again, k.p, 52);
+            e = apply_slot_updates(txn, &cur, u, n, &sroot);
+            n = 0;
+            if (e || !more)
+                break;
+            bview_t kk, vv;
+            e = db_cursor_seek(c, bview(again, 52), &kk, &vv);
+            k = kk;
+            v = vv;
+            continue;
+        }
+        if (n == cap) {
+            cap *= 2;
+            u = rn_realloc(u, cap * sizeof(*u));
+        }
+        memcpy(cur.b, k.p, 20);
+        u256_t slot = u256_from_be(k.p + 20, 32);
+        slot_upd_set(&u[n++], &slot, v.n <= 32 ? u256_from_be(v.p, v.n) : u256_from_u64(0));
+        e = db_cursor_next(c, &k, &v);
+    }
+    db_cursor_close(c);
+    rn_free(u);
+    if (e != ERR_OK && e != ERR_NOT_FOUND)
+        return e;
+    /* The account trie: the flat values as they are (their storage roots were written from the
+     * same slots). */
+    uint64_t count;
+    TRY(db_count(txn, DB_ACCOUNTS, &count));
+    addr_t *addrs = RN_NEWV(addr_t, count ? count : 1);
+    const addr_t **ptrs = RN_NEWV(const addr_t *, count ? count : 1);
+    size_t na = 0;
+    e = db_cursor_open(txn, DB_ACCOUNTS, &c);
+    if (!e) {
+        err_t r = db_cursor_first(c, &k, &v);
+        while (r == ERR_OK && na < count) {
+            memcpy(addrs[na].b, k.p, 20);
+            ptrs[na] = &addrs[na];
+            na++;
+            r = db_cursor_next(c, &k, &v);
+        }
+        db_cursor_close(c);
+    }
+    hash_t root;
+    if (!e)
+        e = account_trie_update(txn, ptrs, na, &root);
+    rn_free(ptrs);
+    rn_free(addrs);
     return e;
 }
 
@@ -437,13 +672,38 @@ void state_db_backend_at_free(void *ctx)
 
 /* ---- unwind ---- */
 
-static err_t unwind_block(db_txn_t *txn, uint64_t number)
+/* Keys an unwind touched, so the tries can follow the restored flat values. */
+typedef struct touched {
+    uint8_t (*slots)[52];
+    size_t nslots, cap_slots;
+    addr_t *accts;
+    size_t naccts, cap_accts;
+} touched_t;
+
+static void touch_slot(touched_t *t, const uint8_t key[52])
+{
+    if (t->nslots == t->cap_slots) {
+        t->cap_slots = t->cap_slots ? t->cap_slots * 2 : 64;
+        t->slots = rn_realloc(t->slots, t->cap_slots * 52);
+    }
+    memcpy(t->slots[t->nslots++], key, 52);
+}
+
+static void touch_acct(touched_t *t, const uint8_t a[20])
+{
+    if (t->naccts == t->cap_accts) {
+        t->cap_accts = t->cap_accts ? t->cap_accts * 2 : 64;
+        t->accts = rn_realloc(t->accts, t->cap_accts * sizeof(addr_t));
+    }
+    memcpy(t->accts[t->naccts++].b, a, 20);
+}
+
+static err_t unwind_block(db_txn_t *txn, uint64_t number, touched_t *tt)
 {
     uint8_t num[8];
     be_store64(num, number);
     db_cursor_t *c;
     bview_t k, v;
-    /* Storage first (restoring an account also restores its storage root). */
     TRY(db_cursor_open(txn, DB_STORAGE_CHANGES, &c));
     err_t e = db_cursor_seek(c, bview(num, 8), &k, &v);
     while (e == ERR_OK && k.n == 60 && memcmp(k.p, num, 8) == 0) {
@@ -453,6 +713,7 @@ static err_t unwind_block(db_txn_t *txn, uint64_t number)
         memcpy(val, v.p, vn);
         memcpy(hk, key, 52);
         memcpy(hk + 52, num, 8);
+        touch_slot(tt, key);
         e = vn ? db_put(txn, DB_STORAGE, bview(key, 52), bview(val, vn))
                : db_del(txn, DB_STORAGE, bview(key, 52));
         if (!e)
@@ -478,6 +739,7 @@ static err_t unwind_block(db_txn_t *txn, uint64_t number)
         memcpy(val, v.p, vn);
         memcpy(hk, a, 20);
         memcpy(hk + 20, num, 8);
+        touch_acct(tt, a);
         e = vn ? db_put(txn, DB_ACCOUNTS, bview(a, 20), bview(val, vn))
                : db_del(txn, DB_ACCOUNTS, bview(a, 20));
         if (!e)
@@ -491,10 +753,82 @@ static err_t unwind_block(db_txn_t *txn, uint64_t number)
     return e == ERR_NOT_FOUND ? ERR_OK : e;
 }
 
+static int key52_cmp(const void *x, const void *y)
+{
+    return memcmp(x, y, 52);
+}
+
 err_t state_db_unwind(db_txn_t *txn, uint64_t from, uint64_t to, hash_t *root)
 {
-    for (uint64_t n = from; n > to; n--)
-        TRY(unwind_block(txn, n));
-    TRY(state_db_root(txn, root));
-    return db_meta_put(txn, "state_root", bview(root->b, 32));
+    touched_t tt;
+    memset(&tt, 0, sizeof(tt));
+    err_t e = ERR_OK;
+    for (uint64_t n = from; n > to && !e; n--)
+        e = unwind_block(txn, n, &tt);
+    /* Storage tries follow the restored flat slots, one batch per account. */
+    qsort(tt.slots, tt.nslots, 52, key52_cmp);
+    slot_upd_t *u = RN_NEWV(slot_upd_t, tt.nslots ? tt.nslots : 1);
+    for (size_t i = 0; i < tt.nslots && !e;) {
+        addr_t a;
+        memcpy(a.b, tt.slots[i], 20);
+        size_t nu = 0, j = i;
+        for (; j < tt.nslots && memcmp(tt.slots[j], a.b, 20) == 0; j++) {
+            if (j > i && memcmp(tt.slots[j], tt.slots[j - 1], 52) == 0)
+                continue;
+            bview_t v;
+            u256_t val = db_get(txn, DB_STORAGE, bview(tt.slots[j], 52), &v) == ERR_OK && v.n <= 32
+                             ? u256_from_be(v.p, v.n)
+                             : u256_from_u64(0);
+            u256_t slot = u256_from_be(tt.slots[j] + 20, 32);
+            slot_upd_set(&u[nu++], &slot, val);
+        }
+        hash_t sroot;
+        e = apply_slot_updates(txn, &a, u, nu, &sroot);
+        touch_acct(&tt, a.b);
+        i = j;
+    }
+    rn_free(u);
+    /* The account trie follows the restored flat accounts (their values carry the storage roots
+     * they had). */
+    const addr_t **ptrs = RN_NEWV(const addr_t *, tt.naccts ? tt.naccts : 1);
+    for (size_t i = 0; i < tt.naccts; i++)
+        ptrs[i] = &tt.accts[i];
+    if (!e)
+        e = account_trie_update(txn, ptrs, tt.naccts, root);
+    rn_free(ptrs);
+    rn_free(tt.slots);
+    rn_free(tt.accts);
+    if (!e)
+        e = db_meta_put(txn, "state_root", bview(root->b, 32));
+    return e;
+}
+
+/* ---- proofs ---- */
+
+err_t state_db_prove_account(db_txn_t *txn, const addr_t *a, buf_t *out,
+                             bview_t nodes[TRIE_PROOF_MAX], size_t *count)
+{
+    tstore_t ts;
+    trie_store_t st = account_trie(&ts, txn);
+    uint8_t key[32];
+    keccak256(key, a->b, 20);
+    return trie_db_prove(&st, out, nodes, count, bview(key, 32));
+}
+
+err_t state_db_prove_storage(db_txn_t *txn, const addr_t *a, const u256_t *slot, buf_t *out,
+                             bview_t nodes[TRIE_PROOF_MAX], size_t *count)
+{
+    tstore_t ts;
+    trie_store_t st = storage_trie(&ts, txn, a);
+    uint8_t be[32], key[32];
+    u256_to_be(be, *slot);
+    keccak256(key, be, 32);
+    return trie_db_prove(&st, out, nodes, count, bview(key, 32));
+}
+
+err_t state_db_storage_root(db_txn_t *txn, const addr_t *a, hash_t *root)
+{
+    tstore_t ts;
+    trie_store_t st = storage_trie(&ts, txn, a);
+    return trie_db_root(&st, root);
 }

@@ -215,10 +215,12 @@ TEST(blocks, build_store_read_back_and_fees)
     CHECK_OK(chain_tx_lookup(r, &th, &num, &idx));
     CHECK_EQ_U64(num, 1);
     CHECK_EQ_U64(idx, 3);
-    /* The stored state root is the root of the flat tables. */
-    hash_t root;
+    /* The header's state root is the trie's, and the flat tables alone give the same. */
+    hash_t root, full;
     CHECK_OK(state_db_root(r, &root));
     CHECK_MEM_EQ(root.b, 32, back.header.state_root.b, 32);
+    CHECK_OK(state_db_root_full(r, &full));
+    CHECK_MEM_EQ(full.b, 32, root.b, 32);
     /* Fees: the vault gets gas·price + L1 fee of every transaction (no burn); the sender pays
      * that plus the values. */
     u256_t fees = u256_from_u64(0), values = u256_from_u64(0);
@@ -463,9 +465,11 @@ TEST(blocks, sigkill_during_block_production_loses_nothing_committed)
         block_t blk;
         CHECK_OK(chain_read_block(r, &hh, &blk));
         CHECK_EQ_U64(blk.header.number, head);
-        hash_t root, again;
+        hash_t root, full, again;
         CHECK_OK(state_db_root(r, &root));
         CHECK_MEM_EQ(root.b, 32, blk.header.state_root.b, 32);
+        CHECK_OK(state_db_root_full(r, &full)); /* tries and flat state agree */
+        CHECK_MEM_EQ(full.b, 32, root.b, 32);
         CHECK_OK(header_hash(&blk.header, &again));
         CHECK_MEM_EQ(again.b, 32, hh.b, 32);
         chain_receipts_t rs;
@@ -549,6 +553,9 @@ TEST(blocks, history_reads_and_unwind)
     hash_t root;
     CHECK_OK(chain_unwind(w, 2, &root));
     CHECK_MEM_EQ(root.b, 32, roots[2].b, 32);
+    hash_t full;
+    CHECK_OK(state_db_root_full(w, &full));
+    CHECK_MEM_EQ(full.b, 32, roots[2].b, 32);
     CHECK_OK(db_txn_commit(w));
     CHECK(u256_eq(balance_of(db, "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"), bal[2]));
     /* And on again: block 3 is rebuilt with the same transactions and gets the same root. */

@@ -7,11 +7,13 @@
 #include <unistd.h>
 
 #include "chain/chain.h"
+#include "crypto/crypto.h"
 #include "db/db.h"
 #include "evm/evm.h"
 #include "harness.h"
 #include "primitives/primitives.h"
 #include "rpc/rpc.h"
+#include "trie/trie.h"
 
 /* Initcode returning the 20-byte runtime that follows it: call(gas, 0x04, 0, 0, 32, 0, 32); pop;
  * return(0, 32). */
@@ -215,6 +217,79 @@ TEST(debug, traces_of_transactions_blocks_and_calls)
     block_deinit(&back);
     buf_deinit(&raw);
     json_decref(j);
+
+    /* eth_getProof: the account proof of the sender verifies against the block's state root
+     * and carries its account; the history contract's slot proof verifies against its storage
+     * hash (the EIP-2935 call wrote slot 0 = the genesis hash in block 1). */
+    static const char *who[] = { "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266",
+                                 "0x0000f90827f1c53a10cb7a02335b175320002935" };
+    for (int i = 0; i < 2; i++) {
+        snprintf(req, sizeof(req),
+                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_getProof\",\"params\":[\"%s\","
+                 "[\"0x0\",\"0x5\"],\"latest\"]}",
+                 who[i]);
+        j = json_loads(call(reg, req), 0, NULL);
+        res = json_object_get(j, "result");
+        CHECK(res != NULL);
+        json_t *ap = json_object_get(res, "accountProof");
+        size_t n = json_array_size(ap);
+        CHECK(n > 0);
+        buf_t nb;
+        buf_init(&nb, 1 << 20);
+        bview_t nodes[TRIE_PROOF_MAX];
+        size_t offs[TRIE_PROOF_MAX + 1];
+        for (size_t k = 0; k < n && k < TRIE_PROOF_MAX; k++) {
+            const char *hx = json_string_value(json_array_get(ap, k));
+            offs[k] = nb.n;
+            CHECK_OK(hex_decode_buf(&nb, hx, strlen(hx)));
+            offs[k + 1] = nb.n;
+        }
+        for (size_t k = 0; k < n; k++)
+            nodes[k] = bview(nb.p + offs[k], offs[k + 1] - offs[k]);
+        addr_t a;
+        CHECK_OK(addr_from_hex(&a, who[i], 42));
+        uint8_t key[32];
+        keccak256(key, a.b, 20);
+        buf_t val;
+        buf_init(&val, 1024);
+        bool found;
+        CHECK_OK(trie_verify_proof(&val, &found, &blk.header.state_root, bview(key, 32), nodes, n));
+        CHECK(found);
+        /* The proven account value holds the reported storage hash. */
+        const char *sh = json_string_value(json_object_get(res, "storageHash"));
+        hash_t sroot;
+        CHECK_OK(hex_decode_fixed(sroot.b, 32, sh, strlen(sh)));
+        CHECK(val.n > 64 && memcmp(val.p + val.n - 66 + 1, sroot.b, 32) == 0);
+        json_t *sp0 = json_array_get(json_object_get(res, "storageProof"), 0);
+        json_t *sprf = json_object_get(sp0, "proof");
+        if (i == 1) {
+            CHECK(json_array_size(sprf) > 0);
+            buf_reset(&nb);
+            size_t m = json_array_size(sprf);
+            for (size_t k = 0; k < m; k++) {
+                const char *hx = json_string_value(json_array_get(sprf, k));
+                offs[k] = nb.n;
+                CHECK_OK(hex_decode_buf(&nb, hx, strlen(hx)));
+                offs[k + 1] = nb.n;
+            }
+            for (size_t k = 0; k < m; k++)
+                nodes[k] = bview(nb.p + offs[k], offs[k + 1] - offs[k]);
+            uint8_t zero[32] = { 0 };
+            keccak256(key, zero, 32);
+            buf_reset(&val);
+            CHECK_OK(trie_verify_proof(&val, &found, &sroot, bview(key, 32), nodes, m));
+            CHECK(found); /* slot 0 holds the genesis hash */
+            CHECK(strcmp(json_string_value(json_object_get(sp0, "value")), "0x0") != 0);
+        } else {
+            CHECK_STR_EQ(json_string_value(json_object_get(sp0, "value")), "0x0");
+        }
+        buf_deinit(&val);
+        buf_deinit(&nb);
+        json_decref(j);
+    }
+    CHECK(strstr(call(reg, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_getProof\",\"params\":["
+                           "\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\",[],\"0x0\"]}"),
+                 "latest block only"));
 
     rpc_registry_free(reg);
     block_deinit(&blk);

@@ -1,0 +1,133 @@
+/* eth_getProof (EIP-1186): account and storage proofs from the persistent tries. Proofs are
+ * served for the head block (the tries hold the head's state; older blocks answer -32000). */
+#include <stdio.h>
+#include <string.h>
+
+#include "chain/chain.h"
+#include "crypto/crypto.h"
+#include "db/db.h"
+#include "rpc/ns/ns.h"
+#include "rpc/rpc_int.h"
+#include "state/state.h"
+
+enum {
+    PROOF_MAX_SLOTS = 1024,
+};
+
+static json_t *q256(u256_t v)
+{
+    char s[67];
+    u256_to_hex(s, v);
+    return json_string(s);
+}
+
+static json_t *nodes_json(const bview_t *nodes, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, rpc__data(nodes[i].p, nodes[i].n));
+    return a;
+}
+
+static void get_proof(void *ctx, const json_t *params, rpc_reply_t *r)
+{
+    const rpc_ctx_t *c = ctx;
+    if (!rpc__arity(params, 2, 3, r))
+        return;
+    addr_t a;
+    const char *as = json_string_value(rpc__param(params, 0));
+    if (!as || addr_from_hex(&a, as, strlen(as)) != ERR_OK) {
+        rpc_reply_error(r, RPC_INVALID_PARAMS,
+                        "invalid params: argument 0 must be a 20-byte address");
+        return;
+    }
+    const json_t *keys = rpc__param(params, 1);
+    if (!json_is_array(keys) || json_array_size(keys) > PROOF_MAX_SLOTS) {
+        rpc_reply_error(r, RPC_INVALID_PARAMS,
+                        "invalid params: argument 1 must be an array of at most %d storage keys",
+                        PROOF_MAX_SLOTS);
+        return;
+    }
+    u256_t *slots = RN_NEWV(u256_t, json_array_size(keys) + 1);
+    for (size_t i = 0; i < json_array_size(keys); i++) {
+        const char *ks = json_string_value(json_array_get(keys, i));
+        if (!ks || u256_from_hex(ks, strlen(ks), &slots[i]) != ERR_OK) {
+            rpc_reply_error(r, RPC_INVALID_PARAMS,
+                            "invalid params: storage key %zu must be hex of at most 32 bytes", i);
+            rn_free(slots);
+            return;
+        }
+    }
+    db_txn_t *t;
+    if (!c->db || db_txn_begin(c->db, DB_TXN_READ, &t) != ERR_OK) {
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "database unavailable");
+        rn_free(slots);
+        return;
+    }
+    uint64_t head;
+    hash_t hh;
+    const json_t *blk = rpc__param(params, 2);
+    const char *bs = json_string_value(blk);
+    if (chain_head(t, &head, &hh) != ERR_OK) {
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "no head block");
+        goto out;
+    }
+    if (blk && !(bs && (!strcmp(bs, "latest") || !strcmp(bs, "pending") || !strcmp(bs, "safe") ||
+                        !strcmp(bs, "finalized")))) {
+        u256_t n;
+        if (!bs || u256_from_hex(bs, strlen(bs), &n) != ERR_OK ||
+            !u256_eq(n, u256_from_u64(head))) {
+            rpc_reply_error(r, RPC_SERVER_ERROR,
+                            "proofs are served for the latest block only (head %llu)",
+                            (unsigned long long)head);
+            goto out;
+        }
+    }
+    buf_t buf;
+    buf_init(&buf, 1u << 24);
+    bview_t nodes[TRIE_PROOF_MAX];
+    size_t n;
+    if (state_db_prove_account(t, &a, &buf, nodes, &n) != ERR_OK) {
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "cannot build the account proof");
+        buf_deinit(&buf);
+        goto out;
+    }
+    state_backend_t be = state_db_backend(t);
+    state_account_t acct = { .code_hash = KECCAK_EMPTY };
+    bool exists = be.get_account(be.ctx, &a, &acct);
+    hash_t sroot;
+    if (state_db_storage_root(t, &a, &sroot) != ERR_OK) {
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "cannot read the storage root");
+        buf_deinit(&buf);
+        goto out;
+    }
+    json_t *res = json_object();
+    json_object_set_new(res, "address", rpc__data(a.b, 20));
+    json_object_set_new(res, "accountProof", nodes_json(nodes, n));
+    json_object_set_new(res, "balance", q256(acct.balance));
+    json_object_set_new(res, "codeHash", rpc__data(exists ? acct.code_hash.b : KECCAK_EMPTY.b, 32));
+    json_object_set_new(res, "nonce", rpc__quantity(acct.nonce));
+    json_object_set_new(res, "storageHash", rpc__data(sroot.b, 32));
+    json_t *sp = json_array();
+    for (size_t i = 0; i < json_array_size(keys); i++) {
+        buf_reset(&buf);
+        if (state_db_prove_storage(t, &a, &slots[i], &buf, nodes, &n) != ERR_OK)
+            n = 0;
+        json_array_append_new(sp, json_pack("{s:O,s:o,s:o}", "key", json_array_get(keys, i),
+                                            "value", q256(be.get_storage(be.ctx, &a, &slots[i])),
+                                            "proof", nodes_json(nodes, n)));
+    }
+    json_object_set_new(res, "storageProof", sp);
+    r->result = res;
+    buf_deinit(&buf);
+out:
+    db_txn_abort(t);
+    rn_free(slots);
+}
+
+void rpc__register_eth_proof(rpc_registry_t *reg)
+{
+    static const rpc_method_t m = { "eth_getProof", RPC_NS_ETH, get_proof };
+    if (rpc_registry_add(reg, &m) != ERR_OK)
+        PANIC("duplicate RPC method %s", m.name);
+}
