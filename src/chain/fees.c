@@ -1,5 +1,6 @@
 /* Scroll's L1 data fee and L2 base fee (SCROLL.md §4 and §5). */
 #define ZSTD_STATIC_LINKING_ONLY /* magicless frames and literal mode are "experimental" params */
+#include <pthread.h>
 #include <zstd.h>
 
 #include "chain/chain.h"
@@ -29,9 +30,41 @@ static uint64_t cap64(u256_t v)
     return u256_fits_u64(v) ? u256_low64(v) : UINT64_MAX;
 }
 
+/* One compression context per thread, reset per call: creating one costs a multi-megabyte table
+ * allocation (window 2^22), more than compressing a transaction. Freed at thread exit. */
+static pthread_key_t cctx_key;
+static pthread_once_t cctx_once = PTHREAD_ONCE_INIT;
+
+static void cctx_free(void *p)
+{
+    ZSTD_freeCCtx(p);
+}
+
+static void cctx_key_init(void)
+{
+    if (pthread_key_create(&cctx_key, cctx_free) != 0)
+        PANIC("pthread_key_create failed");
+}
+
+static ZSTD_CCtx *thread_cctx(void)
+{
+    pthread_once(&cctx_once, cctx_key_init);
+    ZSTD_CCtx *c = pthread_getspecific(cctx_key);
+    if (!c) {
+        c = ZSTD_createCCtx();
+        if (c && pthread_setspecific(cctx_key, c) != 0) {
+            ZSTD_freeCCtx(c);
+            c = NULL;
+        }
+    } else {
+        ZSTD_CCtx_reset(c, ZSTD_reset_session_and_parameters);
+    }
+    return c;
+}
+
 size_t scroll_zstd_size(const uint8_t *p, size_t n)
 {
-    ZSTD_CCtx *cctx = ZSTD_createCCtx();
+    ZSTD_CCtx *cctx = thread_cctx();
     if (!cctx)
         return SIZE_MAX;
     size_t cap = ZSTD_compressBound(n);
@@ -58,7 +91,6 @@ size_t scroll_zstd_size(const uint8_t *p, size_t n)
     }
     if (out != stackbuf)
         rn_free(out);
-    ZSTD_freeCCtx(cctx);
     return r;
 }
 

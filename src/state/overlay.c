@@ -1,6 +1,8 @@
 /* src/state/overlay.c — the journaled overlay: account and slot records loaded on first use,
  * every change journaled for revert, per-tx warm sets / transient storage / logs, EIP-161
  * deletion at the end of each tx, the change set, and the evm_host_t table over it all. */
+#include <stdlib.h>
+
 #include "crypto/crypto.h"
 #include "state/state_int.h"
 
@@ -437,6 +439,19 @@ const log_t *state_logs(const state_t *st, size_t *n)
 
 /* ---- change set ---- */
 
+static int acct_change_cmp(const void *a, const void *b)
+{
+    return memcmp(((const state_account_change_t *)a)->addr.b,
+                  ((const state_account_change_t *)b)->addr.b, 20);
+}
+
+static int slot_change_cmp(const void *a, const void *b)
+{
+    const state_slot_change_t *x = a, *y = b;
+    int c = memcmp(x->addr.b, y->addr.b, 20);
+    return c ? c : u256_cmp(x->key, y->key);
+}
+
 err_t state_changes(state_t *st, state_changes_t *out)
 {
     memset(out, 0, sizeof(*out));
@@ -477,6 +492,12 @@ err_t state_changes(state_t *st, state_changes_t *out)
         c->key = s->key;
         c->value = s->value;
     }
+    /* Sorted by address (and slot): writers then touch the tables in key order, which keeps the
+     * database's dirty pages together. */
+    if (out->naccounts > 1)
+        qsort(out->accounts, out->naccounts, sizeof(*out->accounts), acct_change_cmp);
+    if (out->nslots > 1)
+        qsort(out->slots, out->nslots, sizeof(*out->slots), slot_change_cmp);
     return ERR_OK;
 }
 

@@ -68,7 +68,8 @@ typedef struct state_code {
     bview_t code; /**< borrowed from the state_t */
 } state_code_t;
 
-/** Everything that differs from the backend. Arrays owned; free with state_changes_free. */
+/** Everything that differs from the backend, accounts sorted by address and slots by (address,
+ *  key). Arrays owned; free with state_changes_free. */
 typedef struct state_changes {
     state_account_change_t *accounts;
     size_t naccounts;
