@@ -432,11 +432,35 @@ static void op_pool_counts(void *ud, size_t *pending, size_t *queued)
     txpool_counts(((node_rt_t *)ud)->pool, pending, queued);
 }
 
+static uint8_t *op_pool_raw(void *ud, const hash_t *h, size_t *len)
+{
+    return txpool_get_raw(((node_rt_t *)ud)->pool, h, len);
+}
+
+typedef struct visit_adapter {
+    void (*fn)(void *vud, bview_t raw, const addr_t *sender, bool pending);
+    void *vud;
+} visit_adapter_t;
+
+static void visit_one(void *ud, const txpool_tx_info_t *info, bview_t raw, bool pending)
+{
+    visit_adapter_t *v = ud;
+    v->fn(v->vud, raw, &info->sender, pending);
+}
+
+static void op_pool_visit(void *ud, void (*fn)(void *, bview_t, const addr_t *, bool), void *vud)
+{
+    visit_adapter_t v = { fn, vud };
+    txpool_foreach(((node_rt_t *)ud)->pool, visit_one, &v);
+}
+
 static const rpc_node_ops_t NODE_OPS = {
     .send_raw_tx = op_send_raw,
     .fees = op_fees,
     .set_sequencing = op_set_sequencing,
     .pool_counts = op_pool_counts,
+    .pool_raw = op_pool_raw,
+    .pool_visit = op_pool_visit,
 };
 
 /* ---- start and stop ---- */

@@ -124,6 +124,12 @@ typedef struct rpc_node_ops {
     bool (*set_sequencing)(void *ud, bool on);
     /** txpool_status. */
     void (*pool_counts)(void *ud, size_t *pending, size_t *queued);
+    /** A pooled transaction's bytes (rn_free them), or NULL. */
+    uint8_t *(*pool_raw)(void *ud, const hash_t *tx_hash, size_t *len);
+    /** Visit every pooled transaction: its bytes, sender, and pending (else queued). */
+    void (*pool_visit)(void *ud,
+                       void (*fn)(void *vud, bview_t raw, const addr_t *sender, bool pending),
+                       void *vud);
 } rpc_node_ops_t;
 
 typedef struct rpc_ctx {

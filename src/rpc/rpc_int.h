@@ -31,5 +31,7 @@ void rpc__register_eth_fees(rpc_registry_t *reg);
 void rpc__register_eth_call(rpc_registry_t *reg);
 void rpc__register_debug(rpc_registry_t *reg);
 void rpc__register_eth_proof(rpc_registry_t *reg);
+void rpc__register_txpool(rpc_registry_t *reg);
+void rpc__register_misc(rpc_registry_t *reg);
 
 #endif

@@ -291,27 +291,28 @@ static json_t *auth_list_json(const tx_t *tx)
     return a;
 }
 
-/* Transaction i of a block in geth's RPCTransaction shape (with reth's L1 message fields). */
-static json_t *tx_json(loaded_t *l, size_t i)
+json_t *rpc__tx_json(const tx_t *tx, const hash_t *txh, const addr_t *from, const header_t *h,
+                     const hash_t *block_hash, size_t index)
 {
-    const tx_t *tx = &l->b.txs[i];
-    const header_t *h = &l->b.header;
     bool l1 = tx->type == TX_L1_MESSAGE;
     json_t *o = json_object();
-    json_object_set_new(o, "blockHash", jhash(&l->hash));
-    json_object_set_new(o, "blockNumber", rpc__quantity(h->number));
-    json_object_set_new(o, "from", jaddr(sender(l, i)));
+    json_object_set_new(o, "blockHash", h ? jhash(block_hash) : json_null());
+    json_object_set_new(o, "blockNumber", h ? rpc__quantity(h->number) : json_null());
+    json_object_set_new(o, "from", jaddr(from));
     json_object_set_new(o, "gas", rpc__quantity(tx->gas_limit));
-    json_object_set_new(o, "gasPrice", qty256(effective_gas_price(tx, h)));
+    /* Pending: geth shows the fee cap as the price. */
+    json_object_set_new(o, "gasPrice",
+                        h ? qty256(effective_gas_price(tx, h))
+                          : qty256(is_dynamic_fee(tx) ? tx->max_fee : tx->gas_price));
     if (is_dynamic_fee(tx)) {
         json_object_set_new(o, "maxFeePerGas", qty256(tx->max_fee));
         json_object_set_new(o, "maxPriorityFeePerGas", qty256(tx->max_priority_fee));
     }
-    json_object_set_new(o, "hash", jhash(&l->txh[i]));
+    json_object_set_new(o, "hash", jhash(txh));
     json_object_set_new(o, "input", rpc__data(tx->data, tx->data_len));
     json_object_set_new(o, "nonce", rpc__quantity(l1 ? 0 : tx->nonce));
     json_object_set_new(o, "to", tx->has_to ? jaddr(&tx->to) : json_null());
-    json_object_set_new(o, "transactionIndex", rpc__quantity(i));
+    json_object_set_new(o, "transactionIndex", h ? rpc__quantity(index) : json_null());
     json_object_set_new(o, "value", qty256(tx->value));
     json_object_set_new(o, "type", rpc__quantity(tx->type));
     if (tx->type == TX_ACCESS_LIST || is_dynamic_fee(tx))
@@ -338,6 +339,33 @@ static json_t *tx_json(loaded_t *l, size_t i)
         json_object_set_new(o, "s", qty256(tx->s));
         json_object_set_new(o, "yParity", rpc__quantity(tx->y_parity));
     }
+    return o;
+}
+
+/* Transaction i of a block in geth's RPCTransaction shape (with reth's L1 message fields). */
+static json_t *tx_json(loaded_t *l, size_t i)
+{
+    return rpc__tx_json(&l->b.txs[i], &l->txh[i], sender(l, i), &l->b.header, &l->hash, i);
+}
+
+/* A transaction still in the pool, as geth shows it (no block fields). */
+static json_t *pooled_tx_json(const rpc_ctx_t *c, const hash_t *h)
+{
+    if (!c->node || !c->node->pool_raw)
+        return NULL;
+    size_t n;
+    uint8_t *raw = c->node->pool_raw(c->ud, h, &n);
+    if (!raw)
+        return NULL;
+    tx_t tx;
+    addr_t from;
+    json_t *o = NULL;
+    if (tx_decode(&tx, bview(raw, n)) == ERR_OK) {
+        if (tx_recover_sender(&tx, &from) == ERR_OK)
+            o = rpc__tx_json(&tx, h, &from, NULL, NULL, 0);
+        tx_deinit(&tx);
+    }
+    rn_free(raw);
     return o;
 }
 
@@ -672,9 +700,14 @@ static void eth_get_tx_by_hash(void *ctx, const json_t *params, rpc_reply_t *r)
     size_t i;
     bool found;
     if (find_tx(t, params, &l, &i, &found, r)) {
-        r->result = found ? tx_json(&l, i) : json_null();
-        if (found)
+        if (found) {
+            r->result = tx_json(&l, i);
             loaded_free(&l);
+        } else {
+            hash_t h;
+            json_t *p = parse_hash(rpc__param(params, 0), &h) ? pooled_tx_json(ctx, &h) : NULL;
+            r->result = p ? p : json_null();
+        }
     }
     db_txn_abort(t);
 }

@@ -167,6 +167,8 @@ void rpc_register_node(rpc_registry_t *reg)
     rpc__register_eth_call(reg);
     rpc__register_debug(reg);
     rpc__register_eth_proof(reg);
+    rpc__register_txpool(reg);
+    rpc__register_misc(reg);
     rpc__register_subs(reg);
     static const rpc_method_t methods[] = {
         { "eth_sendRawTransaction", RPC_NS_ETH, send_raw },

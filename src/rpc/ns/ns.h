@@ -21,4 +21,10 @@ void rpc__register_eth_chain(rpc_registry_t *reg);
 /** Blocks, transactions, receipts and logs (eth_blocks.c); called by rpc__register_eth_chain. */
 void rpc__register_eth_blocks(rpc_registry_t *reg);
 
+struct tx;
+struct header;
+/** A transaction in geth's RPCTransaction shape; h NULL = pending (no block fields). */
+json_t *rpc__tx_json(const struct tx *tx, const hash_t *txh, const addr_t *from,
+                     const struct header *h, const hash_t *block_hash, size_t index);
+
 #endif

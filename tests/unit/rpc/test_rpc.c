@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "chain/chain.h"
+#include "crypto/crypto.h"
 #include "harness.h"
 #include "rpc/rpc.h"
 
@@ -685,5 +686,81 @@ TEST(subs, websocket_subscriptions_receive_heads_and_matching_logs)
     CHECK(strstr(buf, ids[1]) && !strstr(buf, ids[0]));
     close(fd);
     rpc_server_stop(srv);
+    rpc_registry_free(reg);
+}
+
+/* A pool of one pending legacy transfer, served through rpc_node_ops_t. */
+static uint8_t g_pool_raw[256];
+static size_t g_pool_len;
+static addr_t g_pool_sender;
+
+static uint8_t *fake_pool_raw(void *ud, const hash_t *h, size_t *len)
+{
+    (void)ud;
+    hash_t mine = keccak256_hash(g_pool_raw, g_pool_len);
+    if (!hash_eq(&mine, h))
+        return NULL;
+    uint8_t *p = rn_malloc(g_pool_len);
+    memcpy(p, g_pool_raw, g_pool_len);
+    *len = g_pool_len;
+    return p;
+}
+
+static void fake_pool_visit(void *ud, void (*fn)(void *, bview_t, const addr_t *, bool), void *vud)
+{
+    (void)ud;
+    fn(vud, bview(g_pool_raw, g_pool_len), &g_pool_sender, true);
+}
+
+TEST(ns, txpool_content_inspect_and_startup_probes)
+{
+    tx_t tx;
+    memset(&tx, 0, sizeof(tx));
+    tx.type = TX_LEGACY;
+    tx.has_chain_id = true;
+    tx.chain_id = u256_from_u64(1337);
+    tx.nonce = 3;
+    tx.gas_price = u256_from_u64(2000);
+    tx.gas_limit = 21000;
+    tx.has_to = true;
+    memset(tx.to.b, 0x22, 20);
+    tx.value = u256_from_u64(5);
+    uint8_t sk[32] = { 0 };
+    sk[31] = 1;
+    CHECK_OK(tx_sign(&tx, sk));
+    CHECK_OK(tx_recover_sender(&tx, &g_pool_sender));
+    buf_t raw;
+    buf_init(&raw, sizeof(g_pool_raw));
+    CHECK_OK(tx_encode(&tx, &raw));
+    memcpy(g_pool_raw, raw.p, raw.n);
+    g_pool_len = raw.n;
+    buf_deinit(&raw);
+    rpc_node_ops_t ops = { .pool_raw = fake_pool_raw, .pool_visit = fake_pool_visit };
+    rpc_ctx_t ctx = { .chain_id = 1337, .ns_enabled = ~0u, .node = &ops };
+    rpc_registry_t *reg = rpc_registry_new(&ctx);
+    ctx.registry = reg;
+    rpc_register_node(reg);
+    const char *r = call(reg, ~0u, "{\"jsonrpc\":\"2.0\",\"method\":\"txpool_inspect\",\"id\":1}");
+    CHECK(strstr(r, "\"3\":\"0x2222222222222222222222222222222222222222: 5 wei + 21000 gas × "
+                    "2000 wei\""));
+    CHECK(strstr(r, "\"queued\":{}"));
+    r = call(reg, ~0u, "{\"jsonrpc\":\"2.0\",\"method\":\"txpool_content\",\"id\":1}");
+    CHECK(strstr(r, "\"blockHash\":null") && strstr(r, "\"nonce\":\"0x3\""));
+    r = call(reg, ~0u,
+             "{\"jsonrpc\":\"2.0\",\"method\":\"txpool_contentFrom\",\"params\":[\"0x1111111111111"
+             "111111111111111111111111111\"],\"id\":1}");
+    CHECK(strstr(r, "\"pending\":{}"));
+    CHECK(strstr(call(reg, ~0u, "{\"jsonrpc\":\"2.0\",\"method\":\"eth_syncing\",\"id\":1}"),
+                 "\"result\":false"));
+    CHECK(strstr(call(reg, ~0u, "{\"jsonrpc\":\"2.0\",\"method\":\"eth_accounts\",\"id\":1}"),
+                 "\"result\":[]"));
+    CHECK(strstr(call(reg, ~0u, "{\"jsonrpc\":\"2.0\",\"method\":\"admin_peers\",\"id\":1}"),
+                 "\"result\":[]"));
+    CHECK(
+        strstr(call(reg, ~0u,
+                    "{\"jsonrpc\":\"2.0\",\"method\":\"admin_addPeer\",\"params\":[\"enode://x\"],"
+                    "\"id\":1}"),
+               "not available"));
+    tx_deinit(&tx);
     rpc_registry_free(reg);
 }
