@@ -111,7 +111,8 @@ typedef struct tstore {
 static bview_t ts_key(tstore_t *t, bview_t path)
 {
     t->key[t->plen] = (uint8_t)path.n;
-    memcpy(t->key + t->plen + 1, path.p, path.n);
+    if (path.n)
+        memcpy(t->key + t->plen + 1, path.p, path.n);
     return bview(t->key, t->plen + 1 + path.n);
 }
 
@@ -262,7 +263,8 @@ static err_t record_slot(db_txn_t *txn, const uint8_t num[8], const uint8_t key[
     /* LMDB values may alias the table being written: copy before the first put. */
     uint8_t v[32];
     size_t n = prev.n <= 32 ? prev.n : 32;
-    memcpy(v, prev.p, n);
+    if (n)
+        memcpy(v, prev.p, n);
     TRY(db_put(txn, DB_STORAGE_CHANGES, bview(ck, 60), bview(v, n)));
     return db_put(txn, DB_STORAGE_HISTORY, bview(hk, 60), bview(v, n));
 }
@@ -281,7 +283,8 @@ static err_t record_account(db_txn_t *txn, const uint8_t num[8], const addr_t *a
     uint8_t v[160];
     if (prev.n > sizeof(v))
         return ERR_DB;
-    memcpy(v, prev.p, prev.n);
+    if (prev.n)
+        memcpy(v, prev.p, prev.n);
     TRY(db_put(txn, DB_ACCOUNT_CHANGES, bview(ck, 28), bview(v, prev.n)));
     return db_put(txn, DB_ACCOUNT_HISTORY, bview(hk, 28), bview(v, prev.n));
 }
@@ -710,7 +713,8 @@ static err_t unwind_block(db_txn_t *txn, uint64_t number, touched_t *tt)
         uint8_t key[52], val[32], hk[60];
         size_t vn = v.n <= 32 ? v.n : 32;
         memcpy(key, k.p + 8, 52);
-        memcpy(val, v.p, vn);
+        if (vn)
+            memcpy(val, v.p, vn);
         memcpy(hk, key, 52);
         memcpy(hk + 52, num, 8);
         touch_slot(tt, key);
@@ -736,7 +740,8 @@ static err_t unwind_block(db_txn_t *txn, uint64_t number, touched_t *tt)
         }
         size_t vn = v.n;
         memcpy(a, k.p + 8, 20);
-        memcpy(val, v.p, vn);
+        if (vn)
+            memcpy(val, v.p, vn);
         memcpy(hk, a, 20);
         memcpy(hk + 20, num, 8);
         touch_acct(tt, a);
