@@ -258,8 +258,25 @@ txpool_reject_t txpool_add(txpool_t *p, const txpool_tx_info_t *tx, bview_t raw,
         a->sender = tx->sender;
         amap_insert(&p->accounts, a);
     }
+    /* The caller read the account's state, possibly after a block the pool has not yet seen:
+     * fold the change into the totals before counting anything else. */
+    size_t pb0 = pending_of(a), nb0 = a->n;
     a->state_nonce = account_nonce;
     a->balance = balance;
+    recount(p, a, pb0, nb0);
+    /* Transactions the new state nonce made stale go. */
+    if (a->n && a->txs[0].info.nonce < account_nonce) {
+        size_t drop = 0;
+        while (drop < a->n && a->txs[drop].info.nonce < account_nonce)
+            drop++;
+        pb0 = pending_of(a);
+        nb0 = a->n;
+        for (size_t i = 0; i < drop; i++)
+            rn_free(a->txs[i].raw);
+        memmove(a->txs, a->txs + drop, (a->n - drop) * sizeof(entry_t));
+        a->n -= drop;
+        recount(p, a, pb0, nb0);
+    }
     /* Position by nonce. */
     size_t lo = 0, hi = a->n;
     while (lo < hi) {

@@ -1,3 +1,5 @@
+#include <stdio.h>
+
 #include "harness.h"
 #include "txpool/txpool.h"
 
@@ -177,5 +179,70 @@ TEST(txpool, many_senders_stress)
         next[out[i].sender.b[19]]++;
     }
     rn_free(out);
+    txpool_free(p);
+}
+
+/* Ground truth for the counters: what txpool_foreach reports. */
+static void tally(void *ud, const txpool_tx_info_t *info, bview_t raw, bool pending)
+{
+    (void)info;
+    (void)raw;
+    size_t *c = ud;
+    c[pending ? 0 : 1]++;
+}
+
+static uint64_t g_nonces[8];
+
+static void chain_state(void *ud, const addr_t *a, uint64_t *nonce, u256_t *balance)
+{
+    (void)ud;
+    *nonce = g_nonces[a->b[19] % 8];
+    *balance = RICH;
+}
+
+/* Random adds, removals, new heads and state nonces that run ahead of the pool (a block the pool
+ * has not seen yet, as under load): the pending/queued counters always equal a recount. */
+TEST(txpool, counters_stay_exact_under_random_operations)
+{
+    txpool_config_t cfg;
+    txpool_config_default(&cfg);
+    cfg.max_pending = 40;
+    cfg.max_queued = 40;
+    txpool_t *p = txpool_new(&cfg);
+    memset(g_nonces, 0, sizeof(g_nonces));
+    for (int it = 0; it < 20000; it++) {
+        uint8_t s = (uint8_t)(test_rand() % 8);
+        switch (test_rand() % 6) {
+        case 0:
+        case 1:
+        case 2: { /* add with the chain's (possibly advanced) nonce */
+            uint64_t n = g_nonces[s] + test_rand() % 6;
+            bool pend;
+            (void)add(p, mk(s, n, 1 + test_rand() % 50, 100), g_nonces[s], &pend);
+            break;
+        }
+        case 3: /* a block advanced this sender (the pool learns it later) */
+            g_nonces[s] += test_rand() % 3;
+            break;
+        case 4: { /* remove one of the pending transactions (as a block inclusion does) */
+            txpool_tx_info_t best[64];
+            size_t n = txpool_best(p, u256_from_u64(0), best, 64);
+            if (n)
+                txpool_remove(p, &best[test_rand() % n].hash);
+            break;
+        }
+        default:
+            txpool_on_new_head(p, chain_state, NULL);
+        }
+        size_t c[2] = { 0, 0 }, pending, queued;
+        txpool_foreach(p, tally, c);
+        txpool_counts(p, &pending, &queued);
+        if (pending != c[0] || queued != c[1]) {
+            fprintf(stderr, "iteration %d: counters %zu/%zu, actual %zu/%zu\n", it, pending, queued,
+                    c[0], c[1]);
+            CHECK(false);
+            break;
+        }
+    }
     txpool_free(p);
 }
