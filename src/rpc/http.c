@@ -88,6 +88,21 @@ static err_t resolve(const char *addr, uint16_t port, struct sockaddr_storage *s
     return ERR_OK;
 }
 
+/* SO_REUSEPORT lets our workers share a port, but it would also let a second process (another
+ * node started on the same port) join them silently and take half the connections. Probe with a
+ * plain socket first: it cannot bind while anyone listens there. */
+static bool port_in_use(const struct sockaddr_storage *ss, socklen_t len)
+{
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    bool busy = bind(fd, (const struct sockaddr *)ss, len) != 0 && errno == EADDRINUSE;
+    close(fd);
+    return busy;
+}
+
 static int open_listener(const struct sockaddr_storage *ss, socklen_t len)
 {
     int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -652,6 +667,10 @@ err_t rpc_server_start(rpc_server_t **out, const rpc_server_config_t *cfg,
     if (resolve(cfg->addr, cfg->port, &ss, &sl) != ERR_OK) {
         snprintf(diag, diag_len, "cannot resolve RPC address '%s'", cfg->addr);
         return ERR_INVALID_ARG;
+    }
+    if (cfg->port != 0 && port_in_use(&ss, sl)) {
+        snprintf(diag, diag_len, "address %s:%u is already in use", cfg->addr, (unsigned)cfg->port);
+        return ERR_IO;
     }
     rpc_server_t *s = RN_NEW(rpc_server_t);
     s->cfg = *cfg;

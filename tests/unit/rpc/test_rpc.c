@@ -764,3 +764,20 @@ TEST(ns, txpool_content_inspect_and_startup_probes)
     tx_deinit(&tx);
     rpc_registry_free(reg);
 }
+
+TEST(http, a_port_in_use_is_refused_even_with_reuseport)
+{
+    rpc_registry_t *reg = make_registry();
+    rpc_server_config_t cfg = { .addr = "127.0.0.1", .port = 0, .ns_enabled = ALL, .threads = 2 };
+    rpc_server_t *a, *b = NULL;
+    char diag[256];
+    CHECK_OK(rpc_server_start(&a, &cfg, reg, diag, sizeof(diag)));
+    cfg.port = rpc_server_port(a);
+    CHECK_ERR(ERR_IO, rpc_server_start(&b, &cfg, reg, diag, sizeof(diag)));
+    CHECK(strstr(diag, "already in use") != NULL);
+    rpc_server_stop(a);
+    /* Free again: the same port binds. */
+    CHECK_OK(rpc_server_start(&b, &cfg, reg, diag, sizeof(diag)));
+    rpc_server_stop(b);
+    rpc_registry_free(reg);
+}
