@@ -2,6 +2,7 @@
  * the evm_t lifecycle and address derivations. Semantics follow the Yellow Paper with the
  * Shanghai-and-later EIPs: EIP-150 depth/gas, EIP-161 touch rules, EIP-2929 warm addresses,
  * EIP-3541/170/3860 code rules, EIP-7610 create collisions, EIP-7702 delegation. */
+#include <pthread.h>
 #include <sys/mman.h>
 
 #include "evm/evm_int.h"
@@ -24,6 +25,33 @@ evm_t *evm_new(void)
     evm_t *evm = RN_NEW(evm_t);
     buf_init(&evm->pc_out, BUF_MAX_DEFAULT);
     evm->dispatch = EVM_DISPATCH_CGOTO;
+    return evm;
+}
+
+static pthread_key_t thread_key;
+static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+
+static void thread_evm_free(void *p)
+{
+    evm_free(p);
+}
+
+static void thread_key_init(void)
+{
+    if (pthread_key_create(&thread_key, thread_evm_free) != 0)
+        PANIC("pthread_key_create failed");
+}
+
+evm_t *evm_thread(void)
+{
+    pthread_once(&thread_once, thread_key_init);
+    evm_t *evm = pthread_getspecific(thread_key);
+    if (!evm) {
+        evm = evm_new();
+        if (pthread_setspecific(thread_key, evm) != 0)
+            PANIC("pthread_setspecific failed");
+    }
+    evm_set_tracer(evm, NULL);
     return evm;
 }
 

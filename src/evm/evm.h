@@ -294,6 +294,10 @@ typedef enum evm_dispatch {
 evm_t *evm_new(void);
 /** NULL is a no-op. */
 void evm_free(evm_t *evm);
+/** This thread's evm_t for short executions (RPC calls): created on first use, kept with its
+ *  analysed-code cache and stack, freed when the thread exits; returned without a tracer. Not
+ *  re-entrant: one execution at a time per thread. */
+evm_t *evm_thread(void);
 void evm_set_tracer(evm_t *evm, const evm_tracer_t *tracer);
 void evm_set_dispatch(evm_t *evm, evm_dispatch_t d);
 /** Output of the last evm_execute (valid until the next one on this evm_t). */

@@ -96,53 +96,116 @@ static void log_broadcast(const hash_t *hash, uint64_t number)
 #define LOG_TARGET "rollup_node::sequencer"
 }
 
-/* Fill the builder from the pool until the deadline, the gas or the payload cap. */
+/* Hashes already in the payload (open addressing on the hash's first bytes). */
+typedef struct hset {
+    hash_t *slots;
+    bool *used;
+    size_t cap, n;
+} hset_t;
+
+static bool hset_has(const hset_t *s, const hash_t *h)
+{
+    if (!s->cap)
+        return false;
+    for (size_t i = be_load64(h->b) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+        if (!s->used[i])
+            return false;
+        if (hash_eq(&s->slots[i], h))
+            return true;
+    }
+}
+
+static void hset_add(hset_t *s, const hash_t *h)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        hset_t g = { RN_NEWV(hash_t, s->cap ? 2 * s->cap : 256),
+                     RN_NEWV(bool, s->cap ? 2 * s->cap : 256), s->cap ? 2 * s->cap : 256, 0 };
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->used[i])
+                hset_add(&g, &s->slots[i]);
+        rn_free(s->slots);
+        rn_free(s->used);
+        *s = g;
+    }
+    size_t i = be_load64(h->b) & (s->cap - 1);
+    while (s->used[i])
+        i = (i + 1) & (s->cap - 1);
+    s->used[i] = true;
+    s->slots[i] = *h;
+    s->n++;
+}
+
+/* Fill the builder from the pool until the payload-building deadline (ROLLUP-NODE.md §2:
+ * transactions arriving while the payload is built still get in), the gas or the payload cap.
+ * Best tip first; a sender whose transaction fails or does not fit is skipped for the rest of
+ * the payload (its later nonces would fail too), except after "nonce too low". */
 static void fill_block(node_rt_t *rt, chain_builder_t *b, uint64_t deadline_ns)
 {
     txpool_tx_info_t *cand = RN_NEWV(txpool_tx_info_t, MAX_BLOCK_CANDIDATES);
-    size_t n = txpool_best(rt->pool, chain_builder_base_fee(b), cand, MAX_BLOCK_CANDIDATES);
-    size_t pending, queued;
-    txpool_counts(rt->pool, &pending, &queued);
-    LOG_TRACE("Selecting transactions candidates=%zu pending=%zu queued=%zu", n, pending, queued);
-    addr_t *skipped = RN_NEWV(addr_t, n ? n : 1);
-    size_t nskipped = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (clock_mono_ns() >= deadline_ns)
-            break;
-        if (chain_builder_gas_used(b) + 21000 > chain_builder_gas_limit(b))
-            break;
-        bool skip = false;
-        for (size_t j = 0; j < nskipped && !skip; j++)
-            skip = addr_eq(&skipped[j], &cand[i].sender);
-        if (skip)
-            continue;
-        size_t len;
-        uint8_t *raw = txpool_get_raw(rt->pool, &cand[i].hash, &len);
-        if (!raw)
-            continue;
-        tx_t tx;
-        chain_add_result_t res;
-        res.invalid = TX_VALID;
-        bool fits = chain_builder_gas_used(b) + cand[i].gas_limit <= chain_builder_gas_limit(b) &&
-                    chain_builder_payload_bytes(b) + len <= MAX_TX_BYTES;
-        if (!fits) {
-            skipped[nskipped++] = cand[i].sender;
-        } else if (tx_decode(&tx, bview(raw, len)) == ERR_OK) {
-            chain_builder_add(b, &tx, &cand[i].sender, bview(raw, len), &res);
-            tx_deinit(&tx);
-            if (res.invalid != TX_VALID) {
-                char h[67];
-                hex_encode_0x(h, cand[i].hash.b, 32);
-                LOG_DEBUG("Skipping invalid transaction tx_hash=%s error=\"%s\"", h,
-                          tx_invalid_msg(res.invalid));
-                if (res.invalid != TX_INVALID_NONCE_TOO_LOW)
-                    skipped[nskipped++] = cand[i].sender;
-                txpool_remove(rt->pool, &cand[i].hash);
+    hset_t done = { 0 };
+    addr_t *skipped = NULL;
+    size_t nskipped = 0, cap_skipped = 0;
+    bool full = false;
+    while (!full && clock_mono_ns() < deadline_ns) {
+        size_t n = txpool_best(rt->pool, chain_builder_base_fee(b), cand, MAX_BLOCK_CANDIDATES);
+        LOG_TRACE("Selecting transactions candidates=%zu included=%zu", n, chain_builder_count(b));
+        for (size_t i = 0; i < n && !full; i++) {
+            if (clock_mono_ns() >= deadline_ns)
+                break;
+            if (chain_builder_gas_used(b) + 21000 > chain_builder_gas_limit(b) ||
+                chain_builder_payload_bytes(b) >= MAX_TX_BYTES) {
+                full = true;
+                break;
             }
+            if (hset_has(&done, &cand[i].hash))
+                continue;
+            bool skip = false;
+            for (size_t j = 0; j < nskipped && !skip; j++)
+                skip = addr_eq(&skipped[j], &cand[i].sender);
+            if (skip)
+                continue;
+            size_t len;
+            uint8_t *raw =
+                txpool_get_raw_of(rt->pool, &cand[i].sender, cand[i].nonce, &cand[i].hash, &len);
+            if (!raw)
+                continue;
+            bool fits =
+                chain_builder_gas_used(b) + cand[i].gas_limit <= chain_builder_gas_limit(b) &&
+                chain_builder_payload_bytes(b) + len <= MAX_TX_BYTES;
+            bool drop_sender = !fits;
+            tx_t tx;
+            if (fits && tx_decode(&tx, bview(raw, len)) == ERR_OK) {
+                chain_add_result_t res;
+                chain_builder_add(b, &tx, &cand[i].sender, bview(raw, len), &res);
+                tx_deinit(&tx);
+                if (res.invalid == TX_VALID) {
+                    hset_add(&done, &cand[i].hash);
+                } else {
+                    char h[67];
+                    hex_encode_0x(h, cand[i].hash.b, 32);
+                    LOG_DEBUG("Skipping invalid transaction tx_hash=%s error=\"%s\"", h,
+                              tx_invalid_msg(res.invalid));
+                    drop_sender = res.invalid != TX_INVALID_NONCE_TOO_LOW;
+                    txpool_remove(rt->pool, &cand[i].hash);
+                }
+            }
+            if (drop_sender) {
+                if (nskipped == cap_skipped) {
+                    cap_skipped = cap_skipped ? 2 * cap_skipped : 16;
+                    skipped = rn_realloc(skipped, cap_skipped * sizeof(addr_t));
+                }
+                skipped[nskipped++] = cand[i].sender;
+            }
+            rn_free(raw);
         }
-        rn_free(raw);
+        /* Wait a little for more transactions, up to the deadline. */
+        uint64_t now = clock_mono_ns();
+        if (!full && now < deadline_ns)
+            clock_sleep_until_ns(deadline_ns - now < 5000000ull ? deadline_ns : now + 5000000ull);
     }
     rn_free(skipped);
+    rn_free(done.slots);
+    rn_free(done.used);
     rn_free(cand);
 }
 
@@ -396,11 +459,13 @@ out:
     return code;
 }
 
+/* eth_gasPrice = next block's base fee + the suggested tip; eth_maxPriorityFeePerGas = the tip:
+ * --gpo.default-suggest-priority-fee (100 wei), reth's floor when recent blocks pay no more. */
 static void op_fees(void *ud, u256_t *gas_price, u256_t *tip)
 {
     node_rt_t *rt = ud;
-    *tip = u256_from_u64(0);
-    *gas_price = u256_from_u64(0);
+    *tip = u256_from_u64(rt->cfg->gpo_default_suggest_priority_fee);
+    *gas_price = *tip;
     db_txn_t *txn;
     if (db_txn_begin(rt->db, DB_TXN_READ, &txn) != ERR_OK)
         return;
@@ -408,12 +473,13 @@ static void op_fees(void *ud, u256_t *gas_price, u256_t *tip)
     memset(&head, 0, sizeof(head));
     hash_t hh;
     chain_builder_t *b = NULL;
-    evm_t *evm = evm_new();
+    evm_t *evm = evm_thread();
+    uint64_t now = clock_unix_us() / 1000000;
     if (head_header(txn, &head, &hh) &&
-        chain_builder_new(&b, rt->spec, evm, txn, &head, &hh, head.timestamp, 0) == ERR_OK)
-        *gas_price = chain_builder_base_fee(b);
+        chain_builder_new(&b, rt->spec, evm, txn, &head, &hh,
+                          now > head.timestamp ? now : head.timestamp, 0) == ERR_OK)
+        *gas_price = u256_add(chain_builder_base_fee(b), *tip);
     chain_builder_free(b);
-    evm_free(evm);
     header_deinit(&head);
     db_txn_abort(txn);
 }
@@ -430,6 +496,11 @@ static bool op_set_sequencing(void *ud, bool on)
 static void op_pool_counts(void *ud, size_t *pending, size_t *queued)
 {
     txpool_counts(((node_rt_t *)ud)->pool, pending, queued);
+}
+
+static uint64_t op_pool_next_nonce(void *ud, const addr_t *sender, uint64_t state_nonce)
+{
+    return txpool_next_nonce(((node_rt_t *)ud)->pool, sender, state_nonce);
 }
 
 static uint8_t *op_pool_raw(void *ud, const hash_t *h, size_t *len)
@@ -460,6 +531,7 @@ static const rpc_node_ops_t NODE_OPS = {
     .set_sequencing = op_set_sequencing,
     .pool_counts = op_pool_counts,
     .pool_raw = op_pool_raw,
+    .pool_next_nonce = op_pool_next_nonce,
     .pool_visit = op_pool_visit,
 };
 

@@ -124,6 +124,8 @@ typedef struct rpc_node_ops {
     bool (*set_sequencing)(void *ud, bool on);
     /** txpool_status. */
     void (*pool_counts)(void *ud, size_t *pending, size_t *queued);
+    /** The next nonce of a sender counting its gap-free pooled transactions. */
+    uint64_t (*pool_next_nonce)(void *ud, const addr_t *sender, uint64_t state_nonce);
     /** A pooled transaction's bytes (rn_free them), or NULL. */
     uint8_t *(*pool_raw)(void *ud, const hash_t *tx_hash, size_t *len);
     /** Visit every pooled transaction: its bytes, sender, and pending (else queued). */

@@ -528,3 +528,46 @@ void txpool_foreach(txpool_t *p, txpool_visit_fn fn, void *ud)
     }
     pthread_mutex_unlock(&p->mu);
 }
+
+uint64_t txpool_next_nonce(txpool_t *p, const addr_t *sender, uint64_t state_nonce)
+{
+    pthread_mutex_lock(&p->mu);
+    uint64_t n = state_nonce;
+    account_t **slot = amap_find(&p->accounts, sender);
+    if (slot && *slot) {
+        const account_t *a = *slot;
+        for (size_t k = 0; k < a->n; k++) {
+            if (a->txs[k].info.nonce == n)
+                n++;
+            else if (a->txs[k].info.nonce > n)
+                break;
+        }
+    }
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
+
+uint8_t *txpool_get_raw_of(txpool_t *p, const addr_t *sender, uint64_t nonce, const hash_t *hash,
+                           size_t *len)
+{
+    pthread_mutex_lock(&p->mu);
+    uint8_t *copy = NULL;
+    account_t **slot = amap_find(&p->accounts, sender);
+    if (slot && *slot) {
+        const account_t *a = *slot;
+        size_t lo = 0, hi = a->n;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (a->txs[mid].info.nonce < nonce)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < a->n && a->txs[lo].info.nonce == nonce && hash_eq(&a->txs[lo].info.hash, hash)) {
+            copy = rn_memdup(a->txs[lo].raw, a->txs[lo].len);
+            *len = a->txs[lo].len;
+        }
+    }
+    pthread_mutex_unlock(&p->mu);
+    return copy;
+}

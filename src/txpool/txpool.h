@@ -77,6 +77,11 @@ bool txpool_contains(txpool_t *pool, const hash_t *hash);
 /** Copy of a pooled transaction's bytes (caller frees with rn_free); NULL if absent. */
 uint8_t *txpool_get_raw(txpool_t *pool, const hash_t *hash, size_t *len);
 
+/** The same by sender and nonce (a map lookup, for the block builder); NULL unless the pooled
+ *  transaction at that nonce has this hash. */
+uint8_t *txpool_get_raw_of(txpool_t *pool, const addr_t *sender, uint64_t nonce, const hash_t *hash,
+                           size_t *len);
+
 /** A sender's state at the new head, supplied by the caller for txpool_on_new_head. */
 typedef void (*txpool_account_fn)(void *ud, const addr_t *sender, uint64_t *nonce, u256_t *balance);
 
@@ -103,5 +108,9 @@ size_t txpool_best(txpool_t *pool, u256_t base_fee, txpool_tx_info_t *out, size_
  *  nonce. */
 typedef void (*txpool_visit_fn)(void *ud, const txpool_tx_info_t *info, bview_t raw, bool pending);
 void txpool_foreach(txpool_t *pool, txpool_visit_fn fn, void *ud);
+
+/** The nonce a sender's next transaction should carry: state_nonce plus the pooled transactions
+ *  that continue it without a gap (eth_getTransactionCount with "pending"). */
+uint64_t txpool_next_nonce(txpool_t *pool, const addr_t *sender, uint64_t state_nonce);
 
 #endif

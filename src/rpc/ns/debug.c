@@ -291,7 +291,7 @@ static bool replay(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, size_t onl
         rpc_reply_error(r, RPC_SERVER_ERROR, "state for the parent block is not available");
         goto out;
     }
-    evm = evm_new();
+    evm = evm_thread();
     if (chain_builder_new_on(&bld, c->spec, evm, t, &be, &parent, &b.header.parent_hash,
                              b.header.timestamp, b.header.gas_limit) != ERR_OK) {
         rpc_reply_error(r, RPC_INTERNAL_ERROR, "cannot replay the block");
@@ -350,7 +350,8 @@ static bool replay(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, size_t onl
     ok = true;
 out:
     chain_builder_free(bld);
-    evm_free(evm);
+    if (evm)
+        evm_set_tracer(evm, NULL);
     state_db_backend_at_free(be_ctx);
     buf_deinit(&raw);
     header_deinit(&parent);
@@ -489,7 +490,7 @@ static void trace_call(void *ctx, const json_t *params, rpc_reply_t *r)
     rpc_at_t at;
     memset(&at, 0, sizeof(at));
     if (rpc__parse_call(c, params, &a, r) && rpc__at_open(c, a.block, &at, r)) {
-        evm_t *evm = evm_new();
+        evm_t *evm = evm_thread();
         tracer_t tr;
         evm_tracer_t hooks;
         tracer_init(&tr, &o, &hooks);
@@ -508,7 +509,7 @@ static void trace_call(void *ctx, const json_t *params, rpc_reply_t *r)
                                 STRUCT_LOG_MAX_STEPS);
         }
         tracer_deinit(&tr);
-        evm_free(evm);
+        evm_set_tracer(evm, NULL);
     }
     rpc__at_close(&at);
     buf_deinit(&output);

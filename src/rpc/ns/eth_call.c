@@ -309,7 +309,7 @@ static void call_common(void *ctx, const json_t *params, rpc_reply_t *r, bool es
     if (!rpc__arity(params, 1, 3, r) || !rpc__parse_call(c, params, &a, r) ||
         !rpc__at_open(c, a.block, &at, r))
         goto out;
-    evm = evm_new();
+    evm = evm_thread();
     uint64_t hi = a.has_gas ? a.gas : at.header.gas_limit;
     state_tx_result_t res;
     tx_invalid_t v = rpc__run_call(c, evm, &at, &a, hi, &res, &output);
@@ -356,7 +356,6 @@ static void call_common(void *ctx, const json_t *params, rpc_reply_t *r, bool es
     }
     r->result = rpc__quantity(top);
 out:
-    evm_free(evm);
     rpc__at_close(&at);
     buf_deinit(&output);
     buf_deinit(&a.data);

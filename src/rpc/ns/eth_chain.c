@@ -156,7 +156,13 @@ static void account_read(const rpc_ctx_t *c, const json_t *params, acct_field_t 
         if (field == FIELD_BALANCE) {
             r->result = quantity_u256(acc.balance);
         } else if (field == FIELD_NONCE) {
-            r->result = rpc__quantity(acc.nonce);
+            /* "pending" counts the sender's gap-free pooled transactions (wallets sending
+             * several transactions before the first is mined rely on it). */
+            const char *tag = json_string_value(rpc__param(params, 1));
+            uint64_t n = acc.nonce;
+            if (tag && !strcmp(tag, "pending") && c->node && c->node->pool_next_nonce)
+                n = c->node->pool_next_nonce(c->ud, &a, n);
+            r->result = rpc__quantity(n);
         } else {
             bview_t code = hash_eq(&acc.code_hash, &KECCAK_EMPTY)
                                ? bview(NULL, 0)

@@ -198,9 +198,10 @@ static void fee_history(void *ctx, const json_t *params, rpc_reply_t *r)
     }
     /* The base fee of the block after the newest. */
     u256_t next = h.base_fee, tip;
-    if (newest == head && c->node && c->node->fees)
-        c->node->fees(c->ud, &next, &tip);
-    else if (newest < head) {
+    if (newest == head && c->node && c->node->fees) {
+        c->node->fees(c->ud, &next, &tip); /* gas price = next base fee + tip */
+        next = u256_lt(next, tip) ? u256_from_u64(0) : u256_sub(next, tip);
+    } else if (newest < head) {
         hash_t bh;
         header_t nh;
         if (chain_canonical_hash(t, newest + 1, &bh) == ERR_OK &&
