@@ -1,0 +1,468 @@
+#!/usr/bin/env node
+// bench/intake.mjs — transaction intake, inclusion, start-up time and RSS of the node against anvil,
+// in the same run (method: ../shared/docs/BENCHMARKS.md).
+//
+// Per run and per server (order alternates between runs; each run starts both from scratch):
+//   1. start-up: time from spawn() to the first answered eth_blockNumber (a fresh TCP connection
+//      is tried every ~0.2 ms), then idle RSS (VmRSS, VmHWM) after 1 s idle;
+//   2. funding (not timed): 20 dev accounts send 1 ETH to each of SENDERS fresh senders;
+//   3. intake (timed): TXS pre-signed EIP-1559 transfers (SENDERS senders x TXS/SENDERS nonces,
+//      1 wei each to a fresh address, maxFee 10 gwei, tip 1 gwei, gas 21000) are POSTed with
+//      eth_sendRawTransaction over CONNS keep-alive HTTP/1.1 connections (one request in flight per
+//      connection, raw sockets, request bytes built before the clock starts; a sender's
+//      transactions always go over the same connection, in nonce order). "accepted" = the last
+//      answer arrived; every answer must be a transaction hash;
+//   4. inclusion: new blocks are polled every 10 ms (eth_blockNumber + eth_getBlockByNumber);
+//      "included" = the poll that saw the last of the TXS transactions in a block. Afterwards
+//      every sender's nonce is checked (eth_getTransactionCount latest) to detect lost txs;
+//   5. peak RSS (VmHWM) after inclusion.
+// Settings are equal: chain id 1337 on both (so the same signed bytes go to both), 1 s blocks
+// (ours --sequencer.block-time 1000, anvil --block-time 1), block gas limit 1G on both
+// (ours --builder.gaslimit, anvil --gas-limit), 20 dev accounts. Servers and this client are NOT
+// pinned: they share the 2 cores, as in BENCHMARKS.md's intake figure.
+//
+// Why TXS defaults to 10 000 and SENDERS to 200: the node's pool holds at most 64 transactions per
+// sender and 10 000 pending overall (txpool_config_default, not configurable from the command
+// line), so a 20 000-transaction burst measures that cap, not intake. INTAKE_TXS=20000 shows it.
+//
+// Knobs: INTAKE_TXS (10000), INTAKE_SENDERS (200), INTAKE_CONNS (8), INTAKE_RUNS (3),
+//        NODE_BIN (target/release/rollup-node), ANVIL (tests/node_modules/.bin/anvil),
+//        INTAKE_ONLY (ours|anvil: run one server only, no ratios).
+import { createRequire } from 'node:module';
+import { spawn, execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const NODE_BIN = process.env.NODE_BIN || path.join(ROOT, 'target/release/rollup-node');
+const ANVIL = process.env.ANVIL || path.join(ROOT, 'tests/node_modules/.bin/anvil');
+const TXS = +(process.env.INTAKE_TXS || 10000);
+const SENDERS = +(process.env.INTAKE_SENDERS || 200);
+const CONNS = +(process.env.INTAKE_CONNS || 8);
+const RUNS = +(process.env.INTAKE_RUNS || 3);
+const ONLY = process.env.INTAKE_ONLY || ''; // 'ours' or 'anvil': one server only (debugging)
+const GASLIMIT = 1000000000;
+const CHAIN_ID = 1337;
+const DEV_ACCOUNTS = 20;
+
+function skip(why) {
+    console.log(`intake bench skipped: ${why}`);
+    process.exit(0);
+}
+if (!fs.existsSync(NODE_BIN)) skip(`no node binary at ${NODE_BIN} (run 'make' first)`);
+if (!fs.existsSync(ANVIL)) skip(`anvil not found at ${ANVIL} (run 'make deps')`);
+let viem, viemAccounts;
+try {
+    const require = createRequire(path.join(ROOT, 'tests', 'package.json'));
+    viem = require('viem');
+    viemAccounts = require('viem/accounts');
+} catch (e) {
+    skip(`viem not installed in tests/node_modules (run 'make deps'): ${e.message}`);
+}
+const PER = Math.floor(TXS / SENDERS);
+if (PER * SENDERS !== TXS) {
+    console.error(`INTAKE_TXS (${TXS}) must be a multiple of INTAKE_SENDERS (${SENDERS})`);
+    process.exit(2);
+}
+
+const now = () => performance.now();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const median = (a) => {
+    const s = [...a].sort((x, y) => x - y);
+    const n = s.length;
+    return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+};
+const stat = (a) => ({ med: median(a), min: Math.min(...a), max: Math.max(...a) });
+
+// ---- minimal HTTP/1.1 keep-alive client on a raw socket (one request in flight) ----------------
+function httpRequestBytes(body) {
+    const b = Buffer.from(body);
+    return Buffer.concat([
+        Buffer.from(
+            `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${b.length}\r\n\r\n`,
+        ),
+        b,
+    ]);
+}
+class Conn {
+    static open(port) {
+        return new Promise((resolve, reject) => {
+            const c = new Conn();
+            c.sock = net.connect({ port, host: '127.0.0.1', noDelay: true });
+            c.sock.once('connect', () => resolve(c));
+            c.sock.once('error', reject);
+        });
+    }
+    constructor() {
+        this.buf = Buffer.alloc(0);
+        this.waiting = null;
+    }
+    attach() {
+        this.sock.removeAllListeners('error');
+        this.sock.on('error', (e) => this.fail(e));
+        this.sock.on('close', () => this.fail(new Error('connection closed by the server')));
+        this.sock.on('data', (d) => this.onData(d));
+        return this;
+    }
+    fail(e) {
+        const w = this.waiting;
+        this.waiting = null;
+        if (w) w.reject(e);
+        this.dead = e;
+    }
+    onData(d) {
+        this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+        const he = this.buf.indexOf('\r\n\r\n');
+        if (he < 0) return;
+        const head = this.buf.subarray(0, he).toString('latin1');
+        const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+        if (!m) return this.fail(new Error(`response without Content-Length: ${head}`));
+        const len = +m[1];
+        if (this.buf.length < he + 4 + len) return;
+        const body = this.buf.subarray(he + 4, he + 4 + len).toString();
+        this.buf = this.buf.subarray(he + 4 + len);
+        const w = this.waiting;
+        this.waiting = null;
+        if (w) w.resolve({ status: +head.split(' ')[1], body });
+    }
+    send(bytes) {
+        if (this.dead) return Promise.reject(this.dead);
+        return new Promise((resolve, reject) => {
+            this.waiting = { resolve, reject };
+            this.sock.write(bytes);
+        });
+    }
+    async call(method, params = []) {
+        const r = await this.send(httpRequestBytes(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params })));
+        const j = JSON.parse(r.body);
+        if (j.error) throw new Error(`${method}: ${JSON.stringify(j.error)}`);
+        return j.result;
+    }
+    close() {
+        this.sock.removeAllListeners('close');
+        this.sock.destroy();
+    }
+}
+async function connect(port) {
+    return (await Conn.open(port)).attach();
+}
+
+// ---- keys and pre-signed transactions (outside every timed window) -----------------------------
+const MNEMONIC = 'test test test test test test test test test test test junk';
+const dev = Array.from({ length: DEV_ACCOUNTS }, (_, i) =>
+    viemAccounts.mnemonicToAccount(MNEMONIC, { addressIndex: i }),
+);
+const senders = Array.from({ length: SENDERS }, (_, i) =>
+    viemAccounts.privateKeyToAccount(viem.keccak256(viem.toHex(`rn-bench-intake-sender-${i}`))),
+);
+const FEE = { maxFeePerGas: 10_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n, gas: 21000n };
+const recipient = (i) => `0x${(0xbe00000000n + BigInt(i)).toString(16).padStart(40, '0')}`;
+const t_sign = now();
+const funding = []; // {from: dev index, raw}
+for (let s = 0; s < SENDERS; s++) {
+    const d = s % DEV_ACCOUNTS;
+    const nonce = Math.floor(s / DEV_ACCOUNTS);
+    const raw = await dev[d].signTransaction({
+        chainId: CHAIN_ID, type: 'eip1559', nonce, to: senders[s].address, value: 10n ** 18n, ...FEE,
+    });
+    funding.push(raw);
+}
+// txs[c] = request bytes for connection c, in send order: nonce-major, sender-minor.
+const txs = Array.from({ length: CONNS }, () => []);
+for (let n = 0; n < PER; n++) {
+    for (let s = 0; s < SENDERS; s++) {
+        const raw = await senders[s].signTransaction({
+            chainId: CHAIN_ID, type: 'eip1559', nonce: n, to: recipient(n * SENDERS + s), value: 1n, ...FEE,
+        });
+        txs[s % CONNS].push(
+            httpRequestBytes(`{"jsonrpc":"2.0","id":1,"method":"eth_sendRawTransaction","params":["${raw}"]}`),
+        );
+    }
+}
+const signSecs = (now() - t_sign) / 1000;
+
+// ---- servers ---------------------------------------------------------------------------------------
+function freePort() {
+    for (let i = 0; i < 200; i++) {
+        const p = 20000 + Math.floor(Math.random() * 40000);
+        const out = execFileSync('ss', ['-Hltn', `sport = :${p}`]).toString().trim();
+        if (!out) return p;
+    }
+    throw new Error('no free port');
+}
+function checkListener(port, pid) {
+    // The node's listener uses SO_REUSEPORT: a second process on the same port would share it.
+    const out = execFileSync('ss', ['-Hltnp', `sport = :${port}`]).toString().trim().split('\n');
+    const other = out.filter((l) => l && !l.includes(`pid=${pid},`));
+    if (other.length) throw new Error(`another process also listens on port ${port}: ${other.join(' | ')}`);
+}
+// On-CPU time of every thread of a process, in ns (schedstat: precise, unlike utime's ticks).
+function cpuNs(pid) {
+    let t = 0;
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+        try {
+            t += +fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0];
+        } catch {
+            // thread exited meanwhile
+        }
+    }
+    return t;
+}
+function procStatus(pid) {
+    const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k) => +new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)[1];
+    return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+}
+const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'rn-bench-intake.'));
+const SERVERS = {
+    ours: (port, dir) => ({
+        cmd: NODE_BIN,
+        args: ['node', '--chain', 'dev', '--datadir', dir, '--test', '--sequencer.enabled',
+            '--sequencer.auto-start', '--sequencer.block-time', '1000', '--builder.gaslimit', `${GASLIMIT}`,
+            '--http', '--http.addr', '127.0.0.1', '--http.port', `${port}`, '--http.api', 'eth,net,web3,txpool'],
+        env: { ...process.env, RUST_LOG: process.env.INTAKE_RUST_LOG || 'warn,reth::cli=info' },
+    }),
+    anvil: (port) => ({
+        cmd: ANVIL,
+        args: ['--silent', '--host', '127.0.0.1', '--port', `${port}`, '--accounts', `${DEV_ACCOUNTS}`,
+            '--chain-id', `${CHAIN_ID}`, '--gas-limit', `${GASLIMIT}`, '--block-time', '1'],
+        env: process.env,
+    }),
+};
+const probe = httpRequestBytes('{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}');
+async function tryOnce(port) {
+    let c;
+    try {
+        c = await connect(port);
+        const r = await c.send(probe);
+        return r.body.includes('"result"');
+    } catch {
+        return false;
+    } finally {
+        if (c) c.close();
+    }
+}
+async function start(name, run) {
+    const port = freePort();
+    const dir = path.join(tmpRoot, `${name}-${run}`);
+    fs.mkdirSync(dir, { recursive: true });
+    const spec = SERVERS[name](port, dir);
+    const log = fs.openSync(path.join(tmpRoot, `${name}-${run}.log`), 'w');
+    const t0 = now();
+    const child = spawn(spec.cmd, spec.args, { env: spec.env, stdio: ['ignore', log, log] });
+    let exited = null;
+    child.on('exit', (code, sig) => (exited = { code, sig }));
+    for (;;) {
+        if (await tryOnce(port)) break;
+        if (exited) throw new Error(`${name} exited during start-up (${JSON.stringify(exited)}); log ${dir}.log`);
+        if (now() - t0 > 20000) throw new Error(`${name} did not answer within 20 s`);
+        await new Promise((r) => setTimeout(r, 0.2));
+    }
+    const startupMs = now() - t0;
+    checkListener(port, child.pid);
+    return { name, port, child, startupMs, logPath: path.join(tmpRoot, `${name}-${run}.log`), exited: () => exited };
+}
+async function stop(srv) {
+    if (srv.exited()) return;
+    const done = new Promise((r) => srv.child.once('exit', r));
+    srv.child.kill('SIGTERM');
+    await Promise.race([done, sleep(5000)]);
+    if (!srv.exited()) {
+        srv.child.kill('SIGKILL');
+        await done;
+    }
+}
+
+const hex = (n) => `0x${n.toString(16)}`;
+async function waitNonces(c, addrs, want, timeoutMs) {
+    const t0 = now();
+    for (;;) {
+        let ok = true;
+        for (const a of addrs) {
+            if (+(await c.call('eth_getTransactionCount', [a, 'latest'])) < want(a)) {
+                ok = false;
+                break;
+            }
+        }
+        if (ok) return;
+        if (now() - t0 > timeoutMs) throw new Error('timeout waiting for nonces');
+        await sleep(50);
+    }
+}
+
+async function runOne(name, run) {
+    const srv = await start(name, run);
+    const r = { startupMs: srv.startupMs };
+    let phase = 'idle';
+    try {
+        await sleep(1000);
+        const idle = procStatus(srv.child.pid);
+        r.idleRss = idle.rss;
+        r.idleHwm = idle.hwm;
+        const c = await connect(srv.port);
+        const chainId = await c.call('eth_chainId');
+        if (+chainId !== CHAIN_ID) throw new Error(`${name}: chain id ${chainId}, want ${CHAIN_ID}`);
+        // funding (not timed)
+        phase = 'funding';
+        for (const raw of funding) await c.call('eth_sendRawTransaction', [raw]);
+        await waitNonces(c, dev.map((a) => a.address), (a) => {
+            const i = dev.findIndex((d) => d.address === a);
+            return Math.floor(SENDERS / DEV_ACCOUNTS) + (i < SENDERS % DEV_ACCOUNTS ? 1 : 0);
+        }, 30000);
+        phase = 'intake';
+        const startBlock = +(await c.call('eth_blockNumber'));
+        const conns = await Promise.all(Array.from({ length: CONNS }, () => connect(srv.port)));
+        const poller = await connect(srv.port);
+        const blocks = [];
+        let included = 0;
+        let tIncluded = 0;
+        let submitting = true;
+        let accepted = 0;
+        const errors = new Map();
+        const cpu0 = cpuNs(srv.child.pid);
+        const ccpu0 = process.cpuUsage();
+        const tStart = now();
+        let tAccepted = 0;
+        let cpuAccepted = 0;
+        let ccpuAccepted = null;
+        let subError = null;
+        const senderTasks = conns.map(async (conn, ci) => {
+            for (const req of txs[ci]) {
+                const res = await conn.send(req);
+                if (res.status === 200 && res.body.includes('"result":"0x')) accepted++;
+                else {
+                    const k = `${res.status} ${res.body}`.replace(/"id":\d+,?/, '');
+                    errors.set(k, (errors.get(k) || 0) + 1);
+                }
+            }
+        });
+        const subDone = Promise.all(senderTasks).then(() => {
+            tAccepted = now();
+            cpuAccepted = cpuNs(srv.child.pid);
+            ccpuAccepted = process.cpuUsage(ccpu0);
+            submitting = false;
+        }, (e) => {
+            subError = e;
+            submitting = false;
+        });
+        let seen = startBlock;
+        let lastProgress = now();
+        const deadline = tStart + 60000 + TXS * 5;
+        for (;;) {
+            const bn = +(await poller.call('eth_blockNumber'));
+            while (seen < bn) {
+                seen++;
+                const b = await poller.call('eth_getBlockByNumber', [hex(seen), false]);
+                blocks.push({ n: seen, txs: b.transactions.length, gas: +b.gasUsed, t: now() - tStart });
+                included += b.transactions.length;
+                if (b.transactions.length) lastProgress = now();
+            }
+            if (!submitting && included >= accepted) {
+                tIncluded = blocks.length ? tStart + blocks[blocks.length - 1].t : now();
+                break;
+            }
+            // accepted transactions that stop being included (e.g. queued behind a rejected nonce)
+            if (now() > deadline || (!submitting && now() - Math.max(lastProgress, tAccepted) > 5000)) break;
+            if (srv.exited()) throw new Error(`${name} exited during the intake run (${JSON.stringify(srv.exited())})`);
+            await sleep(10);
+        }
+        await subDone;
+        if (subError) throw new Error(`submitting: ${subError.message} after ${accepted} accepted, ${[...errors.values()].reduce((a, b) => a + b, 0)} rejected`);
+        r.accepted = accepted;
+        r.errors = errors;
+        r.intakeTps = accepted / ((tAccepted - tStart) / 1000);
+        r.acceptMs = tAccepted - tStart;
+        r.cpuPerTx = (cpuAccepted - cpu0) / 1000 / Math.max(1, accepted);
+        r.clientCpuPerTx = (ccpuAccepted.user + ccpuAccepted.system) / Math.max(1, accepted);
+        r.cpuPerIncluded = (cpuNs(srv.child.pid) - cpu0) / 1000 / Math.max(1, included);
+        r.included = included;
+        r.includeMs = tIncluded ? tIncluded - tStart : NaN;
+        r.notIncluded = accepted - included;
+        r.includedTps = tIncluded ? included / ((tIncluded - tStart) / 1000) : NaN;
+        r.blocks = blocks.filter((b) => b.txs > 0);
+        // lost transactions: every sender's nonce must be PER now
+        let nonceSum = 0;
+        for (const s of senders) nonceSum += +(await c.call('eth_getTransactionCount', [s.address, 'latest']));
+        r.lost = TXS - nonceSum;
+        phase = 'after';
+        const pool = name === 'ours' ? await c.call('txpool_status').catch(() => null) : null;
+        r.pool = pool;
+        r.peakHwm = procStatus(srv.child.pid).hwm;
+        for (const x of [c, poller, ...conns]) x.close();
+    } catch (e) {
+        const alive = srv.exited() ? `exited ${JSON.stringify(srv.exited())}` : 'still running';
+        await stop(srv);
+        const log = fs.readFileSync(srv.logPath, 'utf8').trim().split('\n').slice(-10).join('\n      ');
+        throw new Error(`${e.message} (phase ${phase}; server ${alive}; log tail: ${log || '(empty)'})`);
+    }
+    await stop(srv);
+    // warnings and errors only (reth::cli=info adds the start line and "Received SIGTERM": an
+    // unexpected exit with that line means something else on the machine killed the node)
+    const log = fs.readFileSync(srv.logPath, 'utf8').split('\n').filter((l) => /WARN|ERROR/.test(l)).join('\n');
+    r.log = log;
+    return r;
+}
+
+const load = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+console.log(`intake bench: ${TXS} pre-signed EIP-1559 transfers (${SENDERS} senders x ${PER}), ${CONNS} keep-alive` +
+    ` connections, ${RUNS} runs; block gas limit raised to ${GASLIMIT} on both, 1 s blocks, chain id ${CHAIN_ID};` +
+    ` servers and client unpinned on ${os.cpus().length} CPUs (signing took ${signSecs.toFixed(1)} s, not timed)`);
+console.log(`  ours : ${NODE_BIN} node --chain dev --test --sequencer.enabled --sequencer.auto-start` +
+    ` --sequencer.block-time 1000 --builder.gaslimit ${GASLIMIT} --http ... (RUST_LOG=warn,reth::cli=info)`);
+console.log(`  anvil: ${execFileSync(ANVIL, ['--version']).toString().split('\n')[0]} --silent --accounts ${DEV_ACCOUNTS}` +
+    ` --chain-id ${CHAIN_ID} --gas-limit ${GASLIMIT} --block-time 1`);
+console.log(`  load average at start: ${load()}`);
+const results = { ours: [], anvil: [] };
+let failed = false;
+for (let run = 1; run <= RUNS; run++) {
+    const order = (run % 2 ? ['ours', 'anvil'] : ['anvil', 'ours']).filter((n) => !ONLY || n === ONLY);
+    for (const name of order) {
+        let r;
+        try {
+            r = await runOne(name, run);
+        } catch (e) {
+            console.log(`  run ${run} ${name}: FAILED: ${e.message}`);
+            failed = true;
+            continue;
+        }
+        results[name].push(r);
+        const maxBlock = Math.max(0, ...r.blocks.map((b) => b.txs));
+        console.log(`  run ${run} ${name.padEnd(5)}: start ${r.startupMs.toFixed(1)} ms, idle RSS ${r.idleRss.toFixed(1)} MB` +
+            ` (HWM ${r.idleHwm.toFixed(1)}); accepted ${r.accepted}/${TXS} in ${r.acceptMs.toFixed(0)} ms =` +
+            ` ${r.intakeTps.toFixed(0)} tx/s; included ${r.included} in ${r.includeMs.toFixed(0)} ms =` +
+            ` ${r.includedTps.toFixed(0)} tx/s over ${r.blocks.length} blocks (max ${maxBlock} tx/block);` +
+            ` not included ${r.notIncluded}, sender nonces short of ${TXS}: ${r.lost}; server CPU ${r.cpuPerTx.toFixed(0)} us/tx until accepted, ${r.cpuPerIncluded.toFixed(0)} us/tx until included;` +
+            ` client CPU ${r.clientCpuPerTx.toFixed(0)} us/tx; peak RSS ${r.peakHwm.toFixed(1)} MB`);
+        for (const [k, n] of r.errors) console.log(`      ${n} x rejected: ${k.slice(0, 200)}`);
+        if (r.lost !== 0 || r.accepted !== TXS || r.notIncluded !== 0) failed = true;
+        if (r.pool && (+r.pool.pending || +r.pool.queued)) console.log(`      txpool_status after: ${JSON.stringify(r.pool)}`);
+        if (r.log) console.log(`      ${name} log: ${r.log.split('\n').slice(0, 5).join('\n      ')}`);
+    }
+}
+console.log(`  load average at end: ${load()}`);
+const rows = [
+    ['start-up to first eth_blockNumber (ms)', 'startupMs', 1, 'lower is better'],
+    ['idle RSS, VmRSS 1 s after start (MB)', 'idleRss', 1, 'lower is better'],
+    ['idle VmHWM 1 s after start (MB)', 'idleHwm', 1, 'lower is better'],
+    ['intake: eth_sendRawTransaction accepted (tx/s)', 'intakeTps', 0, 'higher is better'],
+    ['server CPU per tx until all accepted (us)', 'cpuPerTx', 0, 'lower is better'],
+    ['included tx/s (submit start -> last in block)', 'includedTps', 0, 'higher is better'],
+    ['server CPU per tx until all included (us)', 'cpuPerIncluded', 0, 'lower is better'],
+    ['peak RSS after the run, VmHWM (MB)', 'peakHwm', 1, 'lower is better'],
+];
+if (results.ours.length && results.anvil.length) {
+    console.log('');
+    console.log(`${'metric'.padEnd(48)} | ${'ours median (min-max)'.padEnd(24)} | ${'anvil median (min-max)'.padEnd(24)} | ours/anvil`);
+    for (const [label, key, dp, note] of rows) {
+        const o = stat(results.ours.map((r) => r[key]));
+        const a = stat(results.anvil.map((r) => r[key]));
+        const f = (s) => `${s.med.toFixed(dp)} (${s.min.toFixed(dp)}-${s.max.toFixed(dp)})`.padEnd(24);
+        console.log(`${label.padEnd(48)} | ${f(o)} | ${f(a)} | ${(o.med / a.med).toFixed(2)}x (${note})`);
+    }
+    console.log(`(medians of ${results.ours.length}/${results.anvil.length} runs)`);
+}
+fs.rmSync(tmpRoot, { recursive: true, force: true });
+process.exit(failed ? 1 : 0);
