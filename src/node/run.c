@@ -621,6 +621,11 @@ int node__run(const node_config_t *cfg)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+    if (cfg->signer.kind == NODE_SIGNER_AWS_KMS) {
+        fprintf(stderr, "error: signing with AWS KMS (--signer.aws-kms-key-id) is not available "
+                        "in this build yet; use --signer.key-file\n");
+        goto out;
+    }
     if (open_db(&rt, diag, sizeof(diag)) != ERR_OK) {
         LOG_ERROR("%s", diag[0] ? diag : "cannot open the database");
         fprintf(stderr, "error: %s\n", diag[0] ? diag : "cannot open the database");
