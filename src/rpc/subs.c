@@ -255,13 +255,6 @@ static void publish(rpc_hub_t *h, sub_kind_t kind, json_t *item, json_t *block_h
     pthread_mutex_unlock(&h->mu);
 }
 
-static json_t *quantity256(u256_t v)
-{
-    char s[67];
-    u256_to_hex(s, v);
-    return json_string(s);
-}
-
 json_t *rpc_header_json(const header_t *h, const hash_t *hash)
 {
     json_t *o = json_object();
@@ -273,7 +266,7 @@ json_t *rpc_header_json(const header_t *h, const hash_t *hash)
     json_object_set_new(o, "transactionsRoot", rpc__data(h->tx_root.b, 32));
     json_object_set_new(o, "receiptsRoot", rpc__data(h->receipts_root.b, 32));
     json_object_set_new(o, "logsBloom", rpc__data(h->bloom, 256));
-    json_object_set_new(o, "difficulty", quantity256(h->difficulty));
+    json_object_set_new(o, "difficulty", rpc__quantity256(h->difficulty));
     json_object_set_new(o, "number", rpc__quantity(h->number));
     json_object_set_new(o, "gasLimit", rpc__quantity(h->gas_limit));
     json_object_set_new(o, "gasUsed", rpc__quantity(h->gas_used));
@@ -284,7 +277,7 @@ json_t *rpc_header_json(const header_t *h, const hash_t *hash)
     be_store64(nonce, h->nonce);
     json_object_set_new(o, "nonce", rpc__data(nonce, 8));
     if (h->has_base_fee)
-        json_object_set_new(o, "baseFeePerGas", quantity256(h->base_fee));
+        json_object_set_new(o, "baseFeePerGas", rpc__quantity256(h->base_fee));
     return o;
 }
 
@@ -573,7 +566,5 @@ void rpc__register_subs(rpc_registry_t *reg)
         { "eth_getFilterLogs", RPC_NS_ETH, eth_get_filter_logs },
         { "eth_uninstallFilter", RPC_NS_ETH, eth_uninstall_filter },
     };
-    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-        if (rpc_registry_add(reg, &methods[i]) != ERR_OK)
-            PANIC("duplicate RPC method %s", methods[i].name);
+    rpc__register_methods(reg, methods, RN_ARRAY_LEN(methods));
 }

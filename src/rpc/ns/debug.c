@@ -58,13 +58,6 @@ typedef struct tracer {
     json_t *root;
 } tracer_t;
 
-static json_t *q256(u256_t v)
-{
-    char s[67];
-    u256_to_hex(s, v);
-    return json_string(s);
-}
-
 static void on_step(void *ud, uint32_t pc, uint8_t op, int64_t gas, int64_t cost, size_t mem,
                     const u256_t *stack, size_t stack_n, int32_t depth, int64_t refund)
 {
@@ -122,7 +115,7 @@ static void on_frame_enter(void *ud, const evm_message_t *m)
     if (!create)
         json_object_set_new(o, "to", rpc__data(m->recipient.b, 20));
     if (m->kind != EVM_STATICCALL && m->kind != EVM_DELEGATECALL)
-        json_object_set_new(o, "value", q256(m->value));
+        json_object_set_new(o, "value", rpc__quantity256(m->value));
     json_object_set_new(o, "gas", rpc__quantity((uint64_t)m->gas));
     json_object_set_new(o, "input", rpc__data(m->input, m->input_len));
     t->stack[t->depth++] = (frame_t){ o, NULL };
@@ -221,7 +214,7 @@ static json_t *tracer_result(tracer_t *t, const tx_t *tx, const state_tx_result_
         if (!t->o.disable_stack) {
             json_t *st = json_array();
             for (uint32_t k = 0; k < s->stack_n; k++)
-                json_array_append_new(st, q256(t->pool[s->stack_off + k]));
+                json_array_append_new(st, rpc__quantity256(t->pool[s->stack_off + k]));
             json_object_set_new(o, "stack", st);
         }
         if (s->refund)
@@ -628,7 +621,5 @@ void rpc__register_debug(rpc_registry_t *reg)
         { "debug_getRawReceipts", RPC_NS_DEBUG, raw_receipts },
         { "eth_getRawTransactionByHash", RPC_NS_ETH, raw_transaction },
     };
-    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-        if (rpc_registry_add(reg, &methods[i]) != ERR_OK)
-            PANIC("duplicate RPC method %s", methods[i].name);
+    rpc__register_methods(reg, methods, RN_ARRAY_LEN(methods));
 }

@@ -30,13 +30,6 @@ static db_txn_t *read_txn(const rpc_ctx_t *c, rpc_reply_t *r)
     return t;
 }
 
-static json_t *qty256(u256_t v)
-{
-    char s[67];
-    u256_to_hex(s, v);
-    return json_string(s);
-}
-
 static json_t *jaddr(const addr_t *a)
 {
     return rpc__data(a->b, 20);
@@ -283,10 +276,11 @@ static json_t *auth_list_json(const tx_t *tx)
     json_t *a = json_array();
     for (size_t i = 0; i < tx->nauths; i++) {
         const authorization_t *au = &tx->auths[i];
-        json_array_append_new(
-            a, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "chainId", qty256(au->chain_id), "address",
-                         jaddr(&au->addr), "nonce", rpc__quantity(au->nonce), "yParity",
-                         rpc__quantity(au->y_parity), "r", qty256(au->r), "s", qty256(au->s)));
+        json_array_append_new(a, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "chainId",
+                                           rpc__quantity256(au->chain_id), "address",
+                                           jaddr(&au->addr), "nonce", rpc__quantity(au->nonce),
+                                           "yParity", rpc__quantity(au->y_parity), "r",
+                                           rpc__quantity256(au->r), "s", rpc__quantity256(au->s)));
     }
     return a;
 }
@@ -302,25 +296,25 @@ json_t *rpc__tx_json(const tx_t *tx, const hash_t *txh, const addr_t *from, cons
     json_object_set_new(o, "gas", rpc__quantity(tx->gas_limit));
     /* Pending: geth shows the fee cap as the price. */
     json_object_set_new(o, "gasPrice",
-                        h ? qty256(effective_gas_price(tx, h))
-                          : qty256(is_dynamic_fee(tx) ? tx->max_fee : tx->gas_price));
+                        h ? rpc__quantity256(effective_gas_price(tx, h))
+                          : rpc__quantity256(is_dynamic_fee(tx) ? tx->max_fee : tx->gas_price));
     if (is_dynamic_fee(tx)) {
-        json_object_set_new(o, "maxFeePerGas", qty256(tx->max_fee));
-        json_object_set_new(o, "maxPriorityFeePerGas", qty256(tx->max_priority_fee));
+        json_object_set_new(o, "maxFeePerGas", rpc__quantity256(tx->max_fee));
+        json_object_set_new(o, "maxPriorityFeePerGas", rpc__quantity256(tx->max_priority_fee));
     }
     json_object_set_new(o, "hash", jhash(txh));
     json_object_set_new(o, "input", rpc__data(tx->data, tx->data_len));
     json_object_set_new(o, "nonce", rpc__quantity(l1 ? 0 : tx->nonce));
     json_object_set_new(o, "to", tx->has_to ? jaddr(&tx->to) : json_null());
     json_object_set_new(o, "transactionIndex", h ? rpc__quantity(index) : json_null());
-    json_object_set_new(o, "value", qty256(tx->value));
+    json_object_set_new(o, "value", rpc__quantity256(tx->value));
     json_object_set_new(o, "type", rpc__quantity(tx->type));
     if (tx->type == TX_ACCESS_LIST || is_dynamic_fee(tx))
         json_object_set_new(o, "accessList", access_list_json(tx));
     if (tx->type == TX_SET_CODE)
         json_object_set_new(o, "authorizationList", auth_list_json(tx));
     if (tx->has_chain_id && !l1)
-        json_object_set_new(o, "chainId", qty256(tx->chain_id));
+        json_object_set_new(o, "chainId", rpc__quantity256(tx->chain_id));
     if (l1) {
         /* l2geth and reth report an all-zero signature for L1 messages. */
         json_object_set_new(o, "queueIndex", rpc__quantity(tx->queue_index));
@@ -330,13 +324,13 @@ json_t *rpc__tx_json(const tx_t *tx, const hash_t *txh, const addr_t *from, cons
         json_object_set_new(o, "s", json_string("0x0"));
         json_object_set_new(o, "yParity", json_string("0x0"));
     } else if (tx->type == TX_LEGACY) {
-        json_object_set_new(o, "v", qty256(tx->v));
-        json_object_set_new(o, "r", qty256(tx->r));
-        json_object_set_new(o, "s", qty256(tx->s));
+        json_object_set_new(o, "v", rpc__quantity256(tx->v));
+        json_object_set_new(o, "r", rpc__quantity256(tx->r));
+        json_object_set_new(o, "s", rpc__quantity256(tx->s));
     } else {
         json_object_set_new(o, "v", rpc__quantity(tx->y_parity));
-        json_object_set_new(o, "r", qty256(tx->r));
-        json_object_set_new(o, "s", qty256(tx->s));
+        json_object_set_new(o, "r", rpc__quantity256(tx->r));
+        json_object_set_new(o, "s", rpc__quantity256(tx->s));
         json_object_set_new(o, "yParity", rpc__quantity(tx->y_parity));
     }
     return o;
@@ -397,7 +391,7 @@ static json_t *block_json(loaded_t *l, bool full)
     json_object_set_new(o, "logsBloom", rpc__data(h->bloom, 256));
     json_object_set_new(o, "stateRoot", jhash(&h->state_root));
     json_object_set_new(o, "miner", jaddr(&h->coinbase));
-    json_object_set_new(o, "difficulty", qty256(h->difficulty));
+    json_object_set_new(o, "difficulty", rpc__quantity256(h->difficulty));
     json_object_set_new(o, "extraData", rpc__data(h->extra, h->extra_len));
     json_object_set_new(o, "gasLimit", rpc__quantity(h->gas_limit));
     json_object_set_new(o, "gasUsed", rpc__quantity(h->gas_used));
@@ -405,7 +399,7 @@ static json_t *block_json(loaded_t *l, bool full)
     json_object_set_new(o, "transactionsRoot", jhash(&h->tx_root));
     json_object_set_new(o, "receiptsRoot", jhash(&h->receipts_root));
     if (h->has_base_fee)
-        json_object_set_new(o, "baseFeePerGas", qty256(h->base_fee));
+        json_object_set_new(o, "baseFeePerGas", rpc__quantity256(h->base_fee));
     json_object_set_new(o, "size", rpc__quantity(block_size(&l->b)));
     json_t *txs = json_array();
     for (size_t i = 0; i < l->b.ntxs; i++)
@@ -611,7 +605,8 @@ static json_t *receipt_json(loaded_t *l, const chain_receipts_t *rs, size_t i, u
     json_object_set_new(o, "cumulativeGasUsed", rpc__quantity(rc->cumulative_gas));
     json_object_set_new(o, "gasUsed",
                         rpc__quantity(rc->cumulative_gas >= prev ? rc->cumulative_gas - prev : 0));
-    json_object_set_new(o, "effectiveGasPrice", qty256(effective_gas_price(tx, &l->b.header)));
+    json_object_set_new(o, "effectiveGasPrice",
+                        rpc__quantity256(effective_gas_price(tx, &l->b.header)));
     addr_t created;
     if (!tx->has_to && tx->type != TX_L1_MESSAGE && create_address(from, tx->nonce, &created))
         json_object_set_new(o, "contractAddress", jaddr(&created));
@@ -624,7 +619,7 @@ static json_t *receipt_json(loaded_t *l, const chain_receipts_t *rs, size_t i, u
     json_object_set_new(o, "logsBloom", rpc__data(rc->bloom, 256));
     json_object_set_new(o, "type", rpc__quantity(rc->type));
     json_object_set_new(o, "status", rpc__quantity(rc->status ? 1 : 0));
-    json_object_set_new(o, "l1Fee", qty256(rs->l1_fee[i]));
+    json_object_set_new(o, "l1Fee", rpc__quantity256(rs->l1_fee[i]));
     return o;
 }
 
@@ -1041,8 +1036,5 @@ void rpc__register_eth_blocks(rpc_registry_t *reg)
         { "eth_getLogs",                             RPC_NS_ETH, eth_get_logs },
     };
     /* clang-format on */
-    for (size_t i = 0; i < RN_ARRAY_LEN(methods); i++) {
-        if (rpc_registry_add(reg, &methods[i]) != ERR_OK)
-            PANIC("duplicate RPC method %s", methods[i].name);
-    }
+    rpc__register_methods(reg, methods, RN_ARRAY_LEN(methods));
 }

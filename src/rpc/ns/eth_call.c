@@ -377,7 +377,5 @@ void rpc__register_eth_call(rpc_registry_t *reg)
         { "eth_call", RPC_NS_ETH, eth_call },
         { "eth_estimateGas", RPC_NS_ETH, eth_estimate_gas },
     };
-    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-        if (rpc_registry_add(reg, &methods[i]) != ERR_OK)
-            PANIC("duplicate RPC method %s", methods[i].name);
+    rpc__register_methods(reg, methods, RN_ARRAY_LEN(methods));
 }

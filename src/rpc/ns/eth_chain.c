@@ -22,13 +22,6 @@ static db_txn_t *read_txn(const rpc_ctx_t *c, rpc_reply_t *r)
     return t;
 }
 
-static json_t *quantity_u256(u256_t v)
-{
-    char s[67];
-    u256_to_hex(s, v);
-    return json_string(s);
-}
-
 /* Resolve a block tag or number to a canonical number: "latest", "pending", "safe",
  * "finalized" (all the head until derivation exists), "earliest", or a 0x quantity. */
 static bool block_number_param(db_txn_t *t, const json_t *p, uint64_t *out, rpc_reply_t *r)
@@ -154,7 +147,7 @@ static void account_read(const rpc_ctx_t *c, const json_t *params, acct_field_t 
         if (!be.get_account(be.ctx, &a, &acc))
             acc.code_hash = KECCAK_EMPTY;
         if (field == FIELD_BALANCE) {
-            r->result = quantity_u256(acc.balance);
+            r->result = rpc__quantity256(acc.balance);
         } else if (field == FIELD_NONCE) {
             /* "pending" counts the sender's gap-free pooled transactions (wallets sending
              * several transactions before the first is mined rely on it). */
@@ -228,9 +221,6 @@ void rpc__register_eth_chain(rpc_registry_t *reg)
         { "eth_getCode", RPC_NS_ETH, eth_get_code },
         { "eth_getStorageAt", RPC_NS_ETH, eth_get_storage_at },
     };
-    for (size_t i = 0; i < RN_ARRAY_LEN(methods); i++) {
-        if (rpc_registry_add(reg, &methods[i]) != ERR_OK)
-            PANIC("duplicate RPC method %s", methods[i].name);
-    }
+    rpc__register_methods(reg, methods, RN_ARRAY_LEN(methods));
     rpc__register_eth_blocks(reg);
 }

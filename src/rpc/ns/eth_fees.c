@@ -15,13 +15,6 @@ enum {
     FEE_HISTORY_MAX_PERCENTILES = 100,
 };
 
-static json_t *quantity256(u256_t v)
-{
-    char s[67];
-    u256_to_hex(s, v);
-    return json_string(s);
-}
-
 static bool parse_count(const json_t *p, uint64_t *out)
 {
     if (json_is_integer(p) && json_integer_value(p) >= 0) {
@@ -113,7 +106,7 @@ static json_t *rewards(db_txn_t *t, const hash_t *hash, const header_t *h, const
             i++;
             sum += tg[i].gas;
         }
-        json_array_append_new(arr, quantity256(tg[i].tip));
+        json_array_append_new(arr, rpc__quantity256(tg[i].tip));
     }
     rn_free(tg);
 out:
@@ -190,7 +183,7 @@ static void fee_history(void *ctx, const json_t *params, rpc_reply_t *r)
         header_deinit(&h);
         if (chain_canonical_hash(t, n, &bh) != ERR_OK || chain_read_header(t, &bh, &h) != ERR_OK)
             break;
-        json_array_append_new(base, quantity256(h.base_fee));
+        json_array_append_new(base, rpc__quantity256(h.base_fee));
         json_array_append_new(
             ratio, json_real(h.gas_limit ? (double)h.gas_used / (double)h.gas_limit : 0.0));
         if (rew)
@@ -211,7 +204,7 @@ static void fee_history(void *ctx, const json_t *params, rpc_reply_t *r)
         }
     }
     header_deinit(&h);
-    json_array_append_new(base, quantity256(next));
+    json_array_append_new(base, rpc__quantity256(next));
     r->result = json_pack("{s:o,s:o,s:o}", "oldestBlock", rpc__quantity(oldest), "baseFeePerGas",
                           base, "gasUsedRatio", ratio);
     if (rew)
@@ -223,6 +216,5 @@ out:
 void rpc__register_eth_fees(rpc_registry_t *reg)
 {
     static const rpc_method_t m = { "eth_feeHistory", RPC_NS_ETH, fee_history };
-    if (rpc_registry_add(reg, &m) != ERR_OK)
-        PANIC("duplicate RPC method %s", m.name);
+    rpc__register_methods(reg, &m, 1);
 }

@@ -14,13 +14,6 @@ enum {
     PROOF_MAX_SLOTS = 1024,
 };
 
-static json_t *q256(u256_t v)
-{
-    char s[67];
-    u256_to_hex(s, v);
-    return json_string(s);
-}
-
 static json_t *nodes_json(const bview_t *nodes, size_t n)
 {
     json_t *a = json_array();
@@ -104,7 +97,7 @@ static void get_proof(void *ctx, const json_t *params, rpc_reply_t *r)
     json_t *res = json_object();
     json_object_set_new(res, "address", rpc__data(a.b, 20));
     json_object_set_new(res, "accountProof", nodes_json(nodes, n));
-    json_object_set_new(res, "balance", q256(acct.balance));
+    json_object_set_new(res, "balance", rpc__quantity256(acct.balance));
     json_object_set_new(res, "codeHash", rpc__data(exists ? acct.code_hash.b : KECCAK_EMPTY.b, 32));
     json_object_set_new(res, "nonce", rpc__quantity(acct.nonce));
     json_object_set_new(res, "storageHash", rpc__data(sroot.b, 32));
@@ -113,9 +106,10 @@ static void get_proof(void *ctx, const json_t *params, rpc_reply_t *r)
         buf_reset(&buf);
         if (state_db_prove_storage(t, &a, &slots[i], &buf, nodes, &n) != ERR_OK)
             n = 0;
-        json_array_append_new(sp, json_pack("{s:O,s:o,s:o}", "key", json_array_get(keys, i),
-                                            "value", q256(be.get_storage(be.ctx, &a, &slots[i])),
-                                            "proof", nodes_json(nodes, n)));
+        json_array_append_new(sp,
+                              json_pack("{s:O,s:o,s:o}", "key", json_array_get(keys, i), "value",
+                                        rpc__quantity256(be.get_storage(be.ctx, &a, &slots[i])),
+                                        "proof", nodes_json(nodes, n)));
     }
     json_object_set_new(res, "storageProof", sp);
     r->result = res;
@@ -128,6 +122,5 @@ out:
 void rpc__register_eth_proof(rpc_registry_t *reg)
 {
     static const rpc_method_t m = { "eth_getProof", RPC_NS_ETH, get_proof };
-    if (rpc_registry_add(reg, &m) != ERR_OK)
-        PANIC("duplicate RPC method %s", m.name);
+    rpc__register_methods(reg, &m, 1);
 }

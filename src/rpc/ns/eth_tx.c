@@ -19,13 +19,6 @@ static void *ud(void *ctx)
     return ((const rpc_ctx_t *)ctx)->ud;
 }
 
-static json_t *quantity256(u256_t v)
-{
-    char s[67];
-    u256_to_hex(s, v);
-    return json_string(s);
-}
-
 static void send_raw(void *ctx, const json_t *params, rpc_reply_t *r)
 {
     if (!ops(ctx) || !ops(ctx)->send_raw_tx) {
@@ -56,7 +49,7 @@ static void gas_price(void *ctx, const json_t *params, rpc_reply_t *r)
     u256_t p = u256_from_u64(0), t = u256_from_u64(0);
     if (ops(ctx) && ops(ctx)->fees)
         ops(ctx)->fees(ud(ctx), &p, &t);
-    r->result = quantity256(p);
+    r->result = rpc__quantity256(p);
 }
 
 static void max_priority_fee(void *ctx, const json_t *params, rpc_reply_t *r)
@@ -66,7 +59,7 @@ static void max_priority_fee(void *ctx, const json_t *params, rpc_reply_t *r)
     u256_t p = u256_from_u64(0), t = u256_from_u64(0);
     if (ops(ctx) && ops(ctx)->fees)
         ops(ctx)->fees(ud(ctx), &p, &t);
-    r->result = quantity256(t);
+    r->result = rpc__quantity256(t);
 }
 
 static void txpool_status(void *ctx, const json_t *params, rpc_reply_t *r)
@@ -180,7 +173,5 @@ void rpc_register_node(rpc_registry_t *reg)
         { "rollupNodeAdmin_enableAutomaticSequencing", RPC_NS_ROLLUP_NODE_ADMIN, enable_seq },
         { "rollupNodeAdmin_disableAutomaticSequencing", RPC_NS_ROLLUP_NODE_ADMIN, disable_seq },
     };
-    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-        if (rpc_registry_add(reg, &methods[i]) != ERR_OK)
-            PANIC("duplicate RPC method %s", methods[i].name);
+    rpc__register_methods(reg, methods, RN_ARRAY_LEN(methods));
 }

@@ -84,7 +84,5 @@ void rpc__register_misc(rpc_registry_t *reg)
         { "admin_addTrustedPeer", RPC_NS_ADMIN, no_p2p },
         { "admin_removeTrustedPeer", RPC_NS_ADMIN, no_p2p },
     };
-    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-        if (rpc_registry_add(reg, &methods[i]) != ERR_OK)
-            PANIC("duplicate RPC method %s", methods[i].name);
+    rpc__register_methods(reg, methods, RN_ARRAY_LEN(methods));
 }

@@ -13,6 +13,10 @@ bool rpc__arity(const json_t *params, size_t min, size_t max, rpc_reply_t *r);
 bool rpc__param_bytes(const json_t *params, size_t i, buf_t *out, rpc_reply_t *r);
 /** "0x…" quantity of a u64. */
 json_t *rpc__quantity(uint64_t v);
+/** "0x…" quantity of a u256. */
+json_t *rpc__quantity256(u256_t v);
+/** Register a table of methods (a duplicate name is a programming error: PANIC). */
+void rpc__register_methods(rpc_registry_t *reg, const rpc_method_t *m, size_t n);
 /** "0x…" data of bytes. */
 json_t *rpc__data(const uint8_t *p, size_t n);
 

@@ -46,6 +46,20 @@ json_t *rpc__quantity(uint64_t v)
     return json_string(s);
 }
 
+json_t *rpc__quantity256(u256_t v)
+{
+    char s[67];
+    u256_to_hex(s, v);
+    return json_string(s);
+}
+
+void rpc__register_methods(rpc_registry_t *reg, const rpc_method_t *m, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (rpc_registry_add(reg, &m[i]) != ERR_OK)
+            PANIC("duplicate RPC method %s", m[i].name);
+}
+
 json_t *rpc__data(const uint8_t *p, size_t n)
 {
     char *s = rn_malloc(2 * n + 3);
@@ -136,10 +150,7 @@ void rpc__register_static(rpc_registry_t *reg)
         { "eth_chainId", RPC_NS_ETH, eth_chain_id },
         { "rpc_modules", RPC_NS_RPC, rpc_modules },
     };
-    for (size_t i = 0; i < RN_ARRAY_LEN(methods); i++) {
-        if (rpc_registry_add(reg, &methods[i]) != ERR_OK)
-            PANIC("duplicate RPC method %s", methods[i].name);
-    }
+    rpc__register_methods(reg, methods, RN_ARRAY_LEN(methods));
 }
 
 const char *rpc_client_version(void)

@@ -98,7 +98,5 @@ void rpc__register_txpool(rpc_registry_t *reg)
         { "txpool_contentFrom", RPC_NS_TXPOOL, content_from },
         { "txpool_inspect", RPC_NS_TXPOOL, inspect },
     };
-    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-        if (rpc_registry_add(reg, &methods[i]) != ERR_OK)
-            PANIC("duplicate RPC method %s", methods[i].name);
+    rpc__register_methods(reg, methods, RN_ARRAY_LEN(methods));
 }
