@@ -170,6 +170,12 @@ typedef struct node_config {
     /* ---- gas price oracle / pool ---- */
     uint64_t gpo_default_suggest_priority_fee;
     bool require_l1_data_fee_buffer;
+    struct {
+        uint64_t pending_max;   /**< --txpool.pending-max-count */
+        uint64_t queued_max;    /**< --txpool.queued-max-count */
+        uint64_t account_slots; /**< --txpool.max-account-slots */
+        uint64_t price_bump;    /**< --txpool.pricebump (percent) */
+    } txpool;
 
     /* ---- findings of validation that are warnings, logged once the logger runs ---- */
     bool warn_key_file_mode;         /**< key file readable by group or others */

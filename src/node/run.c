@@ -153,7 +153,7 @@ static void fill_block(node_rt_t *rt, chain_builder_t *b, uint64_t deadline_ns)
             if (clock_mono_ns() >= deadline_ns)
                 break;
             if (chain_builder_gas_used(b) + 21000 > chain_builder_gas_limit(b) ||
-                chain_builder_payload_bytes(b) >= MAX_TX_BYTES) {
+                chain_builder_payload_bytes(b) >= rt->spec->max_tx_payload_bytes) {
                 full = true;
                 break;
             }
@@ -171,7 +171,7 @@ static void fill_block(node_rt_t *rt, chain_builder_t *b, uint64_t deadline_ns)
                 continue;
             bool fits =
                 chain_builder_gas_used(b) + cand[i].gas_limit <= chain_builder_gas_limit(b) &&
-                chain_builder_payload_bytes(b) + len <= MAX_TX_BYTES;
+                chain_builder_payload_bytes(b) + len <= rt->spec->max_tx_payload_bytes;
             bool drop_sender = !fits;
             tx_t tx;
             if (fits && tx_decode(&tx, bview(raw, len)) == ERR_OK) {
@@ -633,6 +633,10 @@ int node__run(const node_config_t *cfg)
     }
     txpool_config_t pc;
     txpool_config_default(&pc);
+    pc.max_pending = cfg->txpool.pending_max;
+    pc.max_queued = cfg->txpool.queued_max;
+    pc.max_per_sender = cfg->txpool.account_slots;
+    pc.price_bump_pct = (unsigned)cfg->txpool.price_bump;
     rt.pool = txpool_new(&pc);
     if (cfg->signer.has_key && signer_new_key(&rt.signer, cfg->signer.key) != ERR_OK) {
         fprintf(stderr, "error: the signer key cannot be used\n");

@@ -112,6 +112,18 @@ err_t node_config_validate(node_config_t *cfg, char *diag, size_t diag_len)
         }
     }
 
+    if (cfg->txpool.pending_max == 0 || cfg->txpool.queued_max == 0 ||
+        cfg->txpool.account_slots == 0) {
+        node__diag(diag, diag_len, "--txpool.%s must be at least 1",
+                   cfg->txpool.pending_max == 0  ? "pending-max-count"
+                   : cfg->txpool.queued_max == 0 ? "queued-max-count"
+                                                 : "max-account-slots");
+        return ERR_CONFIG_INVALID;
+    }
+    if (cfg->txpool.price_bump > 1000) {
+        node__diag(diag, diag_len, "--txpool.pricebump must be at most 1000 (percent)");
+        return ERR_CONFIG_INVALID;
+    }
     if (!cfg->sequencer.max_l1_messages.set) {
         cfg->sequencer.max_l1_messages.set = true;
         cfg->sequencer.max_l1_messages.v = cfg->chain->num_l1_messages_per_block;

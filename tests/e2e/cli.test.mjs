@@ -265,6 +265,11 @@ test('invalid values are refused with the valid forms', () => {
     ['--signer.aws-kms-key-id <ARN>', 'arn:aws:kms:REGION:ACCOUNT_ID:key/KEY_ID']);
   expectError([...base, '--rpc.rollup-node', 'yes'], 'expected true or false');
   expectError([...base, '--log.stdout.format', 'xml'], 'possible values: terminal, json, log-fmt');
+  expectError([...base, '--txpool.max-account-slots', '0'], '--txpool.max-account-slots must be at least 1');
+  expectError([...base, '--txpool.pending-max-count', '0'], '--txpool.pending-max-count must be at least 1');
+  expectError([...base, '--txpool.pricebump', '5000'], '--txpool.pricebump must be at most 1000');
+  expectError([...base, '--txpool.queued-max-count', 'many'],
+    "invalid value 'many' for '--txpool.queued-max-count <COUNT>'");
   assert.ok(!existsSync(d));
 });
 
