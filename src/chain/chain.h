@@ -173,6 +173,13 @@ RN_NODISCARD err_t chain_spec_load(chain_spec_t **out, const char *name_or_path,
 RN_NODISCARD err_t chain_spec_from_json(chain_spec_t **out, const char *json, size_t n, char *diag,
                                         size_t diag_len);
 void chain_spec_free(chain_spec_t *spec);
+/**
+ * The spec as a genesis JSON file (l2geth/reth format, rn_free the text): config with the fork
+ * schedule and the `scroll` block, header fields, alloc. Loading the text gives the same genesis
+ * except for chains whose genesis header carries a zktrie root (mainnet): the file cannot carry
+ * that override, so their hash differs.
+ */
+char *chain_spec_to_json(const chain_spec_t *spec);
 
 /** Is `fork` active for a block with this number and timestamp? */
 bool chain_fork_active(const chain_spec_t *spec, scroll_fork_t fork, uint64_t number,

@@ -657,3 +657,128 @@ err_t chain_spec_load(chain_spec_t **out, const char *name, char *diag, size_t d
     buf_deinit(&b);
     return e;
 }
+
+/* ---- writing a spec back as a genesis file (`rollup-node dump-genesis`) ---- */
+
+static json_t *j_hex_u64(uint64_t v)
+{
+    char s[24];
+    snprintf(s, sizeof(s), "0x%llx", (unsigned long long)v);
+    return json_string(s);
+}
+
+static json_t *j_u256(u256_t v)
+{
+    char s[67];
+    u256_to_hex(s, v);
+    return json_string(s);
+}
+
+static json_t *j_bytes(const uint8_t *p, size_t n)
+{
+    char *s = rn_malloc(2 * n + 3);
+    hex_encode_0x(s, p, n);
+    json_t *j = json_string(s);
+    rn_free(s);
+    return j;
+}
+
+static json_t *j_addr(const addr_t *a)
+{
+    return j_bytes(a->b, 20);
+}
+
+static json_t *alloc_json(const chain_spec_t *s)
+{
+    json_t *alloc = json_object();
+    for (size_t i = 0; i < s->nalloc; i++) {
+        const genesis_account_t *a = &s->alloc[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "balance", j_u256(a->balance));
+        if (a->nonce)
+            json_object_set_new(o, "nonce", j_hex_u64(a->nonce));
+        if (a->code_len)
+            json_object_set_new(o, "code", j_bytes(a->code, a->code_len));
+        if (a->nstorage) {
+            json_t *st = json_object();
+            for (size_t k = 0; k < a->nstorage; k++) {
+                uint8_t kb[32], vb[32];
+                u256_to_be(kb, a->storage[k].key);
+                u256_to_be(vb, a->storage[k].value);
+                char ks[67];
+                hex_encode_0x(ks, kb, 32);
+                json_object_set_new(st, ks, j_bytes(vb, 32));
+            }
+            json_object_set_new(o, "storage", st);
+        }
+        char as[43];
+        hex_encode_0x(as, a->addr.b, 20);
+        json_object_set_new(alloc, as, o);
+    }
+    return alloc;
+}
+
+char *chain_spec_to_json(const chain_spec_t *s)
+{
+    json_t *cfg = json_object();
+    json_object_set_new(cfg, "chainId", json_integer((json_int_t)s->chain_id));
+    /* The Ethereum forks before Scroll's own are active from genesis on every Scroll chain. */
+    static const char *const eth_blocks[] = { "homesteadBlock", "eip150Block",    "eip155Block",
+                                              "eip158Block",    "byzantiumBlock", "constantinopleBlock",
+                                              "petersburgBlock", "istanbulBlock", "berlinBlock",
+                                              "londonBlock" };
+    for (size_t i = 0; i < RN_ARRAY_LEN(eth_blocks); i++)
+        json_object_set_new(cfg, eth_blocks[i], json_integer(0));
+    for (int f = 0; f < FORK_COUNT; f++) {
+        if (s->forks[f].at == FORK_NEVER)
+            continue;
+        const char *key = fork_keys[f];
+        if (f == FORK_SHANGHAI && s->forks[f].by_time)
+            key = "shanghaiTime";
+        json_object_set_new(cfg, key, json_integer((json_int_t)s->forks[f].at));
+    }
+    json_t *sc = json_object();
+    json_object_set_new(sc, "useZktrie", json_false());
+    json_object_set_new(sc, "maxTxPayloadBytesPerBlock",
+                        json_integer((json_int_t)s->max_tx_payload_bytes));
+    if (s->max_tx_per_block)
+        json_object_set_new(sc, "maxTxPerBlock", json_integer((json_int_t)s->max_tx_per_block));
+    if (s->has_fee_vault)
+        json_object_set_new(sc, "feeVaultAddress", j_addr(&s->fee_vault));
+    json_object_set_new(sc, "l1DataFeeBufferCheck", json_boolean(s->l1_data_fee_buffer_check));
+    json_t *l1 = json_object();
+    json_object_set_new(l1, "l1ChainId", json_integer((json_int_t)s->l1_chain_id));
+    json_object_set_new(l1, "l1MessageQueueAddress", j_addr(&s->l1_message_queue));
+    json_object_set_new(l1, "l1MessageQueueV2Address", j_addr(&s->l1_message_queue_v2));
+    json_object_set_new(l1, "scrollChainAddress", j_addr(&s->scroll_chain));
+    json_object_set_new(l1, "systemContractAddress", j_addr(&s->system_contract));
+    json_object_set_new(l1, "l2SystemConfigAddress", j_addr(&s->l2_system_config));
+    json_object_set_new(l1, "numL1MessagesPerBlock",
+                        json_integer((json_int_t)s->num_l1_messages_per_block));
+    json_object_set_new(l1, "startL1Block", json_integer((json_int_t)s->start_l1_block));
+    json_object_set_new(sc, "l1Config", l1);
+    json_object_set_new(cfg, "scroll", sc);
+
+    json_t *root = json_object();
+    json_object_set_new(root, "config", cfg);
+    json_object_set_new(root, "nonce", j_hex_u64(s->nonce));
+    json_object_set_new(root, "timestamp", j_hex_u64(s->timestamp));
+    json_object_set_new(root, "extraData", j_bytes(s->extra_data, s->extra_len));
+    json_object_set_new(root, "gasLimit", j_hex_u64(s->gas_limit));
+    json_object_set_new(root, "difficulty", j_u256(s->difficulty));
+    json_object_set_new(root, "mixHash", j_bytes(s->mix_hash.b, 32));
+    json_object_set_new(root, "coinbase", j_addr(&s->coinbase));
+    if (s->has_base_fee)
+        json_object_set_new(root, "baseFeePerGas", j_u256(s->base_fee));
+    json_object_set_new(root, "alloc", alloc_json(s));
+    json_object_set_new(root, "number", json_string("0x0"));
+    json_object_set_new(root, "gasUsed", json_string("0x0"));
+    json_object_set_new(root, "parentHash", j_bytes((const uint8_t[32]){ 0 }, 32));
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (!text)
+        PANIC("out of memory writing a genesis file");
+    char *out = rn_strdup(text);
+    free(text);
+    return out;
+}

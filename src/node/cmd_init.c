@@ -126,3 +126,56 @@ out:
     node_config_deinit(&cfg);
     return rc;
 }
+
+/* `rollup-node dump-genesis [--chain <CHAIN>]`: the genesis JSON of a chain on stdout (reth's
+ * `dump-genesis`). Useful to start from the dev chain and change its config, e.g. a larger
+ * maxTxPayloadBytesPerBlock or gasLimit for throughput runs. */
+int node_cmd_dump_genesis(int argc, char **argv)
+{
+    const char *chain = "dev";
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            printf("Dump the genesis block JSON configuration to stdout\n"
+                   "\n"
+                   "Usage: rollup-node dump-genesis [OPTIONS]\n"
+                   "\n"
+                   "Options:\n"
+                   "      --chain <CHAIN_OR_PATH>\n"
+                   "          dev, scroll-mainnet, scroll-sepolia, or the path of a genesis JSON "
+                   "file [default: dev]\n"
+                   "  -h, --help\n"
+                   "          Print help\n");
+            return NODE_EXIT_OK;
+        }
+        if (flag_value(argc, argv, &i, "--chain", NULL, &v)) {
+            if (!v)
+                return NODE_EXIT_ERROR;
+            chain = v;
+        } else {
+            fprintf(stderr,
+                    "error: unexpected argument '%.200s' found; see 'rollup-node dump-genesis "
+                    "--help'\n",
+                    argv[i]);
+            return NODE_EXIT_ERROR;
+        }
+    }
+    chain_spec_t *spec;
+    char diag[512] = "";
+    if (chain_spec_load(&spec, chain, diag, sizeof(diag)) != ERR_OK) {
+        fprintf(stderr, "error: %s\n", diag);
+        return NODE_EXIT_ERROR;
+    }
+    if (!hash_is_zero(&spec->genesis_state_root_override) ||
+        !hash_is_zero(&spec->canonical_genesis_hash))
+        fprintf(stderr, "warning: the genesis of %s carries a zktrie state root; a node "
+                        "initialised from this file computes the MPT root and another genesis "
+                        "hash\n",
+                spec->name);
+    char *text = chain_spec_to_json(spec);
+    int rc = fputs(text, stdout) < 0 || fputc('\n', stdout) < 0 || fflush(stdout) ? NODE_EXIT_ERROR
+                                                                                  : NODE_EXIT_OK;
+    rn_free(text);
+    chain_spec_free(spec);
+    return rc;
+}

@@ -22,6 +22,9 @@ int node_cmd_node(int argc, char **argv);
 /** `rollup-node init --chain <CHAIN> --datadir <DIR>`: write the genesis block (cmd_init.c). */
 int node_cmd_init(int argc, char **argv);
 
+/** `rollup-node dump-genesis [--chain <CHAIN>]`: print the chain's genesis JSON (cmd_init.c). */
+int node_cmd_dump_genesis(int argc, char **argv);
+
 /** `rollup-node evm statetest <FILE|DIR>...` (cmd_evm.c). */
 int node_cmd_evm(int argc, char **argv);
 

@@ -14,6 +14,7 @@
 static const node_command_t commands[] = {
     { "node", node_cmd_node, "Start the node (see 'rollup-node node --help')" },
     { "init", node_cmd_init, "Write the genesis block of a chain into a datadir and print its hash" },
+    { "dump-genesis", node_cmd_dump_genesis, "Print the genesis JSON of a chain (dev, scroll-mainnet, scroll-sepolia or a file)" },
     { "evm",  node_cmd_evm,  "EVM tools: 'evm statetest <FILE|DIR>...' runs Ethereum state tests" },
 };
 
@@ -27,8 +28,8 @@ static void write_help(FILE *out)
                  "\n"
                  "Commands:\n");
     for (size_t i = 0; i < RN_ARRAY_LEN(commands); i++)
-        fprintf(out, "  %-6s %s\n", commands[i].name, commands[i].about);
-    fprintf(out, "  %-6s %s\n", "help", "Print this message or the help of the given subcommand");
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].about);
+    fprintf(out, "  %-12s %s\n", "help", "Print this message or the help of the given subcommand");
     fprintf(out, "\n"
                  "Options:\n"
                  "  -h, --help     Print help\n"
