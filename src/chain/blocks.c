@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "chain/chain.h"
+#include "chain/chain_int.h"
 #include "db/db.h"
 #include "primitives/primitives.h"
 #include "rlp/rlp.h"
@@ -140,6 +141,8 @@ err_t chain_store_block(db_txn_t *txn, const block_t *b, const hash_t *hash,
     if (!e)
         e = db_put(txn, DB_CANONICAL, bview(num, 8), bview(hash->b, 32));
     if (!e)
+        e = chain__l1_on_store(txn, b);
+    if (!e)
         e = db_meta_put_u64(txn, "head_number", b->header.number);
     if (!e)
         e = db_meta_put(txn, "head_hash", bview(hash->b, 32));
@@ -254,6 +257,8 @@ err_t chain_unwind(db_txn_t *txn, uint64_t to, hash_t *state_root)
             if (!e)
                 e = db_del(txn, DB_TX_LOOKUP, bview(th.b, 32));
         }
+        if (!e)
+            e = chain__l1_on_unwind(txn, &b);
         block_deinit(&b);
         uint8_t k[8];
         be_store64(k, n);

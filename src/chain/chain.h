@@ -328,6 +328,55 @@ u256_t chain_builder_l1_fee(const chain_builder_t *b, const struct tx *tx, bview
 RN_NODISCARD err_t chain_builder_seal(chain_builder_t *b, struct block *out, hash_t *hash,
                                       chain_receipts_t *rs);
 
+/* ---- L1 messages (SCROLL.md §3.2, ROLLUP-NODE.md §2; layout in l1msg.c) ----
+ * Written by the L1 watcher (and tests), included by the sequencer in queue order, checked on
+ * import. The next queue index a block must continue from moves in the block's own commit. */
+
+typedef struct chain_l1_message {
+    uint64_t queue_index;
+    uint64_t l1_block; /**< the L1 block whose QueueTransaction event carried it */
+    hash_t tx_hash;    /**< keccak of raw */
+    uint8_t *raw;      /**< owned: the 0x7E transaction's EIP-2718 bytes */
+    size_t raw_len;
+    bool included; /**< in a canonical L2 block: l2_block */
+    uint64_t l2_block;
+} chain_l1_message_t;
+
+void chain_l1_message_deinit(chain_l1_message_t *m);
+/** Store a message seen in L1 block l1_block (idempotent; other content under the same queue
+ *  index → ERR_INVALID_ARG with diag, as does anything that is not a 0x7E transaction). */
+RN_NODISCARD err_t chain_l1_put_message(struct db_txn *txn, uint64_t l1_block, bview_t raw,
+                                        char *diag, size_t diag_len);
+/** The message at a queue index (*out owns raw); ERR_NOT_FOUND. */
+RN_NODISCARD err_t chain_l1_get_message(struct db_txn *txn, uint64_t index,
+                                        chain_l1_message_t *out);
+/** Queue index of the message with this transaction hash; ERR_NOT_FOUND. */
+RN_NODISCARD err_t chain_l1_find(struct db_txn *txn, const hash_t *tx_hash, uint64_t *index);
+/** The L1 head and finalized block numbers the watcher last reported (finalized ≤ latest). */
+RN_NODISCARD err_t chain_l1_set_heads(struct db_txn *txn, uint64_t latest, uint64_t finalized);
+/** ERR_NOT_FOUND until the first chain_l1_set_heads. */
+RN_NODISCARD err_t chain_l1_heads(struct db_txn *txn, uint64_t *latest, uint64_t *finalized);
+/** The queue index the next L1 message in a block must have (0 on a fresh chain). */
+RN_NODISCARD err_t chain_l1_next_index(struct db_txn *txn, uint64_t *next);
+
+/** ROLLUP-NODE.md §2 inclusion modes: finalized:N (L1 block ≤ finalized − N), depth:N
+ *  (L1 block ≤ latest − N). */
+typedef enum chain_l1_mode { CHAIN_L1_FINALIZED, CHAIN_L1_DEPTH } chain_l1_mode_t;
+const char *chain_l1_mode_name(chain_l1_mode_t m);
+/** The highest eligible L1 block number under a mode; *any false when none is (no L1 view yet,
+ *  or the chain is shorter than N). */
+RN_NODISCARD err_t chain_l1_eligible_bound(struct db_txn *txn, chain_l1_mode_t mode, uint64_t n,
+                                           uint64_t *bound, bool *any);
+/**
+ * Add to a fresh builder the L1 messages eligible under (mode, n): from the next queue index on,
+ * contiguous, at most max, while their gas limits fit the block. Stops at the first message that
+ * is not eligible, not stored, does not fit, or is invalid (logged: skipping one would leave a
+ * gap followers reject). *added = how many went in.
+ */
+RN_NODISCARD err_t chain_builder_add_l1_messages(chain_builder_t *b, struct db_txn *txn,
+                                                 chain_l1_mode_t mode, uint64_t n, uint64_t max,
+                                                 size_t *added);
+
 /** Why an imported block is invalid (SCROLL.md §6). ORDER CHAIN_INVALID: the table in exec.c. */
 typedef enum chain_invalid {
     CHAIN_VALID = 0,
@@ -339,6 +388,8 @@ typedef enum chain_invalid {
     CHAIN_INVALID_TX,           /**< a transaction is invalid */
     CHAIN_INVALID_TX_TYPE,      /**< a type not allowed at this fork */
     CHAIN_INVALID_L1_ORDER,     /**< L1 messages not first */
+    CHAIN_INVALID_L1_QUEUE,     /**< queue index not the next expected one */
+    CHAIN_INVALID_L1_MESSAGE,   /**< not the message the L1 queue holds at that index */
     CHAIN_INVALID_PAYLOAD_SIZE, /**< non-L1 payload above 122 880 bytes */
     CHAIN_INVALID_GAS_USED,     /**< header gasUsed differs */
     CHAIN_INVALID_TX_ROOT,
@@ -354,6 +405,8 @@ const char *chain_invalid_msg(chain_invalid_t v);
  * Validate and execute an imported block on top of the head in txn and, when valid, write it
  * (state, block, receipts, signature) as the new head. Returns ERR_OK with *why = CHAIN_VALID, or
  * ERR_OK with the rule it breaks (nothing written; abort the transaction), or another err_t.
+ * The block's transactions move into the executor as they run: *blk is spent afterwards, valid
+ * or not (import a copy to try the same block twice).
  */
 RN_NODISCARD err_t chain_import_block(struct db_txn *txn, const chain_spec_t *spec, struct evm *evm,
                                       struct block *blk, const uint8_t sig[65],

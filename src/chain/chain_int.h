@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "base/base.h"
+
 /* Built-in data compiled from ../shared/fixtures (see CMakeLists.txt). Length 0 = missing. */
 #define CHAIN_DATA(sym)                    \
     extern const unsigned char rn_##sym[]; \
@@ -17,5 +19,12 @@ CHAIN_DATA(code_gpo_curie)
 CHAIN_DATA(code_gpo_feynman)
 CHAIN_DATA(code_eip2935)
 #undef CHAIN_DATA
+
+struct db_txn;
+struct block;
+/** Block-store hooks (l1msg.c): mark a stored block's L1 messages included and move the next
+ *  queue index; undo that for an unwound block (called newest block first). */
+RN_NODISCARD err_t chain__l1_on_store(struct db_txn *txn, const struct block *b);
+RN_NODISCARD err_t chain__l1_on_unwind(struct db_txn *txn, const struct block *b);
 
 #endif

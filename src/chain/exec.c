@@ -412,6 +412,8 @@ static const char *const INVALID_MSG[CHAIN_INVALID_COUNT_] = {
     [CHAIN_INVALID_TX] = "invalid transaction",
     [CHAIN_INVALID_TX_TYPE] = "transaction type not allowed",
     [CHAIN_INVALID_L1_ORDER] = "L1 messages must come first",
+    [CHAIN_INVALID_L1_QUEUE] = "L1 message queue index is not the next expected one",
+    [CHAIN_INVALID_L1_MESSAGE] = "L1 message does not match the L1 message queue",
     [CHAIN_INVALID_PAYLOAD_SIZE] = "transaction payload too large",
     [CHAIN_INVALID_GAS_USED] = "gas used mismatch",
     [CHAIN_INVALID_TX_ROOT] = "transactions root mismatch",
@@ -466,6 +468,42 @@ static chain_invalid_t check_header(const chain_spec_t *s, const header_t *h, co
     return CHAIN_VALID;
 }
 
+/* SCROLL.md §3.2: queue indices continue from the last included one, and the content is what
+ * the L1 queue holds at that index (a message this node has not seen on L1 cannot be checked:
+ * the block waits, like the reference node waits for its L1 watcher). */
+static chain_invalid_t check_l1_message(db_txn_t *txn, const tx_t *tx, uint64_t expected,
+                                        size_t i, char *diag, size_t dl, err_t *err)
+{
+    if (tx->queue_index != expected) {
+        snprintf(diag, dl, "transaction %zu has queue index %" PRIu64 ", expected %" PRIu64, i,
+                 tx->queue_index, expected);
+        return CHAIN_INVALID_L1_QUEUE;
+    }
+    chain_l1_message_t m;
+    err_t e = chain_l1_get_message(txn, tx->queue_index, &m);
+    if (e == ERR_NOT_FOUND) {
+        snprintf(diag, dl, "L1 message %" PRIu64 " is not known from L1", tx->queue_index);
+        return CHAIN_INVALID_L1_MESSAGE;
+    }
+    if (e) {
+        *err = e;
+        return CHAIN_VALID;
+    }
+    hash_t h;
+    e = tx_hash(tx, &h);
+    bool same = !e && hash_eq(&h, &m.tx_hash);
+    chain_l1_message_deinit(&m);
+    if (e) {
+        *err = e;
+        return CHAIN_VALID;
+    }
+    if (!same) {
+        snprintf(diag, dl, "L1 message %" PRIu64 " differs from the one on L1", tx->queue_index);
+        return CHAIN_INVALID_L1_MESSAGE;
+    }
+    return CHAIN_VALID;
+}
+
 err_t chain_import_block(db_txn_t *txn, const chain_spec_t *spec, evm_t *evm, block_t *blk,
                          const uint8_t sig[65], chain_invalid_t *why, char *diag, size_t dl)
 {
@@ -494,12 +532,20 @@ err_t chain_import_block(db_txn_t *txn, const chain_spec_t *spec, evm_t *evm, bl
     buf_t raw;
     buf_init(&raw, 1u << 26);
     bool l1_done = false;
+    uint64_t next_queue = 0;
+    e = chain_l1_next_index(txn, &next_queue);
     for (size_t i = 0; i < blk->ntxs && !e && *why == CHAIN_VALID; i++) {
         tx_t *tx = &blk->txs[i];
         if (tx->type == TX_L1_MESSAGE && l1_done) {
             *why = CHAIN_INVALID_L1_ORDER;
             snprintf(diag, dl, "L1 message at index %zu after other transactions", i);
             break;
+        }
+        if (tx->type == TX_L1_MESSAGE) {
+            *why = check_l1_message(txn, tx, next_queue, i, diag, dl, &e);
+            if (*why != CHAIN_VALID || e)
+                break;
+            next_queue++;
         }
         l1_done = l1_done || tx->type != TX_L1_MESSAGE;
         if (!type_allowed(b, tx->type)) {
@@ -511,7 +557,9 @@ err_t chain_import_block(db_txn_t *txn, const chain_spec_t *spec, evm_t *evm, bl
         buf_reset(&raw);
         addr_t sender;
         e = tx_encode(tx, &raw);
-        if (!e && tx_recover_sender(tx, &sender) != ERR_OK) {
+        if (tx->type == TX_L1_MESSAGE)
+            sender = tx->sender; /* no signature: the (aliased) L1 sender */
+        else if (!e && tx_recover_sender(tx, &sender) != ERR_OK) {
             *why = CHAIN_INVALID_TX;
             snprintf(diag, dl, "transaction %zu: invalid signature", i);
             break;

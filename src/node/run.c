@@ -240,6 +240,13 @@ static void build_one(node_rt_t *rt, uint64_t slot_start_ns)
         db_txn_abort(txn);
         return;
     }
+    size_t l1_count = 0;
+    e = chain_builder_add_l1_messages(
+        b, txn,
+        cfg->sequencer.inclusion.kind == NODE_INCLUSION_DEPTH ? CHAIN_L1_DEPTH : CHAIN_L1_FINALIZED,
+        cfg->sequencer.inclusion.depth, cfg->sequencer.max_l1_messages.v, &l1_count);
+    if (e)
+        LOG_ERROR("Cannot read L1 messages: %s; building without them", err_str(e));
     fill_block(rt, b, slot_start_ns + cfg->sequencer.payload_building_duration_ms * 1000000ull);
     size_t count = chain_builder_count(b);
     if (count == 0 && !cfg->sequencer.allow_empty_blocks) {
@@ -261,8 +268,8 @@ static void build_one(node_rt_t *rt, uint64_t slot_start_ns)
     char h[67];
     hex_encode_0x(h, hash.b, 32);
     LOG_INFO("Built payload payload_id=%" PRIu64 " block_hash=%s block_number=%" PRIu64
-             " tx_count=%zu gas_used=%" PRIu64,
-             id, h, blk.header.number, count, blk.header.gas_used);
+             " tx_count=%zu l1_messages=%zu gas_used=%" PRIu64,
+             id, h, blk.header.number, count, l1_count, blk.header.gas_used);
     uint8_t sig[SIGNATURE_LEN];
     bool signed_ok = false;
     if (rt->signer) {

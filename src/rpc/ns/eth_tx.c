@@ -143,13 +143,19 @@ static void status(void *ctx, const json_t *params, rpc_reply_t *r)
         rpc_reply_error(r, RPC_INTERNAL_ERROR, "database unavailable");
         return;
     }
+    uint64_t l1_latest, l1_final;
+    bool l1 = chain_l1_heads(t, &l1_latest, &l1_final) == ERR_OK;
     if (chain_head(t, &head, &hh) != ERR_OK) {
         rpc_reply_error(r, RPC_INTERNAL_ERROR, "no head block");
     } else {
-        r->result = json_pack("{s:{s:s,s:n,s:n,s:n},s:{s:s,s:{s:o,s:o,s:o}}}", "l1", "status",
-                              "disabled", "latest", "finalized", "processed", "l2", "status",
-                              "synced", "fcs", "head", block_ref(t, head), "safe",
-                              block_ref(t, head), "finalized", block_ref(t, head));
+        /* L1: what the L1 watcher last recorded (none without --l1.url). */
+        r->result = json_pack("{s:{s:s,s:o,s:o,s:o},s:{s:s,s:{s:o,s:o,s:o}}}", "l1", "status",
+                              l1 ? "synced" : "disabled",
+                              "latest", l1 ? rpc__quantity(l1_latest) : json_null(),
+                              "finalized", l1 ? rpc__quantity(l1_final) : json_null(),
+                              "processed", l1 ? rpc__quantity(l1_latest) : json_null(),
+                              "l2", "status", "synced", "fcs", "head", block_ref(t, head),
+                              "safe", block_ref(t, head), "finalized", block_ref(t, head));
     }
     db_txn_abort(t);
 }
@@ -163,6 +169,7 @@ void rpc_register_node(rpc_registry_t *reg)
     rpc__register_txpool(reg);
     rpc__register_misc(reg);
     rpc__register_subs(reg);
+    rpc__register_rollup_l1(reg);
     static const rpc_method_t methods[] = {
         { "eth_sendRawTransaction", RPC_NS_ETH, send_raw },
         { "eth_gasPrice", RPC_NS_ETH, gas_price },

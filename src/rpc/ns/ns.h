@@ -21,6 +21,8 @@ void rpc__register_methods(rpc_registry_t *reg, const rpc_method_t *m, size_t n)
 json_t *rpc__data(const uint8_t *p, size_t n);
 
 void rpc__register_static(rpc_registry_t *reg);
+/** rollupNode_getL1MessageByIndex / ByKey (rollup_l1.c). */
+void rpc__register_rollup_l1(rpc_registry_t *reg);
 void rpc__register_eth_chain(rpc_registry_t *reg);
 /** Blocks, transactions, receipts and logs (eth_blocks.c); called by rpc__register_eth_chain. */
 void rpc__register_eth_blocks(rpc_registry_t *reg);

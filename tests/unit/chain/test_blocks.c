@@ -577,3 +577,318 @@ TEST(blocks, history_reads_and_unwind)
     rmrf(dir);
     chain_spec_free(spec);
 }
+
+/* ---- L1 messages: storage, inclusion modes, import checks, unwind ---- */
+
+/* The EIP-2718 bytes of an L1 message (a transfer of `value` to 0x2222… from an aliased sender
+ * funded on the dev chain: L1 messages pay no gas, and from EuclidV2 an unpaid value fails like
+ * a revert but the message stays in the block). */
+static void l1_raw(buf_t *out, uint64_t queue_index, uint64_t gas, uint64_t value)
+{
+    tx_t tx;
+    memset(&tx, 0, sizeof(tx));
+    tx.type = TX_L1_MESSAGE;
+    tx.queue_index = queue_index;
+    tx.gas_limit = gas;
+    tx.has_to = true;
+    memset(tx.to.b, 0x22, 20);
+    tx.value = u256_from_u64(value);
+    CHECK_OK(addr_from_hex(&tx.sender, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", 42));
+    buf_reset(out);
+    CHECK_OK(tx_encode(&tx, out));
+}
+
+/* Build and commit one block holding the L1 messages eligible under (mode, n, max). */
+static void build_l1_block(db_t *db, const chain_spec_t *spec, evm_t *evm, uint64_t ts,
+                           chain_l1_mode_t mode, uint64_t n, uint64_t max, built_t *out,
+                           size_t *added)
+{
+    db_txn_t *w;
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    uint64_t head;
+    hash_t hh;
+    header_t parent;
+    CHECK_OK(chain_head(w, &head, &hh));
+    CHECK_OK(chain_read_header(w, &hh, &parent));
+    chain_builder_t *b;
+    CHECK_OK(chain_builder_new(&b, spec, evm, w, &parent, &hh, ts, 0));
+    header_deinit(&parent);
+    *added = 0;
+    CHECK_OK(chain_builder_add_l1_messages(b, w, mode, n, max, added));
+    chain_receipts_t rs;
+    CHECK_OK(chain_builder_seal(b, &out->blk, &out->hash, &rs));
+    chain_builder_free(b);
+    CHECK_OK(chain_store_block(w, &out->blk, &out->hash, &rs, NULL));
+    chain_receipts_free(&rs);
+    CHECK_OK(db_txn_commit(w));
+}
+
+static void put_l1(db_t *db, uint64_t l1_block, uint64_t queue_index, uint64_t gas, uint64_t value)
+{
+    buf_t raw;
+    buf_init(&raw, 1 << 12);
+    l1_raw(&raw, queue_index, gas, value);
+    db_txn_t *w;
+    char diag[128];
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    CHECK_OK(chain_l1_put_message(w, l1_block, buf_view(&raw), diag, sizeof(diag)));
+    CHECK_OK(db_txn_commit(w));
+    buf_deinit(&raw);
+}
+
+static void set_l1_heads(db_t *db, uint64_t latest, uint64_t finalized)
+{
+    db_txn_t *w;
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    CHECK_OK(chain_l1_set_heads(w, latest, finalized));
+    CHECK_OK(db_txn_commit(w));
+}
+
+static uint64_t next_queue_index(db_t *db)
+{
+    db_txn_t *r;
+    uint64_t next = UINT64_MAX;
+    if (db_txn_begin(db, DB_TXN_READ, &r) != ERR_OK)
+        return UINT64_MAX;
+    if (chain_l1_next_index(r, &next) != ERR_OK)
+        next = UINT64_MAX;
+    db_txn_abort(r);
+    return next;
+}
+
+TEST(l1msg, stored_looked_up_and_refused_when_conflicting)
+{
+    chain_spec_t *spec;
+    CHECK_OK(chain_spec_load(&spec, "dev", NULL, 0));
+    char *dir = tmpdir();
+    db_t *db = open_dev(dir, spec);
+    CHECK(db != NULL);
+    put_l1(db, 10, 0, 100000, 1);
+    put_l1(db, 10, 0, 100000, 1); /* the same again: fine */
+    buf_t raw;
+    buf_init(&raw, 1 << 12);
+    db_txn_t *w;
+    char diag[128];
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    l1_raw(&raw, 0, 100000, 2); /* other content, same index */
+    CHECK_ERR(ERR_INVALID_ARG, chain_l1_put_message(w, 10, buf_view(&raw), diag, sizeof(diag)));
+    CHECK(strstr(diag, "already stored") != NULL);
+    uint8_t legacy[] = { 0xc0 };
+    CHECK_ERR(ERR_INVALID_ARG, chain_l1_put_message(w, 10, bview(legacy, 1), diag, sizeof(diag)));
+    CHECK_ERR(ERR_INVALID_ARG, chain_l1_put_message(w, 10, bview(NULL, 0), diag, sizeof(diag)));
+    uint8_t junk[] = { 0x7e, 0xc1, 0x80 };
+    CHECK_ERR(ERR_INVALID_ARG, chain_l1_put_message(w, 10, bview(junk, 3), diag, sizeof(diag)));
+    CHECK_ERR(ERR_INVALID_ARG, chain_l1_set_heads(w, 5, 6)); /* finalized above latest */
+    db_txn_abort(w);
+
+    db_txn_t *r;
+    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    chain_l1_message_t m;
+    CHECK_OK(chain_l1_get_message(r, 0, &m));
+    CHECK_EQ_U64(m.l1_block, 10);
+    CHECK(!m.included);
+    l1_raw(&raw, 0, 100000, 1);
+    CHECK_MEM_EQ(m.raw, m.raw_len, raw.p, raw.n);
+    uint64_t idx = 99;
+    CHECK_OK(chain_l1_find(r, &m.tx_hash, &idx));
+    CHECK_EQ_U64(idx, 0);
+    chain_l1_message_deinit(&m);
+    CHECK_ERR(ERR_NOT_FOUND, chain_l1_get_message(r, 1, &m));
+    uint64_t l, f;
+    CHECK_ERR(ERR_NOT_FOUND, chain_l1_heads(r, &l, &f));
+    db_txn_abort(r);
+    buf_deinit(&raw);
+    db_close(db);
+    rmrf(dir);
+    chain_spec_free(spec);
+}
+
+TEST(l1msg, inclusion_modes_caps_and_unwind)
+{
+    chain_spec_t *spec;
+    CHECK_OK(chain_spec_load(&spec, "dev", NULL, 0));
+    char *dir = tmpdir();
+    db_t *db = open_dev(dir, spec);
+    CHECK(db != NULL);
+    evm_t *evm = evm_new();
+    for (uint64_t q = 0; q < 14; q++)
+        put_l1(db, q < 12 ? 10 : 20, q, 100000, 1);
+    uint64_t ts = spec->timestamp + 1;
+    built_t blk;
+    size_t added;
+    /* No L1 view yet: nothing is eligible. */
+    build_l1_block(db, spec, evm, ts++, CHAIN_L1_FINALIZED, 2, 10, &blk, &added);
+    CHECK_EQ_U64(added, 0);
+    block_deinit(&blk.blk);
+    /* finalized:2 with finalized = 11: L1 block 9 and below only — none. */
+    set_l1_heads(db, 30, 11);
+    build_l1_block(db, spec, evm, ts++, CHAIN_L1_FINALIZED, 2, 10, &blk, &added);
+    CHECK_EQ_U64(added, 0);
+    block_deinit(&blk.blk);
+    /* finalized = 12: block 10 is eligible; the per-block cap takes 10 of the 12. */
+    set_l1_heads(db, 30, 12);
+    build_l1_block(db, spec, evm, ts++, CHAIN_L1_FINALIZED, 2, 10, &blk, &added);
+    CHECK_EQ_U64(added, 10);
+    CHECK_EQ_U64(blk.blk.ntxs, 10);
+    for (size_t i = 0; i < 10; i++) {
+        CHECK_EQ_INT(blk.blk.txs[i].type, TX_L1_MESSAGE);
+        CHECK_EQ_U64(blk.blk.txs[i].queue_index, i);
+    }
+    uint64_t l1_block_number = blk.blk.header.number;
+    block_deinit(&blk.blk);
+    CHECK_EQ_U64(next_queue_index(db), 10);
+    db_txn_t *r;
+    chain_l1_message_t m;
+    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    CHECK_OK(chain_l1_get_message(r, 9, &m));
+    CHECK(m.included);
+    CHECK_EQ_U64(m.l2_block, l1_block_number);
+    chain_l1_message_deinit(&m);
+    CHECK_OK(chain_l1_get_message(r, 10, &m));
+    CHECK(!m.included);
+    chain_l1_message_deinit(&m);
+    db_txn_abort(r);
+    /* The rest of L1 block 10 next; 12 and 13 (L1 block 20) are not finalized enough. */
+    build_l1_block(db, spec, evm, ts++, CHAIN_L1_FINALIZED, 2, 10, &blk, &added);
+    CHECK_EQ_U64(added, 2);
+    block_deinit(&blk.blk);
+    /* depth:10 with latest 30: L1 block 20 is eligible; max 1 per block. */
+    build_l1_block(db, spec, evm, ts++, CHAIN_L1_DEPTH, 10, 1, &blk, &added);
+    CHECK_EQ_U64(added, 1);
+    CHECK_EQ_U64(blk.blk.txs[0].queue_index, 12);
+    block_deinit(&blk.blk);
+    /* depth:11: L1 block ≤ 19, so 13 waits; max 0 includes nothing. */
+    build_l1_block(db, spec, evm, ts++, CHAIN_L1_DEPTH, 11, 10, &blk, &added);
+    CHECK_EQ_U64(added, 0);
+    block_deinit(&blk.blk);
+    build_l1_block(db, spec, evm, ts++, CHAIN_L1_DEPTH, 0, 0, &blk, &added);
+    CHECK_EQ_U64(added, 0);
+    block_deinit(&blk.blk);
+    CHECK_EQ_U64(next_queue_index(db), 13);
+    /* A message whose gas limit does not fit the block waits (and so does everything after). */
+    put_l1(db, 20, 14, 100000, 1);
+    build_l1_block(db, spec, evm, ts++, CHAIN_L1_DEPTH, 0, 10, &blk, &added);
+    CHECK_EQ_U64(added, 2);
+    uint64_t head_with_14 = blk.blk.header.number;
+    block_deinit(&blk.blk);
+    put_l1(db, 20, 15, spec->gas_limit + 1, 1);
+    put_l1(db, 20, 16, 100000, 1);
+    build_l1_block(db, spec, evm, ts++, CHAIN_L1_DEPTH, 0, 10, &blk, &added);
+    CHECK_EQ_U64(added, 0);
+    block_deinit(&blk.blk);
+    CHECK_EQ_U64(next_queue_index(db), 15);
+    /* Unwinding the blocks that included 12–14 makes them pending again. */
+    db_txn_t *w;
+    hash_t root;
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    CHECK_OK(chain_unwind(w, head_with_14 - 4, &root)); /* before the block with 12 */
+    CHECK_OK(db_txn_commit(w));
+    CHECK_EQ_U64(next_queue_index(db), 12);
+    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    CHECK_OK(chain_l1_get_message(r, 12, &m));
+    CHECK(!m.included);
+    chain_l1_message_deinit(&m);
+    CHECK_OK(chain_l1_get_message(r, 11, &m));
+    CHECK(m.included);
+    chain_l1_message_deinit(&m);
+    db_txn_abort(r);
+    evm_free(evm);
+    db_close(db);
+    rmrf(dir);
+    chain_spec_free(spec);
+}
+
+/* A follower accepts L1 messages only in queue order and as the L1 queue holds them. */
+TEST(l1msg, import_checks_queue_order_and_content)
+{
+    chain_spec_t *spec;
+    CHECK_OK(chain_spec_load(&spec, "dev", NULL, 0));
+    char *d1 = tmpdir(), *d2 = tmpdir();
+    db_t *seq = open_dev(d1, spec), *fol = open_dev(d2, spec);
+    CHECK(seq && fol);
+    evm_t *evm = evm_new();
+    put_l1(seq, 1, 0, 100000, 1);
+    put_l1(seq, 1, 1, 100000, 1);
+    set_l1_heads(seq, 1, 1);
+    built_t blk;
+    size_t added;
+    build_l1_block(seq, spec, evm, spec->timestamp + 1, CHAIN_L1_DEPTH, 0, 10, &blk, &added);
+    CHECK_EQ_U64(added, 2);
+
+    chain_invalid_t why;
+    char diag[256];
+    db_txn_t *w;
+    block_t copy; /* import spends the block: each attempt gets a fresh decoding */
+    buf_t enc;
+    buf_init(&enc, 1 << 20);
+    CHECK_OK(block_encode(&blk.blk, &enc));
+    /* The follower has not seen the messages on L1. */
+    CHECK_OK(db_txn_begin(fol, DB_TXN_WRITE, &w));
+    CHECK_OK(block_decode(&copy, buf_view(&enc)));
+    CHECK_OK(chain_import_block(w, spec, evm, &copy, NULL, &why, diag, sizeof(diag)));
+    block_deinit(&copy);
+    CHECK_EQ_INT(why, CHAIN_INVALID_L1_MESSAGE);
+    CHECK(strstr(diag, "not known from L1") != NULL);
+    db_txn_abort(w);
+    /* It has other content at index 1. */
+    put_l1(fol, 1, 0, 100000, 1);
+    put_l1(fol, 1, 1, 100000, 7);
+    CHECK_OK(db_txn_begin(fol, DB_TXN_WRITE, &w));
+    CHECK_OK(block_decode(&copy, buf_view(&enc)));
+    CHECK_OK(chain_import_block(w, spec, evm, &copy, NULL, &why, diag, sizeof(diag)));
+    block_deinit(&copy);
+    CHECK_EQ_INT(why, CHAIN_INVALID_L1_MESSAGE);
+    CHECK(strstr(diag, "differs") != NULL);
+    db_txn_abort(w);
+    /* Queue indices out of order: swap the two messages. */
+    CHECK_OK(db_txn_begin(fol, DB_TXN_WRITE, &w));
+    CHECK_OK(block_decode(&copy, buf_view(&enc)));
+    tx_t t0 = copy.txs[0];
+    copy.txs[0] = copy.txs[1];
+    copy.txs[1] = t0;
+    CHECK_OK(chain_import_block(w, spec, evm, &copy, NULL, &why, diag, sizeof(diag)));
+    block_deinit(&copy);
+    CHECK_EQ_INT(why, CHAIN_INVALID_L1_QUEUE);
+    CHECK(strstr(diag, "expected 0") != NULL);
+    db_txn_abort(w);
+    /* A follower with the right messages imports the block and moves its queue index. */
+    char *d3 = tmpdir();
+    db_t *good = open_dev(d3, spec);
+    CHECK(good != NULL);
+    put_l1(good, 1, 0, 100000, 1);
+    put_l1(good, 1, 1, 100000, 1);
+    CHECK_OK(db_txn_begin(good, DB_TXN_WRITE, &w));
+    CHECK_OK(block_decode(&copy, buf_view(&enc)));
+    CHECK_OK(chain_import_block(w, spec, evm, &copy, NULL, &why, diag, sizeof(diag)));
+    block_deinit(&copy);
+    if (why != CHAIN_VALID)
+        fprintf(stderr, "import: %s: %s\n", chain_invalid_msg(why), diag);
+    CHECK_EQ_INT(why, CHAIN_VALID);
+    CHECK_OK(db_txn_commit(w));
+    CHECK_EQ_U64(next_queue_index(good), 2);
+    db_txn_t *r;
+    uint64_t head;
+    hash_t hh;
+    CHECK_OK(db_txn_begin(good, DB_TXN_READ, &r));
+    CHECK_OK(chain_head(r, &head, &hh));
+    CHECK_MEM_EQ(hh.b, 32, blk.hash.b, 32);
+    db_txn_abort(r);
+    /* Receipts of L1 messages: type 0x7E, l1Fee 0. */
+    chain_receipts_t rs;
+    CHECK_OK(db_txn_begin(good, DB_TXN_READ, &r));
+    CHECK_OK(chain_read_receipts(r, &blk.hash, &rs));
+    CHECK_EQ_U64(rs.n, 2);
+    CHECK(u256_is_zero(rs.l1_fee[0]));
+    chain_receipts_free(&rs);
+    db_txn_abort(r);
+    block_deinit(&blk.blk);
+    buf_deinit(&enc);
+    evm_free(evm);
+    db_close(seq);
+    db_close(fol);
+    db_close(good);
+    rmrf(d1);
+    rmrf(d2);
+    rmrf(d3);
+    chain_spec_free(spec);
+}
