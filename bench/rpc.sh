@@ -8,12 +8,18 @@
 # contract (Tok: balanceOf/transfer/totalSupply, solc 0.8.37 -O, evm paris) deployed from the first
 # dev account at nonce 0, i.e. at 0x5FbDB2315678afecb367f032d93F642f64180aa3 on both, and eth_call
 # is balanceOf(first dev account) on it. Both use a 1G block gas limit and chain id 1337.
+# eth_getLogs runs over blocks 1..1000 of both chains, filtered by the address of a tiny emitter
+# contract (every call logs one LOG1) deployed from dev account 1 and called LOG_TXS times: anvil
+# mines a block per transaction, then empty blocks up to 1 010 (anvil_mine); ours produces a block
+# every 10 ms (empty ones allowed) while the same transactions arrive, then sequencing is switched
+# off (rollupNodeAdmin) so that every method runs against a chain that no longer grows. Both
+# answers are checked to hold the same LOG_TXS logs.
 # Every body is checked by hand first (the answer must carry "result"); wrk's non-2xx and socket
 # errors are reported per run. The harness ceiling is measured alongside: a fixed-reply C server
 # (bench/fixed_reply_server.c, built here with cc) under the same pinning and wrk settings.
 #
 # Knobs: RPC_RUNS (3), RPC_DUR seconds per run (3), RPC_CONNS ("1 32"),
-#        RPC_METHODS ("eth_blockNumber eth_getBalance eth_chainId eth_call"),
+#        RPC_METHODS ("eth_blockNumber eth_getBalance eth_chainId eth_call eth_getLogs"),
 #        NODE_BIN (target/release/rollup-node), ANVIL, CAST, WRK, SERVER_CPU (0), CLIENT_CPU (1).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +30,7 @@ WRK=${WRK:-$(command -v wrk || true)}
 RUNS=${RPC_RUNS:-3}
 DUR=${RPC_DUR:-3}
 CONNS=${RPC_CONNS:-"1 32"}
-METHODS=${RPC_METHODS:-"eth_blockNumber eth_getBalance eth_chainId eth_call"}
+METHODS=${RPC_METHODS:-"eth_blockNumber eth_getBalance eth_chainId eth_call eth_getLogs"}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 GASLIMIT=1000000000
@@ -95,7 +101,8 @@ OURS=http://127.0.0.1:$P1/
 ANV=http://127.0.0.1:$P2/
 mkdir -p "$TMP/ours"
 RUST_LOG=warn,reth::cli=info taskset -c "$SERVER_CPU" "$NODE_BIN" node --chain dev --datadir "$TMP/ours" --test \
-    --sequencer.enabled --sequencer.auto-start --sequencer.block-time 1000 \
+    --sequencer.enabled --sequencer.auto-start --sequencer.block-time 10 \
+    --sequencer.payload-building-duration 5 --sequencer.allow-empty-blocks --rpc.rollup-node-admin \
     --builder.gaslimit $GASLIMIT --http --http.addr 127.0.0.1 --http.port "$P1" \
     --http.api eth,net,web3,txpool >"$TMP/ours.log" 2>&1 &
 OURS_PID=$!
@@ -144,21 +151,51 @@ for url in "$OURS" "$ANV"; do
     [ $ok = 1 ] || { echo "ERROR: token not deployed on $url within 5 s" >&2; exit 1; }
 done
 
+# The log emitter: runtime PUSH32 topic, PUSH1 0, PUSH1 0, LOG1, STOP behind a 12-byte constructor
+# that returns it. Deployed from dev account 1 at nonce 0 on both chains.
+KEY1=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d
+EMITTER=0x8464135c8F25Da09e49BC8782676a84730C318bC
+TOPIC=ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef
+EMITTER_CODE=0x6027600c60003960276000f37f${TOPIC}60006000a100
+LOG_TXS=${RPC_LOG_TXS:-100}
+for url in "$OURS" "$ANV"; do
+    "$CAST" send --async --rpc-url "$url" --private-key $KEY1 --nonce 0 --gas-limit 100000 \
+        --create $EMITTER_CODE >/dev/null 2>&1 || { echo "ERROR: deploying the emitter to $url failed" >&2; exit 1; }
+done
+for url in "$OURS" "$ANV"; do
+    for i in $(seq 1 "$LOG_TXS"); do
+        "$CAST" send --async --rpc-url "$url" --private-key $KEY1 --nonce "$i" --gas-limit 30000 \
+            "$EMITTER" >/dev/null 2>&1 || { echo "ERROR: emitter call $i to $url failed" >&2; exit 1; }
+    done
+done
+head_of() { printf '%d' "$(rpc "$1" '{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}' | sed 's/.*"result":"\(0x[0-9a-f]*\)".*/\1/')"; }
+nonce_of() { printf '%d' "$(rpc "$1" '{"jsonrpc":"2.0","id":1,"method":"eth_getTransactionCount","params":["0x70997970C51812dc3A010C7d01b50e0d17dc79C8","latest"]}' | sed 's/.*"result":"\(0x[0-9a-f]*\)".*/\1/')"; }
+for _ in $(seq 1 500); do [ "$(nonce_of "$OURS")" -gt "$LOG_TXS" ] && break; sleep 0.02; done
+[ "$(nonce_of "$OURS")" -gt "$LOG_TXS" ] || { echo "ERROR: the emitter calls were not all included by rollup-node" >&2; exit 1; }
+for _ in $(seq 1 1500); do [ "$(head_of "$OURS")" -ge 1010 ] && break; sleep 0.02; done
+rpc "$OURS" '{"jsonrpc":"2.0","id":1,"method":"rollupNodeAdmin_disableAutomaticSequencing","params":[]}' | grep -q '"result":true' ||
+    { echo "ERROR: cannot stop sequencing on rollup-node" >&2; exit 1; }
+need=$((1010 - $(head_of "$ANV")))
+[ $need -gt 0 ] && rpc "$ANV" "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"anvil_mine\",\"params\":[\"$(printf '0x%x' $need)\"]}" >/dev/null
+sleep 0.2
+echo "  chains: ours head $(head_of "$OURS"), anvil head $(head_of "$ANV"); $LOG_TXS emitter logs on each"
+
 body_of() {
     case $1 in
     eth_blockNumber | eth_chainId) echo "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":[]}" ;;
     eth_getBalance) echo "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_getBalance\",\"params\":[\"$ACC0\",\"latest\"]}" ;;
     eth_call) echo "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_call\",\"params\":[{\"to\":\"$TOKEN\",\"data\":\"0x70a08231000000000000000000000000${ACC0#0x}\"},\"latest\"]}" ;;
+    eth_getLogs) echo "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_getLogs\",\"params\":[{\"fromBlock\":\"0x1\",\"toBlock\":\"0x3e8\",\"address\":\"$EMITTER\"}]}" ;;
     *) echo "unknown method $1" >&2; exit 1 ;;
     esac
 }
 
 echo "rpc bench: wrk -t1 pinned to CPU $CLIENT_CPU, servers pinned to CPU $SERVER_CPU;" \
     "$RUNS runs x ${DUR}s per method/conns/server, alternating"
-echo "  ours : $NODE_BIN node --chain dev --test --sequencer.* --builder.gaslimit $GASLIMIT (RUST_LOG=warn,reth::cli=info) on :$P1"
+echo "  ours : $NODE_BIN node --chain dev --test --sequencer.* (10 ms blocks, then stopped) --builder.gaslimit $GASLIMIT (RUST_LOG=warn,reth::cli=info) on :$P1"
 echo "  anvil: $("$ANVIL" --version | head -1) --silent --accounts 20 --chain-id 1337 --gas-limit $GASLIMIT on :$P2"
 echo "  load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "  state: Tok deployed at $TOKEN on both; eth_call = balanceOf($ACC0)"
+echo "  state: Tok deployed at $TOKEN on both; eth_call = balanceOf($ACC0); eth_getLogs = blocks 1..1000, address $EMITTER ($LOG_TXS logs)"
 for m in $METHODS; do
     b=$(body_of "$m")
     for name in ours anvil; do
@@ -167,6 +204,10 @@ for m in $METHODS; do
         r=$(rpc "$url" "$b")
         echo "  check $m $name -> ${r:0:110}"
         echo "$r" | grep -q '"result"' || { echo "ERROR: $name answered $m without a result" >&2; exit 1; }
+        if [ "$m" = eth_getLogs ]; then
+            n=$(echo "$r" | grep -o '"logIndex"' | wc -l)
+            [ "$n" = "$LOG_TXS" ] || { echo "ERROR: $name returned $n logs over blocks 1..1000, expected $LOG_TXS" >&2; exit 1; }
+        fi
     done
 done
 

@@ -273,3 +273,10 @@ err_t chain_unwind(db_txn_t *txn, uint64_t to, hash_t *state_root)
     TRY(db_meta_put_u64(txn, "head_number", to));
     return db_meta_put(txn, "head_hash", bview(th.b, 32));
 }
+
+err_t chain_read_bloom(db_txn_t *txn, const hash_t *hash, uint8_t bloom[256])
+{
+    bview_t v;
+    TRY(db_get(txn, DB_HEADERS, bview(hash->b, 32), &v));
+    return header_peek_bloom(v, bloom);
+}

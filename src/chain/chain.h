@@ -254,6 +254,8 @@ RN_NODISCARD err_t chain_head(struct db_txn *txn, uint64_t *number, hash_t *hash
 RN_NODISCARD err_t chain_canonical_hash(struct db_txn *txn, uint64_t number, hash_t *out);
 /** Header by hash (extraData owned by *out); ERR_NOT_FOUND. */
 RN_NODISCARD err_t chain_read_header(struct db_txn *txn, const hash_t *hash, struct header *out);
+/** Only the logsBloom of a header (eth_getLogs scans: no decoding, no allocation). */
+RN_NODISCARD err_t chain_read_bloom(struct db_txn *txn, const hash_t *hash, uint8_t bloom[256]);
 /** Block (header and transactions) by hash; free with block_deinit. */
 RN_NODISCARD err_t chain_read_block(struct db_txn *txn, const hash_t *hash, struct block *out);
 RN_NODISCARD err_t chain_read_receipts(struct db_txn *txn, const hash_t *hash,

@@ -187,6 +187,32 @@ void bloom_add(uint8_t bloom[static 256], const uint8_t *p, size_t n)
     }
 }
 
+void bloom_probe(bloom_probe_t *pr, const uint8_t *p, size_t n)
+{
+    uint8_t h[32];
+    keccak256(h, p, n);
+    for (int i = 0; i < 3; i++) {
+        unsigned bit = ((unsigned)h[2 * i] << 8 | h[2 * i + 1]) & 2047u;
+        pr->byte[i] = (uint8_t)(255 - bit / 8);
+        pr->mask[i] = (uint8_t)(1u << (bit % 8));
+    }
+}
+
+err_t header_peek_bloom(bview_t raw, uint8_t bloom[static 256])
+{
+    rlp_item_t list, it;
+    if (rlp_decode_one(raw, &list) != ERR_OK || !list.is_list)
+        return ERR_HEADER_MALFORMED;
+    bview_t cur = list.payload;
+    for (int i = 0; i < 7; i++) /* parentHash … receiptsRoot, then logsBloom */
+        if (rlp_next(&cur, &it) != ERR_OK || it.is_list)
+            return ERR_HEADER_MALFORMED;
+    if (it.payload.n != 256)
+        return ERR_HEADER_MALFORMED;
+    memcpy(bloom, it.payload.p, 256);
+    return ERR_OK;
+}
+
 void bloom_add_log(uint8_t bloom[static 256], const log_t *l)
 {
     bloom_add(bloom, l->addr.b, 20);

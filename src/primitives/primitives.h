@@ -185,4 +185,23 @@ void bloom_add(uint8_t bloom[static 256], const uint8_t *p, size_t n);
 /** OR the bloom of a log (its address and topics) into bloom. */
 void bloom_add_log(uint8_t bloom[static 256], const log_t *l);
 
+/** The 3 bloom bits of one value, computed once to test many blooms (eth_getLogs). */
+typedef struct bloom_probe {
+    uint8_t byte[3];
+    uint8_t mask[3];
+} bloom_probe_t;
+
+void bloom_probe(bloom_probe_t *pr, const uint8_t *p, size_t n);
+
+/** Could the value of pr be in this bloom (all 3 of its bits set)? */
+static inline bool bloom_probe_hit(const uint8_t bloom[256], const bloom_probe_t *pr)
+{
+    return (bloom[pr->byte[0]] & pr->mask[0]) == pr->mask[0] &&
+           (bloom[pr->byte[1]] & pr->mask[1]) == pr->mask[1] &&
+           (bloom[pr->byte[2]] & pr->mask[2]) == pr->mask[2];
+}
+
+/** The logsBloom of an RLP-encoded header without decoding the rest (ERR_HEADER_MALFORMED). */
+RN_NODISCARD err_t header_peek_bloom(bview_t raw, uint8_t bloom[static 256]);
+
 #endif

@@ -122,13 +122,7 @@ void rpc_reply_error(rpc_reply_t *r, int code, const char *fmt, ...)
 
 static err_t append_json(buf_t *out, const json_t *v)
 {
-    size_t need = json_dumpb(v, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
-    if (need == 0)
-        return ERR_INVALID_ARG;
-    uint8_t *p;
-    TRY(buf_append_zeros(out, need, &p));
-    json_dumpb(v, (char *)p, need, JSON_COMPACT | JSON_ENCODE_ANY);
-    return ERR_OK;
+    return rpc__json_write(out, v);
 }
 
 static err_t append_str(buf_t *out, const char *s)

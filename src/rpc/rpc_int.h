@@ -25,6 +25,10 @@ extern _Thread_local const rpc_sink_t *rpc__current_sink;
 /** A connection closed: drop its subscriptions. */
 void rpc__hub_drop_conn(rpc_hub_t *h, void *worker, uint64_t conn_id);
 
+/** Append the compact JSON text of v (json_dumpb's JSON_COMPACT | JSON_ENCODE_ANY output, in
+ *  one pass: json_write.c). On error out is unchanged. */
+RN_NODISCARD err_t rpc__json_write(buf_t *out, const json_t *v);
+
 /** Method groups registered by rpc_register_node. */
 void rpc__register_subs(rpc_registry_t *reg);
 void rpc__register_eth_fees(rpc_registry_t *reg);

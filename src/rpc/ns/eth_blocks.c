@@ -742,14 +742,32 @@ typedef struct log_filter {
     size_t naddrs;
     hash_t *topics[LOGS_MAX_TOPICS]; /**< per position, any of these; none = wildcard */
     size_t ntopics[LOGS_MAX_TOPICS];
+    /* The bloom bits of every address and topic, computed once per query (filter_probes). */
+    bloom_probe_t *addr_probes;
+    bloom_probe_t *topic_probes[LOGS_MAX_TOPICS];
 } log_filter_t;
 
 static void filter_free(log_filter_t *f)
 {
     rn_free(f->addrs);
-    for (size_t i = 0; i < LOGS_MAX_TOPICS; i++)
+    rn_free(f->addr_probes);
+    for (size_t i = 0; i < LOGS_MAX_TOPICS; i++) {
         rn_free(f->topics[i]);
+        rn_free(f->topic_probes[i]);
+    }
     memset(f, 0, sizeof(*f));
+}
+
+static void filter_probes(log_filter_t *f)
+{
+    f->addr_probes = RN_NEWV(bloom_probe_t, f->naddrs + 1);
+    for (size_t i = 0; i < f->naddrs; i++)
+        bloom_probe(&f->addr_probes[i], f->addrs[i].b, 20);
+    for (size_t p = 0; p < LOGS_MAX_TOPICS; p++) {
+        f->topic_probes[p] = RN_NEWV(bloom_probe_t, f->ntopics[p] + 1);
+        for (size_t i = 0; i < f->ntopics[p]; i++)
+            bloom_probe(&f->topic_probes[p][i], f->topics[p][i].b, 32);
+    }
 }
 
 /* "address": one address or an array of them; null or absent = any. */
@@ -814,30 +832,18 @@ static bool parse_topics(const json_t *v, log_filter_t *f, rpc_reply_t *r)
     return true;
 }
 
-/* Could a value be in this bloom? (The 3 bits keccak(value) selects are all set.) */
-static bool bloom_may_contain(const uint8_t bloom[256], const uint8_t *p, size_t n)
-{
-    uint8_t one[256] = { 0 };
-    bloom_add(one, p, n);
-    for (size_t i = 0; i < 256; i++) {
-        if ((bloom[i] & one[i]) != one[i])
-            return false;
-    }
-    return true;
-}
-
 /* The block bloom test: some wanted address, and some wanted topic at each position. */
 static bool bloom_matches(const uint8_t bloom[256], const log_filter_t *f)
 {
     bool any = f->naddrs == 0;
     for (size_t i = 0; i < f->naddrs && !any; i++)
-        any = bloom_may_contain(bloom, f->addrs[i].b, 20);
+        any = bloom_probe_hit(bloom, &f->addr_probes[i]);
     if (!any)
         return false;
     for (size_t p = 0; p < LOGS_MAX_TOPICS; p++) {
         any = f->ntopics[p] == 0;
         for (size_t i = 0; i < f->ntopics[p] && !any; i++)
-            any = bloom_may_contain(bloom, f->topics[p][i].b, 32);
+            any = bloom_probe_hit(bloom, &f->topic_probes[p][i]);
         if (!any)
             return false;
     }
@@ -966,16 +972,14 @@ static void get_logs(db_txn_t *t, const json_t *o, const log_filter_t *f, rpc_re
         goto fail;
     for (uint64_t n = from; !empty && n <= to; n++) {
         hash_t hash;
-        header_t h;
+        uint8_t bloom[256];
         if (chain_canonical_hash(t, n, &hash) != ERR_OK ||
-            chain_read_header(t, &hash, &h) != ERR_OK) {
+            chain_read_bloom(t, &hash, bloom) != ERR_OK) {
             rpc_reply_error(r, RPC_INTERNAL_ERROR, "canonical block %llu is missing",
                             (unsigned long long)n);
             goto fail;
         }
-        bool scan = bloom_matches(h.bloom, f);
-        header_deinit(&h);
-        if (scan && !block_logs(t, &hash, f, from, out, r))
+        if (bloom_matches(bloom, f) && !block_logs(t, &hash, f, from, out, r))
             goto fail;
     }
     r->result = out;
@@ -1007,6 +1011,7 @@ static void eth_get_logs(void *ctx, const json_t *params, rpc_reply_t *r)
     memset(&f, 0, sizeof(f));
     if (parse_addresses(json_object_get(o, "address"), &f, r) &&
         parse_topics(json_object_get(o, "topics"), &f, r)) {
+        filter_probes(&f);
         db_txn_t *t = read_txn(ctx, r);
         if (t) {
             get_logs(t, o, &f, r);
