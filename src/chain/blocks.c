@@ -4,6 +4,7 @@
 
 #include "chain/chain.h"
 #include "chain/chain_int.h"
+#include "crypto/crypto.h"
 #include "db/db.h"
 #include "primitives/primitives.h"
 #include "rlp/rlp.h"
@@ -140,6 +141,8 @@ err_t chain_store_block(db_txn_t *txn, const block_t *b, const hash_t *hash,
         e = db_put(txn, DB_SIGNATURES, bview(hash->b, 32), bview(sig, 65));
     if (!e)
         e = db_put(txn, DB_CANONICAL, bview(num, 8), bview(hash->b, 32));
+    if (!e) /* appended in number order: eth_getLogs scans these instead of headers */
+        e = db_put(txn, DB_BLOOMS, bview(num, 8), bview(b->header.bloom, 256));
     if (!e)
         e = chain__l1_on_store(txn, b);
     if (!e)
@@ -264,6 +267,8 @@ err_t chain_unwind(db_txn_t *txn, uint64_t to, hash_t *state_root)
         be_store64(k, n);
         if (!e)
             e = db_del(txn, DB_CANONICAL, bview(k, 8));
+        if (!e)
+            e = db_del(txn, DB_BLOOMS, bview(k, 8));
         if (e)
             return e;
     }
@@ -279,4 +284,96 @@ err_t chain_read_bloom(db_txn_t *txn, const hash_t *hash, uint8_t bloom[256])
     bview_t v;
     TRY(db_get(txn, DB_HEADERS, bview(hash->b, 32), &v));
     return header_peek_bloom(v, bloom);
+}
+
+struct chain_bloom_iter {
+    db_txn_t *txn;
+    db_cursor_t *c;
+    uint64_t next, to;
+    bool at; /* the cursor holds an entry not yet consumed */
+    uint64_t at_number;
+    bview_t at_bloom;
+};
+
+err_t chain_bloom_iter_open(db_txn_t *txn, uint64_t from, uint64_t to, chain_bloom_iter_t **out)
+{
+    chain_bloom_iter_t *it = RN_NEW(chain_bloom_iter_t);
+    it->txn = txn;
+    it->next = from;
+    it->to = to;
+    err_t e = db_cursor_open(txn, DB_BLOOMS, &it->c);
+    if (e) {
+        rn_free(it);
+        return e;
+    }
+    uint8_t k[8];
+    be_store64(k, from);
+    bview_t kv, v;
+    e = db_cursor_seek(it->c, bview(k, 8), &kv, &v);
+    if (e == ERR_OK && kv.n == 8 && v.n == 256) {
+        it->at = true;
+        it->at_number = be_load64(kv.p);
+        it->at_bloom = v;
+    } else if (e && e != ERR_NOT_FOUND) {
+        chain_bloom_iter_close(it);
+        return e;
+    }
+    *out = it;
+    return ERR_OK;
+}
+
+err_t chain_bloom_iter_next(chain_bloom_iter_t *it, uint64_t *number, uint8_t bloom[256])
+{
+    if (it->next > it->to || it->next == UINT64_MAX)
+        return ERR_NOT_FOUND;
+    *number = it->next++;
+    if (it->at && it->at_number == *number) {
+        memcpy(bloom, it->at_bloom.p, 256);
+        bview_t kv, v;
+        err_t e = db_cursor_next(it->c, &kv, &v);
+        it->at = e == ERR_OK && kv.n == 8 && v.n == 256;
+        if (it->at) {
+            it->at_number = be_load64(kv.p);
+            it->at_bloom = v;
+        } else if (e && e != ERR_NOT_FOUND) {
+            return e;
+        }
+        return ERR_OK;
+    }
+    /* Genesis and blocks written before the table existed: the header has it. */
+    hash_t hash;
+    TRY(chain_canonical_hash(it->txn, *number, &hash));
+    return chain_read_bloom(it->txn, &hash, bloom);
+}
+
+void chain_bloom_iter_close(chain_bloom_iter_t *it)
+{
+    if (!it)
+        return;
+    db_cursor_close(it->c);
+    rn_free(it);
+}
+
+err_t chain_tx_hash_at(db_txn_t *txn, const hash_t *block_hash, size_t index, hash_t *out)
+{
+    bview_t body;
+    TRY(db_get(txn, DB_BODIES, bview(block_hash->b, 32), &body));
+    rlp_item_t outer, txs, it;
+    bview_t cur;
+    if (rlp_decode_one(body, &outer) || !outer.is_list)
+        return ERR_DB_CORRUPT;
+    cur = outer.payload;
+    if (rlp_next(&cur, &txs) || !txs.is_list)
+        return ERR_DB_CORRUPT;
+    cur = txs.payload;
+    for (size_t i = 0; i <= index; i++) {
+        err_t e = rlp_next(&cur, &it);
+        if (e)
+            return cur.n == 0 && e == ERR_RLP_TRUNCATED ? ERR_NOT_FOUND : ERR_DB_CORRUPT;
+    }
+    /* In a block a typed transaction is a byte string (type ‖ payload), a legacy one a list:
+     * the hash is keccak of the EIP-2718 bytes either way. */
+    *out = it.is_list ? keccak256_hash(it.raw.p, it.raw.n)
+                      : keccak256_hash(it.payload.p, it.payload.n);
+    return ERR_OK;
 }

@@ -256,6 +256,21 @@ RN_NODISCARD err_t chain_canonical_hash(struct db_txn *txn, uint64_t number, has
 RN_NODISCARD err_t chain_read_header(struct db_txn *txn, const hash_t *hash, struct header *out);
 /** Only the logsBloom of a header (eth_getLogs scans: no decoding, no allocation). */
 RN_NODISCARD err_t chain_read_bloom(struct db_txn *txn, const hash_t *hash, uint8_t bloom[256]);
+
+/** The canonical blocks from..to with their blooms, read in number order from the BLOOMS table
+ *  (one sequential cursor; blocks without an entry — genesis — fall back to the header). */
+typedef struct chain_bloom_iter chain_bloom_iter_t;
+RN_NODISCARD err_t chain_bloom_iter_open(struct db_txn *txn, uint64_t from, uint64_t to,
+                                         chain_bloom_iter_t **out);
+/** The next block's number and bloom: ERR_NOT_FOUND after `to` (or when a canonical block is
+ *  missing). */
+RN_NODISCARD err_t chain_bloom_iter_next(chain_bloom_iter_t *it, uint64_t *number,
+                                         uint8_t bloom[256]);
+void chain_bloom_iter_close(chain_bloom_iter_t *it);
+/** The hash of transaction `index` of a stored block, read from the body's bytes without
+ *  decoding it (ERR_NOT_FOUND past the last transaction). */
+RN_NODISCARD err_t chain_tx_hash_at(struct db_txn *txn, const hash_t *block_hash, size_t index,
+                                    hash_t *out);
 /** Block (header and transactions) by hash; free with block_deinit. */
 RN_NODISCARD err_t chain_read_block(struct db_txn *txn, const hash_t *hash, struct block *out);
 RN_NODISCARD err_t chain_read_receipts(struct db_txn *txn, const hash_t *hash,

@@ -36,6 +36,7 @@
     X(BATCHES,         "batches")          /* be64 batch index -> batch info */                   \
     X(BLOCK_BATCH,     "block_batch")      /* be64 block -> batch index */                        \
     X(SIGNATURES,      "signatures")       /* block hash -> 65-byte signature */          \
+    X(BLOOMS,          "blooms")           /* be64 number -> logsBloom of the canonical block */ \
     X(ACCOUNT_HISTORY, "account_history")  /* address ‖ be64 block -> account before block */ \
     X(STORAGE_HISTORY, "storage_history")  /* address ‖ slot ‖ be64 block -> value before */
 

@@ -211,9 +211,21 @@ static bool handle_one(const rpc_registry_t *r, uint32_t ns_enabled, const json_
     if (!id) {
         json_decref(reply.result);
         json_decref(reply.data);
+        rn_free(reply.raw);
         return false;
     }
-    if (reply.result) {
+    if (reply.raw) {
+        err_t e = append_str(out, "{\"jsonrpc\":\"2.0\",\"id\":");
+        if (!e)
+            e = append_json(out, id);
+        if (!e)
+            e = append_str(out, ",\"result\":");
+        if (!e)
+            e = buf_append(out, reply.raw, reply.raw_len);
+        if (!e)
+            e = append_str(out, "}");
+        *werr = e;
+    } else if (reply.result) {
         err_t e = append_str(out, "{\"jsonrpc\":\"2.0\",\"id\":");
         if (!e)
             e = append_json(out, id);
@@ -230,6 +242,7 @@ static bool handle_one(const rpc_registry_t *r, uint32_t ns_enabled, const json_
     }
     json_decref(reply.result);
     json_decref(reply.data);
+    rn_free(reply.raw);
     return true;
 }
 

@@ -67,6 +67,10 @@ typedef struct rpc_reply {
     int code;       /**< error code when result == NULL */
     char message[256];
     json_t *data; /**< owned; optional error data (e.g. revert bytes) */
+    /** Instead of result: the result already as JSON text (rn_malloc'd, owned). For large answers
+     *  written straight from the store (eth_getLogs), skipping the json_t tree. */
+    uint8_t *raw;
+    size_t raw_len;
 } rpc_reply_t;
 
 /** Set an error reply with a printf-style message. */

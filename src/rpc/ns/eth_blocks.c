@@ -871,29 +871,95 @@ static bool log_matches(const log_t *lg, const log_filter_t *f)
     return true;
 }
 
-/* Append the matching logs of one block to out; false with a reply on a store error or when
- * the answer would exceed LOGS_MAX_RESULTS (from = the first block of the query). */
-static bool block_logs(db_txn_t *t, const hash_t *hash, const log_filter_t *f, uint64_t from,
-                       json_t *out, rpc_reply_t *r)
+/* "0x…" of bytes into a JSON text buffer. */
+static err_t text_hex(buf_t *o, const uint8_t *p, size_t n)
 {
-    loaded_t l;
-    if (load_block(t, hash, &l) != ERR_OK) {
-        rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored block is corrupt");
-        return false;
+    uint8_t *d;
+    TRY(buf_append_zeros(o, 2 * n + 4, &d));
+    d[0] = '"';
+    hex_encode_0x((char *)d + 1, p, n); /* writes 2n + 2 digits and a NUL */
+    d[2 * n + 3] = '"';
+    return ERR_OK;
+}
+
+/* ",\"name\":\"0x…\"" of a u64 quantity. */
+static err_t text_qty(buf_t *o, const char *name, uint64_t v)
+{
+    char tmp[64];
+    size_t n = 0;
+    tmp[n++] = ',';
+    tmp[n++] = '"';
+    size_t l = strlen(name);
+    memcpy(tmp + n, name, l);
+    n += l;
+    memcpy(tmp + n, "\":\"0x", 5);
+    n += 5;
+    int shift = 60;
+    while (shift > 0 && ((v >> shift) & 0xf) == 0)
+        shift -= 4;
+    for (; shift >= 0; shift -= 4)
+        tmp[n++] = "0123456789abcdef"[(v >> shift) & 0xf];
+    tmp[n++] = '"';
+    return buf_append(o, tmp, n);
+}
+
+/* One log as JSON text, the fields and order of log_json. */
+static err_t log_text(buf_t *o, const log_t *lg, const header_t *h, const hash_t *block_hash,
+                      const hash_t *tx_hash, size_t tx_index, uint64_t log_index)
+{
+    TRY(buf_append(o, "{\"address\":", 11));
+    TRY(text_hex(o, lg->addr.b, 20));
+    TRY(buf_append(o, ",\"topics\":[", 11));
+    for (size_t k = 0; k < lg->ntopics; k++) {
+        if (k)
+            TRY(buf_push(o, ','));
+        TRY(text_hex(o, lg->topics[k].b, 32));
     }
+    TRY(buf_append(o, "],\"data\":", 9));
+    TRY(text_hex(o, lg->data, lg->data_len));
+    TRY(text_qty(o, "blockNumber", h->number));
+    TRY(buf_append(o, ",\"transactionHash\":", 19));
+    TRY(text_hex(o, tx_hash->b, 32));
+    TRY(text_qty(o, "transactionIndex", tx_index));
+    TRY(buf_append(o, ",\"blockHash\":", 13));
+    TRY(text_hex(o, block_hash->b, 32));
+    TRY(text_qty(o, "blockTimestamp", h->timestamp));
+    TRY(text_qty(o, "logIndex", log_index));
+    return buf_append(o, ",\"removed\":false}", 17);
+}
+
+/* Append the matching logs of one block to out as JSON text (*count of them so far); false with
+ * a reply on a store error or when the answer would exceed LOGS_MAX_RESULTS (from = the first
+ * block of the query). Only the receipts are decoded; the header and the hashes of transactions
+ * with a match are read when the first match shows up. */
+static bool block_logs(db_txn_t *t, const hash_t *hash, const log_filter_t *f, uint64_t from,
+                       buf_t *out, size_t *count, rpc_reply_t *r)
+{
     chain_receipts_t rs;
-    if (!read_receipts(t, &l, &rs, r)) {
-        loaded_free(&l);
+    if (chain_read_receipts(t, hash, &rs) != ERR_OK) {
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored receipts are missing or corrupt");
         return false;
     }
-    bool ok = true;
+    header_t h;
+    bool have_header = false, ok = true;
     uint64_t log_index = 0;
     for (size_t i = 0; i < rs.n && ok; i++) {
+        hash_t txh;
+        bool have_txh = false;
         for (size_t k = 0; k < rs.r[i].nlogs && ok; k++, log_index++) {
             if (!log_matches(&rs.r[i].logs[k], f))
                 continue;
-            if (json_array_size(out) >= LOGS_MAX_RESULTS) {
-                uint64_t last = l.b.header.number > from ? l.b.header.number - 1 : from;
+            if (!have_header && chain_read_header(t, hash, &h) == ERR_OK)
+                have_header = true;
+            if (!have_txh && have_header && chain_tx_hash_at(t, hash, i, &txh) == ERR_OK)
+                have_txh = true;
+            if (!have_header || !have_txh) {
+                rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored block is corrupt");
+                ok = false;
+                break;
+            }
+            if (*count >= LOGS_MAX_RESULTS) {
+                uint64_t last = h.number > from ? h.number - 1 : from;
                 rpc_reply_error(r, RPC_LIMIT_EXCEEDED,
                                 "query exceeds max results %d, retry with the range "
                                 "%llu-%llu",
@@ -902,11 +968,18 @@ static bool block_logs(db_txn_t *t, const hash_t *hash, const log_filter_t *f, u
                 ok = false;
                 break;
             }
-            json_array_append_new(out, log_json(&rs.r[i].logs[k], &l, i, log_index));
+            if ((*count && buf_push(out, ',') != ERR_OK) ||
+                log_text(out, &rs.r[i].logs[k], &h, hash, &txh, i, log_index) != ERR_OK) {
+                rpc_reply_error(r, RPC_LIMIT_EXCEEDED, "response too large");
+                ok = false;
+                break;
+            }
+            (*count)++;
         }
     }
+    if (have_header)
+        header_deinit(&h);
     chain_receipts_free(&rs);
-    loaded_free(&l);
     return ok;
 }
 
@@ -943,7 +1016,11 @@ static bool filter_range(db_txn_t *t, const json_t *o, uint64_t *from, uint64_t 
 static void get_logs(db_txn_t *t, const json_t *o, const log_filter_t *f, rpc_reply_t *r)
 {
     const json_t *bh = json_object_get(o, "blockHash");
-    json_t *out = json_array();
+    buf_t out;
+    buf_init(&out, RPC_MAX_RESPONSE_BYTES);
+    size_t count = 0;
+    if (buf_push(&out, '[') != ERR_OK)
+        goto fail;
     if (bh && !json_is_null(bh)) {
         hash_t hash;
         header_t h;
@@ -961,31 +1038,51 @@ static void get_logs(db_txn_t *t, const json_t *o, const log_filter_t *f, rpc_re
         bool scan = bloom_matches(h.bloom, f);
         uint64_t number = h.number;
         header_deinit(&h);
-        if (scan && !block_logs(t, &hash, f, number, out, r))
+        if (scan && !block_logs(t, &hash, f, number, &out, &count, r))
             goto fail;
-        r->result = out;
-        return;
+        goto done;
     }
     uint64_t from, to;
     bool empty;
     if (!filter_range(t, o, &from, &to, &empty, r))
         goto fail;
-    for (uint64_t n = from; !empty && n <= to; n++) {
-        hash_t hash;
-        uint8_t bloom[256];
-        if (chain_canonical_hash(t, n, &hash) != ERR_OK ||
-            chain_read_bloom(t, &hash, bloom) != ERR_OK) {
-            rpc_reply_error(r, RPC_INTERNAL_ERROR, "canonical block %llu is missing",
-                            (unsigned long long)n);
+    if (!empty) {
+        chain_bloom_iter_t *it;
+        if (chain_bloom_iter_open(t, from, to, &it) != ERR_OK) {
+            rpc_reply_error(r, RPC_INTERNAL_ERROR, "cannot read the block index");
             goto fail;
         }
-        if (bloom_matches(bloom, f) && !block_logs(t, &hash, f, from, out, r))
-            goto fail;
+        for (uint64_t n = from; n <= to; n++) {
+            uint8_t bloom[256];
+            uint64_t got;
+            hash_t hash;
+            bool ok = chain_bloom_iter_next(it, &got, bloom) == ERR_OK && got == n;
+            if (ok && bloom_matches(bloom, f)) {
+                if (chain_canonical_hash(t, n, &hash) != ERR_OK) {
+                    ok = false;
+                } else if (!block_logs(t, &hash, f, from, &out, &count, r)) {
+                    chain_bloom_iter_close(it);
+                    goto fail;
+                }
+            }
+            if (!ok) {
+                rpc_reply_error(r, RPC_INTERNAL_ERROR, "canonical block %llu is missing",
+                                (unsigned long long)n);
+                chain_bloom_iter_close(it);
+                goto fail;
+            }
+        }
+        chain_bloom_iter_close(it);
     }
-    r->result = out;
+done:
+    if (buf_push(&out, ']') != ERR_OK) {
+        rpc_reply_error(r, RPC_LIMIT_EXCEEDED, "response too large");
+        goto fail;
+    }
+    r->raw = buf_take(&out, &r->raw_len);
     return;
 fail:
-    json_decref(out);
+    buf_deinit(&out);
 }
 
 static void eth_get_logs(void *ctx, const json_t *params, rpc_reply_t *r)

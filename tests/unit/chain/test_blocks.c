@@ -892,3 +892,71 @@ TEST(l1msg, import_checks_queue_order_and_content)
     rmrf(d3);
     chain_spec_free(spec);
 }
+
+/* The bloom index (eth_getLogs) agrees with the headers, falls back to the header for genesis,
+ * follows unwinds; transaction hashes read from the body bytes agree with decoding. */
+TEST(blocks, bloom_index_and_tx_hashes_from_body_bytes)
+{
+    chain_spec_t *spec;
+    CHECK_OK(chain_spec_load(&spec, "dev", NULL, 0));
+    char *dir = tmpdir();
+    db_t *db = open_dev(dir, spec);
+    CHECK(db != NULL);
+    evm_t *evm = evm_new();
+    for (uint64_t i = 0; i < 4; i++) {
+        built_t blk;
+        size_t inc;
+        CHECK_OK(build_block(db, spec, evm, spec->timestamp + i + 1, i * 3, 3, &blk, &inc));
+        block_deinit(&blk.blk);
+    }
+    db_txn_t *r;
+    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    chain_bloom_iter_t *it;
+    CHECK_OK(chain_bloom_iter_open(r, 0, 4, &it));
+    for (uint64_t n = 0; n <= 4; n++) {
+        uint64_t got;
+        uint8_t bloom[256];
+        CHECK_OK(chain_bloom_iter_next(it, &got, bloom));
+        CHECK_EQ_U64(got, n);
+        hash_t h;
+        header_t hd;
+        CHECK_OK(chain_canonical_hash(r, n, &h));
+        CHECK_OK(chain_read_header(r, &h, &hd));
+        CHECK_MEM_EQ(bloom, 256, hd.bloom, 256);
+        header_deinit(&hd);
+        block_t b;
+        CHECK_OK(chain_read_block(r, &h, &b));
+        for (size_t i = 0; i < b.ntxs; i++) {
+            hash_t want, fast;
+            CHECK_OK(tx_hash(&b.txs[i], &want));
+            CHECK_OK(chain_tx_hash_at(r, &h, i, &fast));
+            CHECK_MEM_EQ(fast.b, 32, want.b, 32);
+        }
+        hash_t none;
+        CHECK_ERR(ERR_NOT_FOUND, chain_tx_hash_at(r, &h, b.ntxs, &none));
+        block_deinit(&b);
+    }
+    uint64_t got;
+    uint8_t bloom[256];
+    CHECK_ERR(ERR_NOT_FOUND, chain_bloom_iter_next(it, &got, bloom));
+    chain_bloom_iter_close(it);
+    db_txn_abort(r);
+    /* After an unwind to 2 the index stops at 2. */
+    db_txn_t *w;
+    hash_t root;
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    CHECK_OK(chain_unwind(w, 2, &root));
+    CHECK_OK(db_txn_commit(w));
+    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    CHECK_OK(chain_bloom_iter_open(r, 1, 4, &it));
+    CHECK_OK(chain_bloom_iter_next(it, &got, bloom));
+    CHECK_OK(chain_bloom_iter_next(it, &got, bloom));
+    CHECK_EQ_U64(got, 2);
+    CHECK(chain_bloom_iter_next(it, &got, bloom) != ERR_OK);
+    chain_bloom_iter_close(it);
+    db_txn_abort(r);
+    evm_free(evm);
+    db_close(db);
+    rmrf(dir);
+    chain_spec_free(spec);
+}
