@@ -29,6 +29,8 @@
 enum {
     MAX_BLOCK_CANDIDATES = 4096,
     MAX_TX_BYTES = 122880, /* SCROLL.md §10 */
+    MIN_TX_BYTES = 100,    /* about the smallest signed transfer: a payload with less room left
+                              than this is full */
 };
 
 typedef struct node_rt {
@@ -135,6 +137,59 @@ static void hset_add(hset_t *s, const hash_t *h)
     s->n++;
 }
 
+/* Sender → the next nonce the payload expects (open addressing on the address's first bytes). */
+typedef struct nmap {
+    addr_t *keys;
+    uint64_t *next;
+    bool *used;
+    size_t cap, n;
+} nmap_t;
+
+static size_t nmap_slot(const nmap_t *m, const addr_t *a)
+{
+    size_t i = be_load64(a->b) & (m->cap - 1);
+    while (m->used[i] && !addr_eq(&m->keys[i], a))
+        i = (i + 1) & (m->cap - 1);
+    return i;
+}
+
+static void nmap_set(nmap_t *m, const addr_t *a, uint64_t next)
+{
+    if (2 * (m->n + 1) > m->cap) {
+        nmap_t g = { 0 };
+        g.cap = m->cap ? 2 * m->cap : 256;
+        g.keys = RN_NEWV(addr_t, g.cap);
+        g.next = RN_NEWV(uint64_t, g.cap);
+        g.used = RN_NEWV(bool, g.cap);
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->used[i])
+                nmap_set(&g, &m->keys[i], m->next[i]);
+        rn_free(m->keys);
+        rn_free(m->next);
+        rn_free(m->used);
+        *m = g;
+    }
+    size_t i = nmap_slot(m, a);
+    if (!m->used[i]) {
+        m->used[i] = true;
+        m->keys[i] = *a;
+        m->n++;
+    }
+    m->next[i] = next;
+}
+
+static bool nmap_next(void *ud, const addr_t *a, uint64_t *next)
+{
+    const nmap_t *m = ud;
+    if (!m->cap)
+        return false;
+    size_t i = nmap_slot(m, a);
+    if (!m->used[i])
+        return false;
+    *next = m->next[i];
+    return true;
+}
+
 /* Fill the builder from the pool until the payload-building deadline (ROLLUP-NODE.md §2:
  * transactions arriving while the payload is built still get in), the gas or the payload cap.
  * Best tip first; a sender whose transaction fails or does not fit is skipped for the rest of
@@ -143,26 +198,35 @@ static void fill_block(node_rt_t *rt, chain_builder_t *b, uint64_t deadline_ns)
 {
     txpool_tx_info_t *cand = RN_NEWV(txpool_tx_info_t, MAX_BLOCK_CANDIDATES);
     hset_t done = { 0 };
-    addr_t *skipped = NULL;
-    size_t nskipped = 0, cap_skipped = 0;
+    nmap_t skipped = { 0 }; /* senders left out for the rest of the payload */
     bool full = false;
+    nmap_t in_block = { 0 };
+    uint64_t seen_gen = 0;
+    bool polled = false, more = false;
     while (!full && clock_mono_ns() < deadline_ns) {
-        size_t n = txpool_best(rt->pool, chain_builder_base_fee(b), cand, MAX_BLOCK_CANDIDATES);
+        /* Poll only when the pool changed, and only for what the payload does not hold yet. */
+        uint64_t gen = txpool_generation(rt->pool);
+        size_t n = 0;
+        if (!polled || gen != seen_gen || more)
+            n = txpool_best_after(rt->pool, chain_builder_base_fee(b), nmap_next, &in_block, cand,
+                                  MAX_BLOCK_CANDIDATES);
+        polled = true;
+        seen_gen = gen;
+        more = n == MAX_BLOCK_CANDIDATES; /* the pool may hold more than one poll returns */
         LOG_TRACE("Selecting transactions candidates=%zu included=%zu", n, chain_builder_count(b));
         for (size_t i = 0; i < n && !full; i++) {
             if (clock_mono_ns() >= deadline_ns)
                 break;
+            /* Full: no room for the cheapest transfer (21 000 gas, ~100 encoded bytes). */
             if (chain_builder_gas_used(b) + 21000 > chain_builder_gas_limit(b) ||
-                chain_builder_payload_bytes(b) >= rt->spec->max_tx_payload_bytes) {
+                chain_builder_payload_bytes(b) + MIN_TX_BYTES > rt->spec->max_tx_payload_bytes) {
                 full = true;
                 break;
             }
             if (hset_has(&done, &cand[i].hash))
                 continue;
-            bool skip = false;
-            for (size_t j = 0; j < nskipped && !skip; j++)
-                skip = addr_eq(&skipped[j], &cand[i].sender);
-            if (skip)
+            uint64_t unused;
+            if (nmap_next(&skipped, &cand[i].sender, &unused))
                 continue;
             size_t len;
             uint8_t *raw =
@@ -180,6 +244,7 @@ static void fill_block(node_rt_t *rt, chain_builder_t *b, uint64_t deadline_ns)
                 tx_deinit(&tx);
                 if (res.invalid == TX_VALID) {
                     hset_add(&done, &cand[i].hash);
+                    nmap_set(&in_block, &cand[i].sender, cand[i].nonce + 1);
                 } else {
                     char h[67];
                     hex_encode_0x(h, cand[i].hash.b, 32);
@@ -190,11 +255,7 @@ static void fill_block(node_rt_t *rt, chain_builder_t *b, uint64_t deadline_ns)
                 }
             }
             if (drop_sender) {
-                if (nskipped == cap_skipped) {
-                    cap_skipped = cap_skipped ? 2 * cap_skipped : 16;
-                    skipped = rn_realloc(skipped, cap_skipped * sizeof(addr_t));
-                }
-                skipped[nskipped++] = cand[i].sender;
+                nmap_set(&skipped, &cand[i].sender, 0);
             }
             rn_free(raw);
         }
@@ -203,7 +264,12 @@ static void fill_block(node_rt_t *rt, chain_builder_t *b, uint64_t deadline_ns)
         if (!full && now < deadline_ns)
             clock_sleep_until_ns(deadline_ns - now < 5000000ull ? deadline_ns : now + 5000000ull);
     }
-    rn_free(skipped);
+    rn_free(skipped.keys);
+    rn_free(skipped.next);
+    rn_free(skipped.used);
+    rn_free(in_block.keys);
+    rn_free(in_block.next);
+    rn_free(in_block.used);
     rn_free(done.slots);
     rn_free(done.used);
     rn_free(cand);
@@ -432,10 +498,7 @@ static int op_send_raw(void *ud, bview_t raw, hash_t *hash, char *msg, size_t ms
     u256_t l1 = u256_from_u64(scroll_l1_fee(level, &gpo, raw, bview(tx.data, tx.data_len)));
     txpool_tx_info_t info;
     memset(&info, 0, sizeof(info));
-    if (tx_hash(&tx, &info.hash) != ERR_OK) {
-        snprintf(msg, msg_len, "cannot hash the transaction");
-        goto out;
-    }
+    info.hash = keccak256_hash(raw.p, raw.n); /* raw is the EIP-2718 encoding */
     info.sender = sender;
     info.nonce = tx.nonce;
     info.gas_limit = tx.gas_limit;
@@ -453,11 +516,14 @@ static int op_send_raw(void *ud, bview_t raw, hash_t *hash, char *msg, size_t ms
     }
     *hash = info.hash;
     rpc_publish_pending_tx(rt->reg, hash);
-    char h[67], a[43];
-    hex_encode_0x(h, hash->b, 32);
-    addr_to_checksum_hex(a, &sender);
-    LOG_DEBUG("Transaction added to the pool tx_hash=%s sender=%s nonce=%" PRIu64 " pending=%s", h,
-              a, tx.nonce, pending ? "true" : "false");
+    if (log_enabled(LOG_TARGET, LOG_LVL_DEBUG)) {
+        char h[67], a[43];
+        hex_encode_0x(h, hash->b, 32);
+        addr_to_checksum_hex(a, &sender);
+        LOG_DEBUG("Transaction added to the pool tx_hash=%s sender=%s nonce=%" PRIu64
+                  " pending=%s",
+                  h, a, tx.nonce, pending ? "true" : "false");
+    }
     code = 0;
 out:
     header_deinit(&head);

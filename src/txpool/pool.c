@@ -30,6 +30,7 @@ struct txpool {
     txpool_config_t cfg;
     amap_t accounts;
     size_t pending, queued;
+    uint64_t generation; /**< bumped by every change (recount) */
 };
 
 void txpool_config_default(txpool_config_t *cfg)
@@ -177,6 +178,15 @@ static void recount(txpool_t *p, account_t *a, size_t pend_before, size_t n_befo
     size_t pend = pending_of(a);
     p->pending = p->pending - pend_before + pend;
     p->queued = p->queued - (n_before - pend_before) + (a->n - pend);
+    p->generation++;
+}
+
+uint64_t txpool_generation(txpool_t *p)
+{
+    pthread_mutex_lock(&p->mu);
+    uint64_t g = p->generation;
+    pthread_mutex_unlock(&p->mu);
+    return g;
 }
 
 static void drop_at(account_t *a, size_t i)
@@ -484,6 +494,12 @@ static void sift_down(head_t *h, size_t n, size_t i)
 
 size_t txpool_best(txpool_t *p, u256_t base_fee, txpool_tx_info_t *out, size_t cap)
 {
+    return txpool_best_after(p, base_fee, NULL, NULL, out, cap);
+}
+
+size_t txpool_best_after(txpool_t *p, u256_t base_fee, txpool_nonce_fn next, void *ud,
+                         txpool_tx_info_t *out, size_t cap)
+{
     pthread_mutex_lock(&p->mu);
     head_t *heap = RN_NEWV(head_t, p->accounts.used + 1);
     size_t hn = 0;
@@ -491,10 +507,17 @@ size_t txpool_best(txpool_t *p, u256_t base_fee, txpool_tx_info_t *out, size_t c
         account_t *a = p->accounts.slots[i];
         if (!a)
             continue;
-        size_t pend = pending_of(a);
-        if (pend == 0 || u256_lt(a->txs[0].info.max_fee, base_fee))
+        size_t pend = pending_of(a), first = 0;
+        uint64_t n;
+        if (pend && next && next(ud, &a->sender, &n)) {
+            /* pending nonces are contiguous from txs[0] */
+            if (n < a->txs[0].info.nonce || n - a->txs[0].info.nonce >= pend)
+                continue; /* all of them in already, or a gap the block cannot fill */
+            first = (size_t)(n - a->txs[0].info.nonce);
+        }
+        if (first >= pend || u256_lt(a->txs[first].info.max_fee, base_fee))
             continue;
-        heap[hn++] = (head_t){ a, 0, pend, eff_tip(&a->txs[0].info, base_fee) };
+        heap[hn++] = (head_t){ a, first, pend, eff_tip(&a->txs[first].info, base_fee) };
     }
     for (size_t i = hn / 2; i-- > 0;)
         sift_down(heap, hn, i);

@@ -103,6 +103,20 @@ void txpool_remove(txpool_t *pool, const hash_t *hash);
  */
 size_t txpool_best(txpool_t *pool, u256_t base_fee, txpool_tx_info_t *out, size_t cap);
 
+/** The next nonce a block being built expects from a sender, or false when the block has none
+ *  of its transactions yet (its pending transactions start at the state nonce). */
+typedef bool (*txpool_nonce_fn)(void *ud, const addr_t *sender, uint64_t *next);
+
+/** txpool_best, leaving out what the block already holds: a sender's transactions start at the
+ *  nonce `next` gives (so a builder that polls the pool while filling a block is offered only
+ *  new work). next NULL = txpool_best. */
+size_t txpool_best_after(txpool_t *pool, u256_t base_fee, txpool_nonce_fn next, void *ud,
+                         txpool_tx_info_t *out, size_t cap);
+
+/** A counter that changes whenever the pool's content does (a builder skips polling when it did
+ *  not). */
+uint64_t txpool_generation(txpool_t *pool);
+
 /** Visit every pooled transaction (under the pool's lock: the callback must not call back into
  *  the pool): its info, bytes, and whether it is pending (else queued). Order: by sender, then
  *  nonce. */

@@ -246,3 +246,47 @@ TEST(txpool, counters_stay_exact_under_random_operations)
     }
     txpool_free(p);
 }
+
+/* What a block being filled already holds, per sender (sender byte → next nonce). */
+static bool in_block(void *ud, const addr_t *sender, uint64_t *next)
+{
+    const uint64_t *tbl = ud; /* index = sender byte; UINT64_MAX = none yet */
+    if (tbl[sender->b[19]] == UINT64_MAX)
+        return false;
+    *next = tbl[sender->b[19]];
+    return true;
+}
+
+TEST(txpool, best_after_skips_what_the_block_holds_and_generation_tracks_changes)
+{
+    txpool_t *p = txpool_new(NULL);
+    bool pend;
+    uint64_t g0 = txpool_generation(p);
+    for (uint8_t s = 1; s <= 4; s++)
+        for (uint64_t n = 0; n < 3; n++)
+            CHECK_EQ_INT(add(p, mk(s, n, 10 * s, 1000), 0, &pend), TXPOOL_OK);
+    uint64_t g1 = txpool_generation(p);
+    CHECK(g1 != g0);
+    uint64_t tbl[8];
+    for (size_t i = 0; i < 8; i++)
+        tbl[i] = UINT64_MAX;
+    tbl[1] = 2; /* 0 and 1 in the block: offer 2 */
+    tbl[3] = 3; /* all three in */
+    tbl[4] = 7; /* ahead of the pool (a gap): nothing */
+    txpool_tx_info_t out[16];
+    size_t n = txpool_best_after(p, u256_zero(), in_block, tbl, out, 16);
+    CHECK_EQ_U64(n, 4);
+    CHECK_EQ_U64(out[0].sender.b[19], 2); /* tip 20, nonces 0..2 */
+    CHECK_EQ_U64(out[0].nonce, 0);
+    CHECK_EQ_U64(out[2].nonce, 2);
+    CHECK_EQ_U64(out[3].sender.b[19], 1);
+    CHECK_EQ_U64(out[3].nonce, 2);
+    /* Without a callback it is txpool_best. */
+    CHECK_EQ_U64(txpool_best_after(p, u256_zero(), NULL, NULL, out, 16), 12);
+    /* Reading does not change the generation; a removal does. */
+    CHECK_EQ_U64(txpool_generation(p), g1);
+    txpool_tx_info_t t = mk(2, 2, 20, 1000);
+    txpool_remove(p, &t.hash);
+    CHECK(txpool_generation(p) != g1);
+    txpool_free(p);
+}
