@@ -23,6 +23,8 @@ json_t *rpc__data(const uint8_t *p, size_t n);
 void rpc__register_static(rpc_registry_t *reg);
 /** rollupNode_getL1MessageByIndex / ByKey (rollup_l1.c). */
 void rpc__register_rollup_l1(rpc_registry_t *reg);
+/** The Otterscan ots_* methods (ots.c); called by rpc_register_node. */
+void rpc__register_ots(rpc_registry_t *reg);
 void rpc__register_eth_chain(rpc_registry_t *reg);
 /** Blocks, transactions, receipts and logs (eth_blocks.c); called by rpc__register_eth_chain. */
 void rpc__register_eth_blocks(rpc_registry_t *reg);
