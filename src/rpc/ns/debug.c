@@ -413,29 +413,8 @@ static void trace_block_common(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh
 
 static bool block_by_number(db_txn_t *t, const json_t *p, hash_t *bh, rpc_reply_t *r)
 {
-    const char *s = json_string_value(p);
     uint64_t n;
-    hash_t hh;
-    if (!s || chain_head(t, &n, &hh) != ERR_OK) {
-        rpc_reply_error(r, RPC_INVALID_PARAMS, "invalid params: block number expected");
-        return false;
-    }
-    if (!strcmp(s, "earliest")) {
-        n = 0;
-    } else if (strcmp(s, "latest") && strcmp(s, "pending") && strcmp(s, "safe") &&
-               strcmp(s, "finalized")) {
-        u256_t v;
-        if (u256_from_hex(s, strlen(s), &v) != ERR_OK || (v.w[1] | v.w[2] | v.w[3])) {
-            rpc_reply_error(r, RPC_INVALID_PARAMS, "invalid params: block number expected");
-            return false;
-        }
-        n = v.w[0];
-    }
-    if (chain_canonical_hash(t, n, bh) != ERR_OK) {
-        rpc_reply_error(r, RPC_SERVER_ERROR, "block #%" PRIu64 " not found", n);
-        return false;
-    }
-    return true;
+    return rpc__block_param(t, p, "argument 0 (block)", &n, bh, r);
 }
 
 static void trace_block_by_number(void *ctx, const json_t *params, rpc_reply_t *r)

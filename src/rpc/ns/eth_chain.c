@@ -22,34 +22,6 @@ static db_txn_t *read_txn(const rpc_ctx_t *c, rpc_reply_t *r)
     return t;
 }
 
-/* Resolve a block tag or number to a canonical number: "latest", "pending", "safe",
- * "finalized" (all the head until derivation exists), "earliest", or a 0x quantity. */
-static bool block_number_param(db_txn_t *t, const json_t *p, uint64_t *out, rpc_reply_t *r)
-{
-    uint64_t head = 0;
-    if (db_meta_get_u64(t, "head_number", &head) != ERR_OK) {
-        rpc_reply_error(r, RPC_INTERNAL_ERROR, "no head block");
-        return false;
-    }
-    const char *s = json_string_value(p);
-    if (!p || !s || !strcmp(s, "latest") || !strcmp(s, "pending") || !strcmp(s, "safe") ||
-        !strcmp(s, "finalized")) {
-        *out = head;
-        return true;
-    }
-    if (!strcmp(s, "earliest")) {
-        *out = 0;
-        return true;
-    }
-    if (strncmp(s, "0x", 2) != 0 || parse_u64(s, strlen(s), out) != ERR_OK) {
-        rpc_reply_error(r, RPC_INVALID_PARAMS,
-                        "invalid params: block must be a hex quantity or one of latest, pending, "
-                        "safe, finalized, earliest");
-        return false;
-    }
-    return true;
-}
-
 static void eth_block_number(void *ctx, const json_t *params, rpc_reply_t *r)
 {
     const rpc_ctx_t *c = ctx;
@@ -66,44 +38,15 @@ static void eth_block_number(void *ctx, const json_t *params, rpc_reply_t *r)
     db_txn_abort(t);
 }
 
-/* State reads at a block: a tag, a number or an EIP-1898 object ({blockNumber} / {blockHash},
- * the hash must be canonical). The backend reads the state after that block (state history). */
-static bool state_at(db_txn_t *t, const json_t *block, state_backend_t *be, void **be_ctx,
-                     rpc_reply_t *r)
+/* State reads at a block (rpc__block_param): the backend reads the state after that block
+ * (state history). `name` names the parameter in errors. */
+static bool state_at(db_txn_t *t, const json_t *block, const char *name, state_backend_t *be,
+                     void **be_ctx, rpc_reply_t *r)
 {
-    uint64_t n, head = 0;
+    uint64_t n;
     *be_ctx = NULL;
-    if (json_is_object(block)) {
-        const json_t *bh = json_object_get(block, "blockHash");
-        if (bh) {
-            const char *s = json_string_value(bh);
-            hash_t h, canon;
-            header_t hd;
-            if (!s || hex_decode_fixed(h.b, 32, s, strlen(s)) != ERR_OK) {
-                rpc_reply_error(r, RPC_INVALID_PARAMS,
-                                "invalid params: blockHash must be 32 bytes");
-                return false;
-            }
-            if (chain_read_header(t, &h, &hd) != ERR_OK) {
-                rpc_reply_error(r, RPC_SERVER_ERROR, "header for hash not found");
-                return false;
-            }
-            n = hd.number;
-            header_deinit(&hd);
-            if (chain_canonical_hash(t, n, &canon) != ERR_OK || !hash_eq(&canon, &h)) {
-                rpc_reply_error(r, RPC_SERVER_ERROR, "block %s is not canonical", s);
-                return false;
-            }
-        } else if (!block_number_param(t, json_object_get(block, "blockNumber"), &n, r)) {
-            return false;
-        }
-    } else if (!block_number_param(t, block, &n, r)) {
+    if (!rpc__block_param(t, block, name, &n, NULL, r))
         return false;
-    }
-    if (db_meta_get_u64(t, "head_number", &head) != ERR_OK || n > head) {
-        rpc_reply_error(r, RPC_SERVER_ERROR, "header not found");
-        return false;
-    }
     if (state_db_backend_at(t, n, be, be_ctx) != ERR_OK) {
         rpc_reply_error(r, RPC_SERVER_ERROR, "state for block %llu is not available",
                         (unsigned long long)n);
@@ -142,7 +85,7 @@ static void account_read(const rpc_ctx_t *c, const json_t *params, acct_field_t 
         return;
     state_backend_t be;
     void *be_ctx;
-    if (state_at(t, rpc__param(params, 1), &be, &be_ctx, r)) {
+    if (state_at(t, rpc__param(params, 1), "argument 1 (block)", &be, &be_ctx, r)) {
         state_account_t acc = { .code_hash = KECCAK_EMPTY };
         if (!be.get_account(be.ctx, &a, &acc))
             acc.code_hash = KECCAK_EMPTY;
@@ -203,7 +146,7 @@ static void eth_get_storage_at(void *ctx, const json_t *params, rpc_reply_t *r)
         return;
     state_backend_t be;
     void *be_ctx;
-    if (state_at(t, rpc__param(params, 2), &be, &be_ctx, r)) {
+    if (state_at(t, rpc__param(params, 2), "argument 2 (block)", &be, &be_ctx, r)) {
         uint8_t word[32];
         u256_to_be(word, be.get_storage(be.ctx, &a, &slot));
         r->result = rpc__data(word, 32);

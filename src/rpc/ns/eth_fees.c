@@ -29,29 +29,6 @@ static bool parse_count(const json_t *p, uint64_t *out)
     return true;
 }
 
-static bool newest_param(db_txn_t *t, const json_t *p, uint64_t head, uint64_t *out)
-{
-    const char *s = json_string_value(p);
-    if (!s)
-        return false;
-    if (!strcmp(s, "latest") || !strcmp(s, "pending") || !strcmp(s, "safe") ||
-        !strcmp(s, "finalized")) {
-        *out = head;
-        return true;
-    }
-    if (!strcmp(s, "earliest")) {
-        *out = 0;
-        return true;
-    }
-    (void)t;
-    u256_t v;
-    if (strncmp(s, "0x", 2) != 0 || u256_from_hex(s, strlen(s), &v) != ERR_OK ||
-        (v.w[1] | v.w[2] | v.w[3]))
-        return false;
-    *out = v.w[0];
-    return true;
-}
-
 typedef struct tip_gas {
     u256_t tip;
     uint64_t gas;
@@ -161,17 +138,9 @@ static void fee_history(void *ctx, const json_t *params, rpc_reply_t *r)
         rpc_reply_error(r, RPC_INTERNAL_ERROR, "no head block");
         goto out;
     }
-    if (!newest_param(t, json_array_get(params, 1), head, &newest)) {
-        rpc_reply_error(r, RPC_INVALID_PARAMS,
-                        "invalid params: newestBlock must be a hex quantity or a block tag");
+    if (!rpc__block_param(t, json_array_get(params, 1), "argument 1 (newestBlock)", &newest, NULL,
+                          r))
         goto out;
-    }
-    if (newest > head) {
-        rpc_reply_error(r, RPC_INVALID_PARAMS,
-                        "request beyond head block: requested %llu, head %llu",
-                        (unsigned long long)newest, (unsigned long long)head);
-        goto out;
-    }
     if (count > newest + 1)
         count = newest + 1;
     uint64_t oldest = newest + 1 - count;

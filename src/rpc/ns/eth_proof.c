@@ -57,24 +57,19 @@ static void get_proof(void *ctx, const json_t *params, rpc_reply_t *r)
         rn_free(slots);
         return;
     }
-    uint64_t head;
+    uint64_t head, num;
     hash_t hh;
-    const json_t *blk = rpc__param(params, 2);
-    const char *bs = json_string_value(blk);
     if (chain_head(t, &head, &hh) != ERR_OK) {
         rpc_reply_error(r, RPC_INTERNAL_ERROR, "no head block");
         goto out;
     }
-    if (blk && !(bs && (!strcmp(bs, "latest") || !strcmp(bs, "pending") || !strcmp(bs, "safe") ||
-                        !strcmp(bs, "finalized")))) {
-        u256_t n;
-        if (!bs || u256_from_hex(bs, strlen(bs), &n) != ERR_OK ||
-            !u256_eq(n, u256_from_u64(head))) {
-            rpc_reply_error(r, RPC_SERVER_ERROR,
-                            "proofs are served for the latest block only (head %llu)",
-                            (unsigned long long)head);
-            goto out;
-        }
+    if (!rpc__block_param(t, rpc__param(params, 2), "argument 2 (block)", &num, NULL, r))
+        goto out;
+    if (num != head) {
+        rpc_reply_error(r, RPC_SERVER_ERROR,
+                        "proofs are served for the latest block only (head %llu)",
+                        (unsigned long long)head);
+        goto out;
     }
     buf_t buf;
     buf_init(&buf, 1u << 24);

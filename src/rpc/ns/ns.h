@@ -20,14 +20,27 @@ void rpc__register_methods(rpc_registry_t *reg, const rpc_method_t *m, size_t n)
 /** "0x…" data of bytes. */
 json_t *rpc__data(const uint8_t *p, size_t n);
 
+enum {
+    RPC_RESOURCE_NOT_FOUND = -32001, /**< reth: "block not found: …" */
+};
+
+struct db_txn;
+/** The block parameter p named `name` (NULL or JSON null = "latest"): "latest", "pending", "safe",
+ *  "finalized" (the head until derivation exists), "earliest", a hex number, or EIP-1898
+ *  {blockNumber} / {blockHash, requireCanonical}. A stored canonical block: *num and, if hash is
+ *  not NULL, *hash. Otherwise false with reth's error: -32602 naming `name` when malformed,
+ *  -32001 "block not found: 0x5" / "…: hash 0x…" when not stored (block_param.c). */
+bool rpc__block_param(struct db_txn *t, const json_t *p, const char *name, uint64_t *num,
+                      hash_t *hash, rpc_reply_t *r);
+
 void rpc__register_static(rpc_registry_t *reg);
 /** rollupNode_getL1MessageByIndex / ByKey (rollup_l1.c). */
 void rpc__register_rollup_l1(rpc_registry_t *reg);
-/** The Otterscan ots_* methods (ots.c); called by rpc_register_node. */
-void rpc__register_ots(rpc_registry_t *reg);
 void rpc__register_eth_chain(rpc_registry_t *reg);
 /** Blocks, transactions, receipts and logs (eth_blocks.c); called by rpc__register_eth_chain. */
 void rpc__register_eth_blocks(rpc_registry_t *reg);
+/** The Otterscan ots_* methods (ots.c); called by rpc_register_node. */
+void rpc__register_ots(rpc_registry_t *reg);
 
 struct tx;
 struct header;

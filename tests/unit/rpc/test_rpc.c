@@ -482,7 +482,7 @@ TEST(ns, eth_reads_the_genesis_written_by_init)
     CHECK(strstr(call(reg, ns,
                       "{\"jsonrpc\":\"2.0\",\"method\":\"eth_getBalance\",\"params\":["
                       "\"0x0000000000000000000000000000000000000001\",\"0x5\"],\"id\":1}"),
-                 "header not found"));
+                 "block not found: 0x5"));
     CHECK(strstr(call(reg, ns,
                       "{\"jsonrpc\":\"2.0\",\"method\":\"eth_getBlockByNumber\","
                       "\"params\":[\"banana\",false],\"id\":1}"),
