@@ -774,11 +774,12 @@ char *chain_spec_to_json(const chain_spec_t *s)
     json_object_set_new(root, "number", json_string("0x0"));
     json_object_set_new(root, "gasUsed", json_string("0x0"));
     json_object_set_new(root, "parentHash", j_bytes((const uint8_t[32]){ 0 }, 32));
-    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER;
+    size_t n = json_dumpb(root, NULL, 0, flags);
+    char *out = rn_malloc(n + 1);
+    if (n == 0 || json_dumpb(root, out, n, flags) != n)
+        PANIC("cannot write a genesis file");
+    out[n] = '\0';
     json_decref(root);
-    if (!text)
-        PANIC("out of memory writing a genesis file");
-    char *out = rn_strdup(text);
-    free(text);
     return out;
 }
