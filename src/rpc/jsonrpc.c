@@ -249,13 +249,14 @@ static bool handle_one(const rpc_registry_t *r, uint32_t ns_enabled, const json_
 void rpc_handle_body(const rpc_registry_t *r, uint32_t ns_enabled, const char *body, size_t n,
                      buf_t *out)
 {
-    json_error_t jerr;
-    json_t *root = json_loadb(body, n, JSON_DECODE_ANY, &jerr);
+    const char *why = NULL;
+    size_t at = 0;
+    json_t *root = rpc__json_read(body, n, &why, &at);
     size_t start = out->n;
     err_t e = ERR_OK;
     if (!root) {
         char msg[240];
-        snprintf(msg, sizeof(msg), "parse error: %s at position %d", jerr.text, jerr.position);
+        snprintf(msg, sizeof(msg), "parse error: %s at position %zu", why, at);
         e = write_error(out, NULL, RPC_PARSE_ERROR, msg, NULL);
     } else if (json_is_array(root)) {
         size_t count = json_array_size(root);

@@ -29,6 +29,10 @@ void rpc__hub_drop_conn(rpc_hub_t *h, void *worker, uint64_t conn_id);
  *  one pass: json_write.c). On error out is unchanged. */
 RN_NODISCARD err_t rpc__json_write(buf_t *out, const json_t *v);
 
+/** Parse JSON text (any value) as json_loadb(…, JSON_DECODE_ANY) does, in one pass
+ *  (json_read.c). NULL on error with a message and the byte offset where it was found. */
+json_t *rpc__json_read(const char *text, size_t n, const char **err, size_t *err_pos);
+
 /** Method groups registered by rpc_register_node. */
 void rpc__register_subs(rpc_registry_t *reg);
 void rpc__register_eth_fees(rpc_registry_t *reg);

@@ -2,6 +2,7 @@
  * text for edge values and for random trees (strings with every control character, quotes,
  * backslashes and multi-byte UTF-8; integers at the limits; reals; deep nesting). */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,5 +103,76 @@ TEST(json_write, matches_jansson_on_random_trees)
         json_t *v = random_value(0);
         check_same(v);
         json_decref(v);
+    }
+}
+
+/* The request parser against jansson's: random trees written in several styles (compact,
+ * indented, ASCII-escaped), then single-byte mutations of them. */
+static void check_parse_same(const char *text, size_t n)
+{
+    json_error_t jerr;
+    json_t *want = json_loadb(text, n, JSON_DECODE_ANY, &jerr);
+    const char *why = NULL;
+    size_t at = 0;
+    json_t *got = rpc__json_read(text, n, &why, &at);
+    if ((want == NULL) != (got == NULL))
+        fprintf(stderr, "    differ on %zu bytes '%.*s': jansson %s, ours %s\n", n,
+                (int)(n < 120 ? n : 120), text,
+                want ? "accepts" : jerr.text, got ? "accepts" : why);
+    CHECK((want == NULL) == (got == NULL));
+    if (want && got)
+        CHECK(json_equal(want, got));
+    if (!got)
+        CHECK(why != NULL && at <= n);
+    json_decref(want);
+    json_decref(got);
+}
+
+TEST(json_read, matches_jansson_on_random_documents_and_mutations)
+{
+    static const size_t styles[] = { JSON_COMPACT | JSON_ENCODE_ANY,
+                                     JSON_INDENT(2) | JSON_ENCODE_ANY,
+                                     JSON_ENSURE_ASCII | JSON_ENCODE_ANY | JSON_ESCAPE_SLASH };
+    static const char mut[] = "{}[],:\"\\ 0-1.eE+tfnu\x01\x7f\xc3\xa9\xed";
+    for (int i = 0; i < 1500; i++) {
+        json_t *v = random_value(0);
+        char *text = json_dumps(v, styles[test_rand() % 3]);
+        CHECK(text != NULL);
+        size_t n = strlen(text);
+        check_parse_same(text, n);
+        for (int m = 0; m < 4 && n; m++) {
+            char *t = malloc(n + 1);
+            memcpy(t, text, n + 1);
+            size_t at = test_rand() % n;
+            switch (test_rand() % 3) {
+            case 0: t[at] = mut[test_rand() % (sizeof(mut) - 1)]; break;
+            case 1: memmove(t + at, t + at + 1, n - at); break;
+            default: break;
+            }
+            check_parse_same(t, strlen(t));
+            check_parse_same(t, at); /* truncated */
+            free(t);
+        }
+        free(text);
+        json_decref(v);
+    }
+    static const char *const edge[] = {
+        "", " ", "-", "-0", "0", "01", "1.", ".5", "1e", "1e+", "2e308", "-2e308", "1e-400",
+        "9223372036854775807", "9223372036854775808", "-9223372036854775808",
+        "-9223372036854775809", "\"\\ud83d\\ude00\"", "\"\\ud83d\"", "\"\\ude00\"",
+        "\"\\ud83dx\"", "\"\\u0000\"", "\"\\x\"", "\"\t\"", "\"\xc0\xaf\"", "\"\xf4\x90\x80\x80\"",
+        "\"\xe0\x80\x80\"", "\"\xef\xbf\xbf\"", "tru", "nulll", "[1 2]", "{\"a\":}", "{,}",
+        "{\"a\":1,}", "[]]", "{} {}", "\"abc", "[\"\\", "{\"\\u00e9\":1,\"\\u00e9\":2}",
+    };
+    for (size_t i = 0; i < RN_ARRAY_LEN(edge); i++)
+        check_parse_same(edge[i], strlen(edge[i]));
+    /* Nesting: both give up at the same depth. */
+    for (size_t depth = 2040; depth <= 2052; depth++) {
+        char *t = malloc(2 * depth + 1);
+        memset(t, '[', depth);
+        memset(t + depth, ']', depth);
+        t[2 * depth] = 0;
+        check_parse_same(t, 2 * depth);
+        free(t);
     }
 }
