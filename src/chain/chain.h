@@ -48,6 +48,13 @@ enum {
     GPO_SLOT_IS_GALILEO = 12,
 };
 
+/** The L1GasPriceOracle's address (0x5300…02). */
+extern const addr_t SCROLL_GPO_ADDRESS;
+
+/** Read the oracle's fee parameters, slot by slot, through get(ctx, slot) — the oracle's storage
+ *  as the caller sees it (the builder's overlay, or a database snapshot). */
+void scroll_gpo_read(gpo_values_t *g, u256_t (*get)(void *ctx, uint64_t slot), void *ctx);
+
 /**
  * L1 data fee of a transaction under `spec` (SCROLL.md §4.2), capped at 2^64−1.
  * raw = the EIP-2718 encoding of the signed transaction; input = its calldata (Feynman's

@@ -20,9 +20,6 @@ enum {
     GAS_LIMIT_BOUND_DIVISOR = 1024,
 };
 
-static const addr_t GPO_ADDR = {
-    { 0x53, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 }
-};
 static const addr_t SYSTEM_ADDR = {
     { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
       0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe }
@@ -73,24 +70,24 @@ static void gpo_migrations(chain_builder_t *b)
     state_t *st = b->st;
     if (!s->forks[FORK_CURIE].by_time && s->forks[FORK_CURIE].at == num && num > 0 &&
         rn_code_gpo_curie_len) {
-        state_set_code(st, &GPO_ADDR, rn_code_gpo_curie, rn_code_gpo_curie_len);
-        set_slot(st, &GPO_ADDR, GPO_SLOT_L1_BLOB_BASE_FEE, 1);
-        set_slot(st, &GPO_ADDR, GPO_SLOT_COMMIT_SCALAR, 230759955285ull);
-        set_slot(st, &GPO_ADDR, GPO_SLOT_BLOB_SCALAR, 417565260ull);
-        set_slot(st, &GPO_ADDR, GPO_SLOT_IS_CURIE, 1);
+        state_set_code(st, &SCROLL_GPO_ADDRESS, rn_code_gpo_curie, rn_code_gpo_curie_len);
+        set_slot(st, &SCROLL_GPO_ADDRESS, GPO_SLOT_L1_BLOB_BASE_FEE, 1);
+        set_slot(st, &SCROLL_GPO_ADDRESS, GPO_SLOT_COMMIT_SCALAR, 230759955285ull);
+        set_slot(st, &SCROLL_GPO_ADDRESS, GPO_SLOT_BLOB_SCALAR, 417565260ull);
+        set_slot(st, &SCROLL_GPO_ADDRESS, GPO_SLOT_IS_CURIE, 1);
     }
     u256_t one = u256_from_u64(1);
     if (chain_fork_active(s, FORK_FEYNMAN, num, ts) && rn_code_gpo_feynman_len &&
-        !u256_eq(slot(st, &GPO_ADDR, GPO_SLOT_IS_FEYNMAN), one)) {
-        state_set_code(st, &GPO_ADDR, rn_code_gpo_feynman, rn_code_gpo_feynman_len);
-        set_slot(st, &GPO_ADDR, GPO_SLOT_PENALTY_THRESHOLD, 1000000000ull);
-        set_slot(st, &GPO_ADDR, GPO_SLOT_PENALTY_FACTOR, 1000000000ull);
-        set_slot(st, &GPO_ADDR, GPO_SLOT_IS_FEYNMAN, 1);
+        !u256_eq(slot(st, &SCROLL_GPO_ADDRESS, GPO_SLOT_IS_FEYNMAN), one)) {
+        state_set_code(st, &SCROLL_GPO_ADDRESS, rn_code_gpo_feynman, rn_code_gpo_feynman_len);
+        set_slot(st, &SCROLL_GPO_ADDRESS, GPO_SLOT_PENALTY_THRESHOLD, 1000000000ull);
+        set_slot(st, &SCROLL_GPO_ADDRESS, GPO_SLOT_PENALTY_FACTOR, 1000000000ull);
+        set_slot(st, &SCROLL_GPO_ADDRESS, GPO_SLOT_IS_FEYNMAN, 1);
     }
     if (chain_fork_active(s, FORK_GALILEO_V2, num, ts) && rn_code_gpo_galileo_v2_len &&
-        !u256_eq(slot(st, &GPO_ADDR, GPO_SLOT_IS_GALILEO), one)) {
-        state_set_code(st, &GPO_ADDR, rn_code_gpo_galileo_v2, rn_code_gpo_galileo_v2_len);
-        set_slot(st, &GPO_ADDR, GPO_SLOT_IS_GALILEO, 1);
+        !u256_eq(slot(st, &SCROLL_GPO_ADDRESS, GPO_SLOT_IS_GALILEO), one)) {
+        state_set_code(st, &SCROLL_GPO_ADDRESS, rn_code_gpo_galileo_v2, rn_code_gpo_galileo_v2_len);
+        set_slot(st, &SCROLL_GPO_ADDRESS, GPO_SLOT_IS_GALILEO, 1);
     }
 }
 
@@ -115,17 +112,14 @@ static void history_call(chain_builder_t *b, const hash_t *parent_hash)
     state_tx_end(b->st);
 }
 
+static u256_t gpo_slot(void *st, uint64_t k)
+{
+    return slot(st, &SCROLL_GPO_ADDRESS, k);
+}
+
 static void read_gpo(chain_builder_t *b)
 {
-    state_t *st = b->st;
-    b->gpo.l1_base_fee = slot(st, &GPO_ADDR, GPO_SLOT_L1_BASE_FEE);
-    b->gpo.overhead = slot(st, &GPO_ADDR, GPO_SLOT_OVERHEAD);
-    b->gpo.scalar = slot(st, &GPO_ADDR, GPO_SLOT_SCALAR);
-    b->gpo.l1_blob_base_fee = slot(st, &GPO_ADDR, GPO_SLOT_L1_BLOB_BASE_FEE);
-    b->gpo.commit_scalar = slot(st, &GPO_ADDR, GPO_SLOT_COMMIT_SCALAR);
-    b->gpo.blob_scalar = slot(st, &GPO_ADDR, GPO_SLOT_BLOB_SCALAR);
-    b->gpo.penalty_threshold = slot(st, &GPO_ADDR, GPO_SLOT_PENALTY_THRESHOLD);
-    b->gpo.penalty_factor = slot(st, &GPO_ADDR, GPO_SLOT_PENALTY_FACTOR);
+    scroll_gpo_read(&b->gpo, gpo_slot, b->st);
 }
 
 /* §5.1, from the parent state (before this block's pre-execution). */
@@ -150,7 +144,7 @@ static bool base_fee(chain_builder_t *b, const header_t *parent, uint64_t *out)
     }
     u256_t scalar = has_cfg ? slot(b->st, &s->l2_system_config, L2_SYSTEM_CONFIG_SLOT_SCALAR)
                             : u256_from_u64(0);
-    *out = scroll_base_fee_curie(slot(b->st, &GPO_ADDR, GPO_SLOT_L1_BASE_FEE), scalar, overhead);
+    *out = scroll_base_fee_curie(slot(b->st, &SCROLL_GPO_ADDRESS, GPO_SLOT_L1_BASE_FEE), scalar, overhead);
     return true;
 }
 

@@ -181,3 +181,18 @@ uint64_t scroll_base_fee_feynman(bool parent_is_feynman, bool parent_has_base_fe
     u128_t fee = eip + overhead;
     return fee < SCROLL_MAX_BASE_FEE ? (uint64_t)fee : SCROLL_MAX_BASE_FEE;
 }
+
+const addr_t SCROLL_GPO_ADDRESS = { { 0x53, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                      0x02 } };
+
+void scroll_gpo_read(gpo_values_t *g, u256_t (*get)(void *ctx, uint64_t slot), void *ctx)
+{
+    g->l1_base_fee = get(ctx, GPO_SLOT_L1_BASE_FEE);
+    g->overhead = get(ctx, GPO_SLOT_OVERHEAD);
+    g->scalar = get(ctx, GPO_SLOT_SCALAR);
+    g->l1_blob_base_fee = get(ctx, GPO_SLOT_L1_BLOB_BASE_FEE);
+    g->commit_scalar = get(ctx, GPO_SLOT_COMMIT_SCALAR);
+    g->blob_scalar = get(ctx, GPO_SLOT_BLOB_SCALAR);
+    g->penalty_threshold = get(ctx, GPO_SLOT_PENALTY_THRESHOLD);
+    g->penalty_factor = get(ctx, GPO_SLOT_PENALTY_FACTOR);
+}

@@ -400,20 +400,11 @@ static void *sequencer_main(void *arg)
 
 /* ---- RPC operations ---- */
 
-static void read_gpo(const state_backend_t *b, gpo_values_t *g)
+static u256_t gpo_slot(void *backend, uint64_t slot)
 {
-    static const addr_t gpo = { { 0x53, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 } };
-    u256_t k;
-#define SLOT(field, n) (k = u256_from_u64(n), g->field = b->get_storage(b->ctx, &gpo, &k))
-    SLOT(l1_base_fee, GPO_SLOT_L1_BASE_FEE);
-    SLOT(overhead, GPO_SLOT_OVERHEAD);
-    SLOT(scalar, GPO_SLOT_SCALAR);
-    SLOT(l1_blob_base_fee, GPO_SLOT_L1_BLOB_BASE_FEE);
-    SLOT(commit_scalar, GPO_SLOT_COMMIT_SCALAR);
-    SLOT(blob_scalar, GPO_SLOT_BLOB_SCALAR);
-    SLOT(penalty_threshold, GPO_SLOT_PENALTY_THRESHOLD);
-    SLOT(penalty_factor, GPO_SLOT_PENALTY_FACTOR);
-#undef SLOT
+    const state_backend_t *b = backend;
+    u256_t k = u256_from_u64(slot);
+    return b->get_storage(b->ctx, &SCROLL_GPO_ADDRESS, &k);
 }
 
 static int op_send_raw(void *ud, bview_t raw, hash_t *hash, char *msg, size_t msg_len)
@@ -494,7 +485,7 @@ static int op_send_raw(void *ud, bview_t raw, hash_t *hash, char *msg, size_t ms
     }
     state_backend_t be = state_db_backend(txn);
     gpo_values_t gpo;
-    read_gpo(&be, &gpo);
+    scroll_gpo_read(&gpo, gpo_slot, &be);
     u256_t l1 = u256_from_u64(scroll_l1_fee(level, &gpo, raw, bview(tx.data, tx.data_len)));
     txpool_tx_info_t info;
     memset(&info, 0, sizeof(info));
