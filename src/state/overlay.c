@@ -452,10 +452,24 @@ static int slot_change_cmp(const void *a, const void *b)
     return c ? c : u256_cmp(x->key, y->key);
 }
 
+static int ptr_cmp(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)*(void *const *)a, y = (uintptr_t)*(void *const *)b;
+    return x < y ? -1 : x > y;
+}
+
 err_t state_changes(state_t *st, state_changes_t *out)
 {
     memset(out, 0, sizeof(*out));
     size_t cap_a = 0, cap_s = 0, cap_c = 0;
+    /* Code this state owns (set during its life), sorted: one lookup per dirty object. */
+    void **owned = NULL;
+    if (st->nowned) {
+        owned = RN_NEWV(void *, st->nowned);
+        for (size_t k = 0; k < st->nowned; k++)
+            owned[k] = (void *)st->owned[k];
+        qsort(owned, st->nowned, sizeof(void *), ptr_cmp);
+    }
     for (size_t i = 0; i < st->nobjs; i++) {
         sobj_t *o = &st->objs[i];
         if (!o->dirty)
@@ -468,19 +482,17 @@ err_t state_changes(state_t *st, state_changes_t *out)
         c->nonce = o->nonce;
         c->balance = o->balance;
         c->code_hash = o->code_hash;
-        if (!c->deleted && o->code_loaded && o->code_len) {
-            /* Code set during this state's life is owned here; the backend may lack it. */
-            for (size_t k = 0; k < st->nowned; k++) {
-                if (st->owned[k] == o->code) {
-                    STATE_GROW(out->codes, out->ncodes, cap_c);
-                    out->codes[out->ncodes].hash = o->code_hash;
-                    out->codes[out->ncodes].code = bview(o->code, o->code_len);
-                    out->ncodes++;
-                    break;
-                }
-            }
+        /* Code set during this state's life is owned here; the backend may lack it. */
+        void *code = (void *)o->code;
+        if (!c->deleted && o->code_loaded && o->code_len && owned &&
+            bsearch(&code, owned, st->nowned, sizeof(void *), ptr_cmp)) {
+            STATE_GROW(out->codes, out->ncodes, cap_c);
+            out->codes[out->ncodes].hash = o->code_hash;
+            out->codes[out->ncodes].code = bview(o->code, o->code_len);
+            out->ncodes++;
         }
     }
+    rn_free(owned);
     for (size_t i = 0; i < st->nslots; i++) {
         sslot_t *s = &st->slots[i];
         const sobj_t *o = &st->objs[s->obj];
