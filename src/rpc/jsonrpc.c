@@ -214,25 +214,15 @@ static bool handle_one(const rpc_registry_t *r, uint32_t ns_enabled, const json_
         rn_free(reply.raw);
         return false;
     }
-    if (reply.raw) {
+    if (reply.raw || reply.result) {
         err_t e = append_str(out, "{\"jsonrpc\":\"2.0\",\"id\":");
         if (!e)
             e = append_json(out, id);
         if (!e)
             e = append_str(out, ",\"result\":");
         if (!e)
-            e = buf_append(out, reply.raw, reply.raw_len);
-        if (!e)
-            e = append_str(out, "}");
-        *werr = e;
-    } else if (reply.result) {
-        err_t e = append_str(out, "{\"jsonrpc\":\"2.0\",\"id\":");
-        if (!e)
-            e = append_json(out, id);
-        if (!e)
-            e = append_str(out, ",\"result\":");
-        if (!e)
-            e = append_json(out, reply.result);
+            e = reply.raw ? buf_append(out, reply.raw, reply.raw_len)
+                          : append_json(out, reply.result);
         if (!e)
             e = append_str(out, "}");
         *werr = e;
