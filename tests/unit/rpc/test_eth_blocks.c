@@ -553,6 +553,25 @@ TEST(eth_blocks, get_logs_filters)
     CHECK_STR_EQ(str(json_array_get(json_object_get(r, "result"), 1), "logIndex"), "0x2");
     json_decref(r);
 
+    /* eth_getLogs writes its answer as text; it must equal the logs of the receipts (built
+     * with jansson) field for field, for every log of every block. */
+    r = call(&f, "eth_getLogs", "[{\"fromBlock\":\"earliest\",\"toBlock\":\"latest\"}]");
+    const json_t *all = json_object_get(r, "result");
+    CHECK_EQ_U64(json_array_size(all), 4);
+    for (size_t i = 0; i < json_array_size(all); i++) {
+        const json_t *lg = json_array_get(all, i);
+        char rq[120];
+        snprintf(rq, sizeof(rq), "[\"%s\"]", str(lg, "transactionHash"));
+        json_t *rc = call(&f, "eth_getTransactionReceipt", rq);
+        const json_t *logs = json_object_get(json_object_get(rc, "result"), "logs");
+        bool found = false;
+        for (size_t k = 0; k < json_array_size(logs); k++)
+            found = found || json_equal(json_array_get(logs, k), lg);
+        CHECK(found);
+        json_decref(rc);
+    }
+    json_decref(r);
+
     /* Unknown block hash: geth's "unknown block". */
     r = call(&f, "eth_getLogs",
              "[{\"blockHash\":\"0x1111111111111111111111111111111111111111111111111111111111111111"
