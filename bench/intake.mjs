@@ -21,11 +21,15 @@
 // (ours --builder.gaslimit, anvil --gas-limit), 20 dev accounts. Servers and this client are NOT
 // pinned: they share the 2 cores, as in BENCHMARKS.md's intake figure.
 //
-// Why TXS defaults to 10 000 and SENDERS to 200: the node's pool holds at most 64 transactions per
-// sender and 10 000 pending overall (txpool_config_default, not configurable from the command
-// line), so a 20 000-transaction burst measures that cap, not intake. INTAKE_TXS=20000 shows it.
+// The node's pool limits are raised to fit the burst (--txpool.max-account-slots ≥ TXS/SENDERS,
+// --txpool.pending-max-count ≥ TXS; anvil has none). Our chain caps a block's non-L1 payload at
+// the chain config's maxTxPayloadBytesPerBlock (122 880 bytes ≈ 1 100 transfers, SCROLL.md §6);
+// INTAKE_PAYLOAD_CAP=<bytes> runs ours on a dev genesis written by `rollup-node dump-genesis`
+// with that cap instead (equal settings with anvil, which has no such cap). bench/ingest.mjs
+// runs both.
 //
 // Knobs: INTAKE_TXS (10000), INTAKE_SENDERS (200), INTAKE_CONNS (8), INTAKE_RUNS (3),
+//        INTAKE_PAYLOAD_CAP (unset: the dev chain's 122 880),
 //        NODE_BIN (target/release/rollup-node), ANVIL (tests/node_modules/.bin/anvil),
 //        INTAKE_ONLY (ours|anvil: run one server only, no ratios).
 import { createRequire } from 'node:module';
@@ -217,10 +221,20 @@ function procStatus(pid) {
     return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
 }
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'rn-bench-intake.'));
+const PAYLOAD_CAP = process.env.INTAKE_PAYLOAD_CAP ? +process.env.INTAKE_PAYLOAD_CAP : 0;
+let CHAIN = 'dev';
+if (PAYLOAD_CAP) {
+    const g = JSON.parse(execFileSync(NODE_BIN, ['dump-genesis', '--chain', 'dev']).toString());
+    g.config.scroll.maxTxPayloadBytesPerBlock = PAYLOAD_CAP;
+    CHAIN = path.join(tmpRoot, 'genesis.json');
+    fs.writeFileSync(CHAIN, JSON.stringify(g));
+}
+const POOL_ARGS = ['--txpool.max-account-slots', `${Math.max(64, Math.ceil(TXS / SENDERS))}`,
+    '--txpool.pending-max-count', `${Math.max(10000, TXS)}`];
 const SERVERS = {
     ours: (port, dir) => ({
         cmd: NODE_BIN,
-        args: ['node', '--chain', 'dev', '--datadir', dir, '--test', '--sequencer.enabled',
+        args: ['node', '--chain', CHAIN, '--datadir', dir, '--test', ...POOL_ARGS, '--sequencer.enabled',
             '--sequencer.auto-start', '--sequencer.block-time', '1000', '--builder.gaslimit', `${GASLIMIT}`,
             '--http', '--http.addr', '127.0.0.1', '--http.port', `${port}`, '--http.api', 'eth,net,web3,txpool'],
         env: { ...process.env, RUST_LOG: process.env.INTAKE_RUST_LOG || 'warn,reth::cli=info' },
@@ -410,7 +424,8 @@ const load = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 
 console.log(`intake bench: ${TXS} pre-signed EIP-1559 transfers (${SENDERS} senders x ${PER}), ${CONNS} keep-alive` +
     ` connections, ${RUNS} runs; block gas limit raised to ${GASLIMIT} on both, 1 s blocks, chain id ${CHAIN_ID};` +
     ` servers and client unpinned on ${os.cpus().length} CPUs (signing took ${signSecs.toFixed(1)} s, not timed)`);
-console.log(`  ours : ${NODE_BIN} node --chain dev --test --sequencer.enabled --sequencer.auto-start` +
+console.log(`  ours : ${NODE_BIN} node --chain ${PAYLOAD_CAP ? `<dev genesis, maxTxPayloadBytesPerBlock ${PAYLOAD_CAP}>` : 'dev'}` +
+    ` --test ${POOL_ARGS.join(' ')} --sequencer.enabled --sequencer.auto-start` +
     ` --sequencer.block-time 1000 --builder.gaslimit ${GASLIMIT} --http ... (RUST_LOG=warn,reth::cli=info)`);
 console.log(`  anvil: ${execFileSync(ANVIL, ['--version']).toString().split('\n')[0]} --silent --accounts ${DEV_ACCOUNTS}` +
     ` --chain-id ${CHAIN_ID} --gas-limit ${GASLIMIT} --block-time 1`);
