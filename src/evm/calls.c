@@ -262,6 +262,7 @@ static evm_result_t do_create(evm_t *evm, const evm_message_t *msg)
             } else {
                 r.gas_left -= cost;
                 host->set_code(hctx, &a, out.p, out.n);
+                r.created_code = out;
             }
         }
     }

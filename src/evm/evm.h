@@ -258,6 +258,8 @@ typedef struct evm_result {
     int64_t gas_refund;    /**< refund counter at the end (0 unless SUCCESS) */
     bview_t output;        /**< valid until the next call on the same evm_t */
     addr_t create_address; /**< creates: the new address (also on failure) */
+    bview_t created_code;  /**< successful creates: the code deployed (for tracers' exit hook;
+                                valid only there) — output stays empty, as the EVM requires */
 } evm_result_t;
 
 /** EIP-3155 step hook (for --trace). Called before each instruction with the gas left before it

@@ -1,5 +1,6 @@
 /* debug namespace: transaction, block and call traces with geth's struct logger (the default)
- * and callTracer, and the raw getters (debug_getRawHeader/Block/Transaction/Receipts).
+ * and callTracer, and the raw getters (debug_getRawHeader/Block/Transaction/Receipts); the
+ * call-frame replays the trace namespace builds on (trace.c).
  *
  * A trace replays the block from the state after its parent (state history) with the block's
  * own base fee, running the earlier transactions untraced and the wanted ones under the
@@ -29,6 +30,7 @@ typedef struct trace_opts {
     tracer_kind_t kind;
     bool disable_stack;
     bool only_top_call;
+    bool frame_gas; /**< callTracer root keeps the EVM frame's gas (trace_*), not the tx's */
 } trace_opts_t;
 
 typedef struct step {
@@ -131,10 +133,12 @@ static void on_frame_exit(void *ud, const evm_message_t *m, const evm_result_t *
     if (create)
         json_object_set_new(f.obj, "to", rpc__data(res->create_address.b, 20));
     json_object_set_new(f.obj, "gasUsed", rpc__quantity((uint64_t)(m->gas - res->gas_left)));
-    if (res->status == EVM_SUCCESS || res->status == EVM_REVERT) {
+    if (create && res->status == EVM_SUCCESS)
+        json_object_set_new(f.obj, "output",
+                            rpc__data(res->created_code.p, res->created_code.n));
+    else if (res->status == EVM_SUCCESS || res->status == EVM_REVERT)
         if (res->output.n || !create)
             json_object_set_new(f.obj, "output", rpc__data(res->output.p, res->output.n));
-    }
     if (res->status != EVM_SUCCESS) {
         json_object_set_new(f.obj, "error", json_string(rpc__evm_error(res->status)));
         json_t *why = res->status == EVM_REVERT ? rpc__revert_reason(res->output) : NULL;
@@ -189,8 +193,10 @@ static json_t *tracer_result(tracer_t *t, const tx_t *tx, const state_tx_result_
         t->root = NULL;
         if (!root)
             return json_null();
-        json_object_set_new(root, "gas", rpc__quantity(tx->gas_limit));
-        json_object_set_new(root, "gasUsed", rpc__quantity(res->gas_used));
+        if (!t->o.frame_gas) {
+            json_object_set_new(root, "gas", rpc__quantity(tx->gas_limit));
+            json_object_set_new(root, "gasUsed", rpc__quantity(res->gas_used));
+        }
         return root;
     }
     if (t->overflow)
@@ -469,8 +475,13 @@ static void trace_call(void *ctx, const json_t *params, rpc_reply_t *r)
         evm_set_tracer(evm, &hooks);
         uint64_t gas = a.has_gas ? a.gas : at.header.gas_limit;
         state_tx_result_t res;
-        tx_invalid_t v = rpc__run_call(c, evm, &at, &a, gas, &res, &output);
-        if (v != TX_VALID) {
+        const json_t *cfg = rpc__param(params, 2);
+        tx_invalid_t v = TX_VALID;
+        if (!rpc__run_call_overrides(c, evm, &at, &a, json_object_get(cfg, "stateOverrides"),
+                                     json_object_get(cfg, "blockOverrides"), gas, &v, &res,
+                                     &output, r)) {
+            /* r holds the -32602 for a bad override */
+        } else if (v != TX_VALID) {
             rpc_reply_error(r, RPC_SERVER_ERROR, "%s", tx_invalid_msg(v));
         } else {
             tx_t lim = { .gas_limit = gas };
@@ -486,6 +497,39 @@ static void trace_call(void *ctx, const json_t *params, rpc_reply_t *r)
     rpc__at_close(&at);
     buf_deinit(&output);
     buf_deinit(&a.data);
+}
+
+/* ---- call frames for the trace namespace ---- */
+
+bool rpc__trace_block_frames(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, size_t only,
+                             json_t *out, rpc_reply_t *r)
+{
+    trace_opts_t o = { .kind = TRACER_CALL, .frame_gas = true };
+    return replay(c, t, bh, only, &o, out, r);
+}
+
+json_t *rpc__trace_call_frame(const rpc_ctx_t *c, const rpc_at_t *at, const rpc_call_args_t *a,
+                              uint64_t gas, buf_t *output, rpc_reply_t *r)
+{
+    trace_opts_t o = { .kind = TRACER_CALL, .frame_gas = true };
+    evm_t *evm = evm_thread();
+    tracer_t tr;
+    evm_tracer_t hooks;
+    tracer_init(&tr, &o, &hooks);
+    evm_set_tracer(evm, &hooks);
+    state_tx_result_t res;
+    tx_invalid_t v = rpc__run_call(c, evm, at, a, gas, &res, output);
+    evm_set_tracer(evm, NULL);
+    json_t *frame = NULL;
+    if (v != TX_VALID) {
+        rpc_reply_error(r, RPC_SERVER_ERROR, "%s", tx_invalid_msg(v));
+    } else {
+        tx_t lim = { .gas_limit = gas };
+        res.output = buf_view(output);
+        frame = tracer_result(&tr, &lim, &res);
+    }
+    tracer_deinit(&tr);
+    return frame;
 }
 
 /* ---- raw getters ---- */

@@ -171,6 +171,7 @@ void rpc_register_node(rpc_registry_t *reg)
     rpc__register_subs(reg);
     rpc__register_rollup_l1(reg);
     rpc__register_ots(reg);
+    rpc__register_trace(reg);
     static const rpc_method_t methods[] = {
         { "eth_sendRawTransaction", RPC_NS_ETH, send_raw },
         { "eth_gasPrice", RPC_NS_ETH, gas_price },

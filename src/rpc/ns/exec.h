@@ -120,4 +120,15 @@ bool rpc__state_overrides(rpc_overlay_t *o, const json_t *ov, const char *name, 
 /** Register eth_simulateV1 (simulate.c); called by rpc__register_eth_call. */
 void rpc__register_eth_simulate(rpc_registry_t *reg);
 
+/* ---- call frames (debug.c), for the trace namespace ---- */
+
+/** Replay block bh on its parent's state with a callTracer whose root keeps the EVM frame's own
+ *  gas and gasUsed (intrinsic gas excluded, as parity traces count). only = one transaction index
+ *  (out gets its frame) or SIZE_MAX (out gets {txHash, result} per transaction). */
+bool rpc__trace_block_frames(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, size_t only,
+                             json_t *out, rpc_reply_t *r);
+/** The same for a call object run on `at`: its frame tree, or NULL with a reply. */
+json_t *rpc__trace_call_frame(const rpc_ctx_t *c, const rpc_at_t *at, const rpc_call_args_t *a,
+                              uint64_t gas, buf_t *output, rpc_reply_t *r);
+
 #endif

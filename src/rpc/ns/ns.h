@@ -41,6 +41,8 @@ void rpc__register_eth_chain(rpc_registry_t *reg);
 void rpc__register_eth_blocks(rpc_registry_t *reg);
 /** The Otterscan ots_* methods (ots.c); called by rpc_register_node. */
 void rpc__register_ots(rpc_registry_t *reg);
+/** The parity-style trace_* methods (trace.c); called by rpc_register_node. */
+void rpc__register_trace(rpc_registry_t *reg);
 
 struct tx;
 struct header;
