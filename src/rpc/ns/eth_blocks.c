@@ -292,6 +292,8 @@ json_t *rpc__tx_json(const tx_t *tx, const hash_t *txh, const addr_t *from, cons
     json_t *o = json_object();
     json_object_set_new(o, "blockHash", h ? jhash(block_hash) : json_null());
     json_object_set_new(o, "blockNumber", h ? rpc__quantity(h->number) : json_null());
+    if (h) /* execution-apis: mined transactions carry their block's timestamp */
+        json_object_set_new(o, "blockTimestamp", rpc__quantity(h->timestamp));
     json_object_set_new(o, "from", jaddr(from));
     json_object_set_new(o, "gas", rpc__quantity(tx->gas_limit));
     /* Pending: geth shows the fee cap as the price. */

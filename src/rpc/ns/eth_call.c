@@ -686,9 +686,10 @@ static void eth_estimate_gas(void *ctx, const json_t *params, rpc_reply_t *r)
 
 /* ---- eth_createAccessList ---- */
 
-/* The addresses and slots a run touched (geth's access-list tracer): SLOAD/SSTORE slots of the
+/* The addresses and slots a run touched (reth's access-list inspector): SLOAD/SSTORE slots of the
  * running contract, the address operands of BALANCE, EXTCODE*, SELFDESTRUCT and the CALL family;
- * the sender, the recipient (or created contract) and precompiles are left out. A set of
+ * as bare addresses the sender, the recipient (or created contract) and precompiles are left
+ * out, but their storage slots are listed. A set of
  * (address, slot) keys in one open-addressing table; slot entries carry has_slot. */
 typedef struct al_key {
     addr_t addr;
@@ -784,7 +785,9 @@ static void al_step(void *ud, uint32_t pc, uint8_t op, int64_t gas, int64_t cost
     switch (op) {
     case 0x54: /* SLOAD */
     case 0x55: /* SSTORE */
-        al_tracer_add(t, &t->frames[t->depth - 1], &stack[n - 1]);
+        /* Slots are listed for every contract, the excluded ones included (reth's
+         * AccessListInspector; geth would drop the sender's and recipient's). */
+        al_add(&t->set, &t->frames[t->depth - 1], &stack[n - 1]);
         break;
     case 0x31: /* BALANCE */
     case 0x3b: /* EXTCODESIZE */
