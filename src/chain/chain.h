@@ -336,6 +336,10 @@ typedef struct chain_add_result {
 void chain_builder_add(chain_builder_t *b, struct tx *tx, const addr_t *sender, bview_t raw,
                        chain_add_result_t *res);
 size_t chain_builder_count(const chain_builder_t *b);
+/** The builder's state after the transactions added so far (read it between adds: tracers). */
+state_t *chain_builder_state(chain_builder_t *b);
+/** The block's fee recipient (COINBASE). */
+addr_t chain_builder_coinbase(const chain_builder_t *b);
 uint64_t chain_builder_gas_used(const chain_builder_t *b);
 uint64_t chain_builder_gas_limit(const chain_builder_t *b);
 /** Sum of encoded sizes of the non-L1-message transactions (§6 rule 7). */

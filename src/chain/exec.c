@@ -214,6 +214,16 @@ void chain_builder_set_base_fee(chain_builder_t *b, u256_t base_fee)
     b->env.base_fee = base_fee;
 }
 
+state_t *chain_builder_state(chain_builder_t *b)
+{
+    return b->st;
+}
+
+addr_t chain_builder_coinbase(const chain_builder_t *b)
+{
+    return b->env.coinbase;
+}
+
 size_t chain_builder_count(const chain_builder_t *b)
 {
     return b->n;

@@ -98,7 +98,7 @@ before(async () => {
   [ethers, keys] = await Promise.all([import('ethers'), devKeys()]);
   [ours, anvil] = await Promise.all([
     startSequencer({ datadir: join(work, 'ours') }),
-    startAnvil(['--chain-id', String(CHAIN_ID)]),
+    startAnvil(['--chain-id', String(CHAIN_ID), '--accounts', '20', '--balance', '1000000']),
   ]);
   const f = compileSolidity({ 'F.sol': SOURCE }, { evmVersion: 'cancun' })['F.sol'].Factory;
   const w = new ethers.Wallet(keys[6]);
@@ -218,4 +218,27 @@ test('debug_traceCall honours stateOverrides and blockOverrides', async () => {
   const bad = await callError(ours.url, 'debug_traceCall', [callObj, 'latest',
     { stateOverrides: { [poor]: { balance: 'lots' } } }]);
   assert.equal(bad.code, -32602);
+});
+
+test('debug_traceTransaction prestateTracer (both modes) equals anvil but for fees', async () => {
+  // Fees differ on purpose (Scroll's base fee, the L1 data fee, the fee vault as coinbase): the
+  // sender's balance and the fee recipients are left out of the comparison.
+  const feeAccounts = new Set(['0x5300000000000000000000000000000000000005']);
+  const ab = await call(anvil.url, 'eth_getBlockByNumber', ['latest', false]);
+  feeAccounts.add(ab.miner.toLowerCase());
+  const sender = DEV_ADDRESSES[6].toLowerCase();
+  const norm = (m) => Object.fromEntries(Object.entries(m)
+    .filter(([a]) => !feeAccounts.has(a.toLowerCase()))
+    .map(([a, v]) => [a.toLowerCase(), a.toLowerCase() === sender ? { ...v, balance: undefined } : v]));
+  for (const name of ['deploy', 'make', 'transfer', 'fail']) {
+    const [x, y] = await both('debug_traceTransaction', [txs[name], { tracer: 'prestateTracer' }]);
+    assert.deepEqual(norm(x), norm(y), `prestate ${name}`);
+    const [dx, dy] = await both('debug_traceTransaction',
+      [txs[name], { tracer: 'prestateTracer', tracerConfig: { diffMode: true } }]);
+    assert.deepEqual(norm(dx.pre), norm(dy.pre), `prestate diff pre ${name}`);
+    assert.deepEqual(norm(dx.post), norm(dy.post), `prestate diff post ${name}`);
+  }
+  const [mk] = await both('debug_traceTransaction', [txs.make, { tracer: 'prestateTracer', tracerConfig: { diffMode: true } }]);
+  assert.ok(Object.keys(mk.pre).length >= 2);
+  assert.equal((await callError(ours.url, 'debug_traceTransaction', [txs.make, { tracer: 'fourByteTracer' }])).code, -32602);
 });

@@ -5,8 +5,13 @@
  * A trace replays the block from the state after its parent (state history) with the block's
  * own base fee, running the earlier transactions untraced and the wanted ones under the
  * tracer. Struct-log gasCost is the gas the instruction took as seen by its frame (for calls
- * and creates that includes what the callee used). Not yet: prestateTracer, memory and storage
- * in struct logs, callTracer logs. */
+ * and creates that includes what the callee used). Not yet: memory and storage
+ * in struct logs, callTracer logs; prestateTracer for debug_traceCall.
+ *
+ * prestateTracer: the accounts a transaction touched (sender, recipient, fee recipient, every
+ * frame's address and code address, created addresses, BALANCE, EXTCODESIZE/COPY/HASH and SELFDESTRUCT operands)
+ * and the slots SLOAD/SSTORE touched, read from a second builder kept one transaction behind
+ * (the state before) and from the replaying one (after). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +29,7 @@ enum {
 typedef enum tracer_kind {
     TRACER_STRUCT = 0,
     TRACER_CALL = 1,
+    TRACER_PRESTATE = 2,
 } tracer_kind_t;
 
 typedef struct trace_opts {
@@ -31,7 +37,14 @@ typedef struct trace_opts {
     bool disable_stack;
     bool only_top_call;
     bool frame_gas; /**< callTracer root keeps the EVM frame's gas (trace_*), not the tx's */
+    bool diff_mode; /**< prestateTracer: {pre, post} of what changed */
 } trace_opts_t;
+
+/* prestateTracer: the accounts and slots a transaction touched. */
+typedef struct touched_slot {
+    addr_t addr;
+    u256_t key;
+} touched_slot_t;
 
 typedef struct step {
     uint32_t pc;
@@ -58,7 +71,121 @@ typedef struct tracer {
     frame_t stack[1100];
     int depth;
     json_t *root;
+    /* prestateTracer */
+    addr_t *accts;
+    size_t naccts, cap_accts;
+    touched_slot_t *slots;
+    size_t nslots, cap_slots;
+    addr_t ctx_stack[1100]; /* storage context of each frame */
+    bool ctx_create[1100];  /* a create frame: its address is known only at exit */
+    int ctx_depth;
+    uint32_t ncreates;
+    addr_t created[64]; /* addresses this transaction created (diff mode leaves them out of pre) */
+    size_t ncreated;
 } tracer_t;
+
+static void touch_acct(tracer_t *t, const addr_t *a)
+{
+    for (size_t i = 0; i < t->naccts; i++)
+        if (addr_eq(&t->accts[i], a))
+            return;
+    if (t->naccts == t->cap_accts) {
+        t->cap_accts = t->cap_accts ? 2 * t->cap_accts : 16;
+        t->accts = rn_realloc(t->accts, t->cap_accts * sizeof(addr_t));
+    }
+    t->accts[t->naccts++] = *a;
+}
+
+static void touch_slot(tracer_t *t, const addr_t *a, const u256_t *k, bool placeholder)
+{
+    if (!placeholder)
+        touch_acct(t, a);
+    for (size_t i = 0; i < t->nslots; i++)
+        if (addr_eq(&t->slots[i].addr, a) && u256_eq(t->slots[i].key, *k))
+            return;
+    if (t->nslots == t->cap_slots) {
+        t->cap_slots = t->cap_slots ? 2 * t->cap_slots : 16;
+        t->slots = rn_realloc(t->slots, t->cap_slots * sizeof(touched_slot_t));
+    }
+    t->slots[t->nslots++] = (touched_slot_t){ *a, *k };
+}
+
+static addr_t stack_addr(u256_t w)
+{
+    uint8_t b[32];
+    addr_t a;
+    u256_to_be(b, w);
+    memcpy(a.b, b + 12, 20);
+    return a;
+}
+
+static void pre_step(void *ud, uint32_t pc, uint8_t op, int64_t gas, int64_t cost, size_t mem,
+                     const u256_t *stack, size_t n, int32_t depth, int64_t refund)
+{
+    (void)pc, (void)gas, (void)cost, (void)mem, (void)depth, (void)refund;
+    tracer_t *t = ud;
+    if (n == 0 || t->ctx_depth == 0)
+        return;
+    switch (op) {
+    case 0x54: /* SLOAD */
+    case 0x55: /* SSTORE */
+        if (t->ctx_depth <= (int)RN_ARRAY_LEN(t->ctx_stack))
+            touch_slot(t, &t->ctx_stack[t->ctx_depth - 1], &stack[n - 1],
+                       t->ctx_create[t->ctx_depth - 1]);
+        break;
+    case 0x31: /* BALANCE */
+    case 0x3b: /* EXTCODESIZE */
+    case 0x3c: /* EXTCODECOPY */
+    case 0x3f: /* EXTCODEHASH */
+    case 0xff: /* SELFDESTRUCT */
+    {
+        addr_t a = stack_addr(stack[n - 1]);
+        touch_acct(t, &a);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static void pre_enter(void *ud, const evm_message_t *m)
+{
+    tracer_t *t = ud;
+    touch_acct(t, &m->sender);
+    if (m->kind != EVM_CREATE && m->kind != EVM_CREATE2) {
+        touch_acct(t, &m->recipient);
+        touch_acct(t, &m->code_address);
+    }
+    if (t->ctx_depth < (int)RN_ARRAY_LEN(t->ctx_stack)) {
+        bool create = m->kind == EVM_CREATE || m->kind == EVM_CREATE2;
+        addr_t ctx = m->recipient;
+        if (create) { /* a placeholder unique to this frame, replaced at its exit */
+            memset(ctx.b, 0xfe, 20);
+            be_store64(ctx.b + 12, ++t->ncreates);
+        }
+        t->ctx_stack[t->ctx_depth] = ctx;
+        t->ctx_create[t->ctx_depth] = create;
+    }
+    t->ctx_depth++;
+}
+
+static void pre_exit(void *ud, const evm_message_t *m, const evm_result_t *res)
+{
+    tracer_t *t = ud;
+    if (m->kind == EVM_CREATE || m->kind == EVM_CREATE2) {
+        touch_acct(t, &res->create_address);
+        if (res->status == EVM_SUCCESS && t->ncreated < RN_ARRAY_LEN(t->created))
+            t->created[t->ncreated++] = res->create_address;
+        if (t->ctx_depth > 0 && t->ctx_depth <= (int)RN_ARRAY_LEN(t->ctx_stack)) {
+            const addr_t ph = t->ctx_stack[t->ctx_depth - 1];
+            for (size_t i = 0; i < t->nslots; i++)
+                if (addr_eq(&t->slots[i].addr, &ph))
+                    t->slots[i].addr = res->create_address;
+        }
+    }
+    if (t->ctx_depth > 0)
+        t->ctx_depth--;
+}
 
 static void on_step(void *ud, uint32_t pc, uint8_t op, int64_t gas, int64_t cost, size_t mem,
                     const u256_t *stack, size_t stack_n, int32_t depth, int64_t refund)
@@ -170,6 +297,10 @@ static void tracer_init(tracer_t *t, const trace_opts_t *o, evm_tracer_t *hooks)
     hooks->ud = t;
     if (o->kind == TRACER_STRUCT) {
         hooks->step = on_step;
+    } else if (o->kind == TRACER_PRESTATE) {
+        hooks->step = pre_step;
+        hooks->enter = pre_enter;
+        hooks->exit = pre_exit;
     } else {
         hooks->enter = on_frame_enter;
         hooks->exit = on_frame_exit;
@@ -178,6 +309,8 @@ static void tracer_init(tracer_t *t, const trace_opts_t *o, evm_tracer_t *hooks)
 
 static void tracer_deinit(tracer_t *t)
 {
+    rn_free(t->accts);
+    rn_free(t->slots);
     rn_free(t->steps);
     rn_free(t->pool);
     while (t->depth > 0)
@@ -232,7 +365,82 @@ static json_t *tracer_result(tracer_t *t, const tx_t *tx, const state_tx_result_
                      rpc__data(res->output.p, res->output.n), "structLogs", logs);
 }
 
-/* {"tracer": "callTracer" | absent, "tracerConfig": {"onlyTopCall": b}, "disableStack": b} */
+/* One account of a prestateTracer answer as geth writes it: balance always, nonce and code when
+ * set, the given slots' values (all of them, or only those in `only` when not NULL). */
+static json_t *account_json(state_t *st, const tracer_t *t, const addr_t *a, bool want_balance,
+                            bool want_nonce, bool want_code, state_t *cmp)
+{
+    json_t *o = json_object();
+    if (want_balance)
+        json_object_set_new(o, "balance", rpc__quantity256(state_balance(st, a)));
+    uint64_t nonce = state_nonce(st, a);
+    if (want_nonce && nonce)
+        json_object_set_new(o, "nonce", json_integer((json_int_t)nonce));
+    bview_t code = state_code(st, a);
+    if (want_code && code.n)
+        json_object_set_new(o, "code", rpc__data(code.p, code.n));
+    json_t *storage = json_object();
+    for (size_t i = 0; i < t->nslots; i++) {
+        if (!addr_eq(&t->slots[i].addr, a))
+            continue;
+        u256_t v = state_storage(st, a, &t->slots[i].key);
+        if (cmp && (u256_eq(v, state_storage(cmp, a, &t->slots[i].key)) || u256_is_zero(v)))
+            continue; /* diff mode: unchanged slot, or one that is empty on this side */
+        uint8_t kb[32], vb[32];
+        char ks[67];
+        u256_to_be(kb, t->slots[i].key);
+        u256_to_be(vb, v);
+        hex_encode_0x(ks, kb, 32);
+        json_object_set_new(storage, ks, rpc__data(vb, 32));
+    }
+    if (json_object_size(storage))
+        json_object_set_new(o, "storage", storage);
+    else
+        json_decref(storage);
+    return o;
+}
+
+/* The prestateTracer answer from the states before (pre) and after (post) the transaction. */
+static json_t *prestate_result(const tracer_t *t, state_t *pre, state_t *post, bool diff)
+{
+    json_t *pre_j = json_object(), *post_j = json_object();
+    for (size_t i = 0; i < t->naccts; i++) {
+        const addr_t *a = &t->accts[i];
+        char as[43];
+        hex_encode_0x(as, a->b, 20);
+        if (!diff) {
+            json_object_set_new(pre_j, as, account_json(pre, t, a, true, true, true, NULL));
+            continue;
+        }
+        bool existed = state_exists(pre, a), exists = state_exists(post, a);
+        bool bal = !u256_eq(state_balance(pre, a), state_balance(post, a));
+        bool non = state_nonce(pre, a) != state_nonce(post, a);
+        bview_t c0 = state_code(pre, a), c1 = state_code(post, a);
+        bool code = c0.n != c1.n || (c0.n && memcmp(c0.p, c1.p, c0.n) != 0);
+        bool slots = false;
+        for (size_t k = 0; k < t->nslots && !slots; k++)
+            slots = addr_eq(&t->slots[k].addr, a) &&
+                    !u256_eq(state_storage(pre, a, &t->slots[k].key),
+                             state_storage(post, a, &t->slots[k].key));
+        if (!bal && !non && !code && !slots && existed == exists)
+            continue;
+        bool created = false; /* geth: a contract created here has no "pre" */
+        for (size_t k = 0; k < t->ncreated && !created; k++)
+            created = addr_eq(&t->created[k], a);
+        if (!created)
+            json_object_set_new(pre_j, as, account_json(pre, t, a, true, true, true, post));
+        if (exists)
+            json_object_set_new(post_j, as, account_json(post, t, a, bal, non, code, pre));
+    }
+    if (!diff) {
+        json_decref(post_j);
+        return pre_j;
+    }
+    return json_pack("{s:o,s:o}", "post", post_j, "pre", pre_j);
+}
+
+/* {"tracer": "callTracer" | "prestateTracer" | absent, "tracerConfig": {"onlyTopCall": b,
+ *  "diffMode": b}, "disableStack": b} */
 static bool parse_opts(const json_t *j, trace_opts_t *o, rpc_reply_t *r)
 {
     memset(o, 0, sizeof(*o));
@@ -247,9 +455,12 @@ static bool parse_opts(const json_t *j, trace_opts_t *o, rpc_reply_t *r)
         const char *n = json_string_value(tr);
         if (n && !strcmp(n, "callTracer")) {
             o->kind = TRACER_CALL;
+        } else if (n && !strcmp(n, "prestateTracer")) {
+            o->kind = TRACER_PRESTATE;
         } else if (!n || strcmp(n, "structLogger") != 0) {
             rpc_reply_error(r, RPC_INVALID_PARAMS,
-                            "tracer not supported: %.64s (structLogger and callTracer are)",
+                            "tracer not supported: %.64s (structLogger, callTracer and "
+                            "prestateTracer are)",
                             n ? n : "?");
             return false;
         }
@@ -257,6 +468,7 @@ static bool parse_opts(const json_t *j, trace_opts_t *o, rpc_reply_t *r)
     o->disable_stack = json_is_true(json_object_get(j, "disableStack"));
     const json_t *cfg = json_object_get(j, "tracerConfig");
     o->only_top_call = json_is_true(json_object_get(cfg, "onlyTopCall"));
+    o->diff_mode = json_is_true(json_object_get(cfg, "diffMode"));
     return true;
 }
 
@@ -276,7 +488,7 @@ static bool replay(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, size_t onl
     }
     bool ok = false;
     evm_t *evm = NULL;
-    chain_builder_t *bld = NULL;
+    chain_builder_t *bld = NULL, *pre_bld = NULL;
     void *be_ctx = NULL;
     state_backend_t be;
     buf_t raw;
@@ -298,6 +510,16 @@ static bool replay(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, size_t onl
     }
     if (b.header.has_base_fee)
         chain_builder_set_base_fee(bld, b.header.base_fee);
+    /* prestateTracer: a second builder one transaction behind holds the state before each one. */
+    if (o->kind == TRACER_PRESTATE) {
+        if (chain_builder_new_on(&pre_bld, c->spec, evm, t, &be, &parent, &b.header.parent_hash,
+                                 b.header.timestamp, b.header.gas_limit) != ERR_OK) {
+            rpc_reply_error(r, RPC_INTERNAL_ERROR, "cannot replay the block");
+            goto out;
+        }
+        if (b.header.has_base_fee)
+            chain_builder_set_base_fee(pre_bld, b.header.base_fee);
+    }
     for (size_t i = 0; i < b.ntxs && (only == SIZE_MAX || i <= only); i++) {
         tx_t *tx = &b.txs[i];
         addr_t sender;
@@ -315,6 +537,8 @@ static bool replay(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, size_t onl
         if (traced)
             evm_set_tracer(evm, &hooks);
         uint64_t gas_limit = tx->gas_limit;
+        bool has_to = tx->has_to;
+        addr_t to = tx->to;
         chain_add_result_t res;
         chain_builder_add(bld, tx, &sender, buf_view(&raw), &res);
         evm_set_tracer(evm, NULL);
@@ -330,7 +554,18 @@ static bool replay(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, size_t onl
             state_tx_result_t sr = { .status = res.status ? EVM_SUCCESS : EVM_REVERT,
                                      .gas_used = res.gas_used,
                                      .output = evm_last_output(evm) };
-            json_t *one = tracer_result(&tr, &lim, &sr);
+            json_t *one;
+            if (o->kind == TRACER_PRESTATE) {
+                touch_acct(&tr, &sender);
+                if (has_to)
+                    touch_acct(&tr, &to);
+                addr_t cb = chain_builder_coinbase(bld);
+                touch_acct(&tr, &cb);
+                one = prestate_result(&tr, chain_builder_state(pre_bld), chain_builder_state(bld),
+                                      o->diff_mode);
+            } else {
+                one = tracer_result(&tr, &lim, &sr);
+            }
             tracer_deinit(&tr);
             if (!one) {
                 rpc_reply_error(r, RPC_LIMIT_EXCEEDED, "trace exceeds %d steps",
@@ -345,9 +580,20 @@ static bool replay(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, size_t onl
         } else {
             tracer_deinit(&tr);
         }
+        if (pre_bld) {
+            tx_t copy;
+            chain_add_result_t pres;
+            if (tx_decode(&copy, buf_view(&raw)) != ERR_OK) {
+                rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored transaction %zu is unreadable", i);
+                goto out;
+            }
+            chain_builder_add(pre_bld, &copy, &sender, buf_view(&raw), &pres);
+            tx_deinit(&copy);
+        }
     }
     ok = true;
 out:
+    chain_builder_free(pre_bld);
     chain_builder_free(bld);
     if (evm)
         evm_set_tracer(evm, NULL);
@@ -460,6 +706,11 @@ static void trace_call(void *ctx, const json_t *params, rpc_reply_t *r)
     trace_opts_t o;
     if (!rpc__arity(params, 1, 3, r) || !parse_opts(rpc__param(params, 2), &o, r))
         return;
+    if (o.kind == TRACER_PRESTATE) {
+        rpc_reply_error(r, RPC_INVALID_PARAMS,
+                        "prestateTracer is served for transactions and blocks, not for calls yet");
+        return;
+    }
     rpc_call_args_t a;
     memset(&a, 0, sizeof(a));
     buf_init(&a.data, RPC_MAX_BODY_BYTES);
