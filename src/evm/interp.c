@@ -417,6 +417,9 @@ static __attribute__((noinline)) void trace_step(evm_frame_t *f, const uint8_t *
     evm_t *evm = f->evm;
     uint8_t op = *ip;
     const evm_op_info_t *inf = &evm->env.rules->ops[op];
+    if (evm->tracer.step_data)
+        evm->tracer.step_data(evm->tracer.ud, f->mem->p, f->mem->n, f->ret ? f->ret->p : NULL,
+                              f->ret ? f->ret->n : 0);
     evm->tracer.step(evm->tracer.ud, (uint32_t)(ip - f->code->code), op, gas,
                      inf->min_height == 0x7fff ? 0 : inf->gas, f->mem->n, f->stack,
                      (size_t)(sp - f->stack + 1), f->msg->depth, evm->refund);

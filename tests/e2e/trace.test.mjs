@@ -98,7 +98,7 @@ before(async () => {
   [ethers, keys] = await Promise.all([import('ethers'), devKeys()]);
   [ours, anvil] = await Promise.all([
     startSequencer({ datadir: join(work, 'ours') }),
-    startAnvil(['--chain-id', String(CHAIN_ID), '--accounts', '20', '--balance', '1000000']),
+    startAnvil(['--chain-id', String(CHAIN_ID), '--accounts', '20', '--balance', '1000000', '--steps-tracing']),
   ]);
   const f = compileSolidity({ 'F.sol': SOURCE }, { evmVersion: 'cancun' })['F.sol'].Factory;
   const w = new ethers.Wallet(keys[6]);
@@ -241,4 +241,21 @@ test('debug_traceTransaction prestateTracer (both modes) equals anvil but for fe
   const [mk] = await both('debug_traceTransaction', [txs.make, { tracer: 'prestateTracer', tracerConfig: { diffMode: true } }]);
   assert.ok(Object.keys(mk.pre).length >= 2);
   assert.equal((await callError(ours.url, 'debug_traceTransaction', [txs.make, { tracer: 'fourByteTracer' }])).code, -32602);
+});
+
+test('debug_traceTransaction struct logs with memory, storage and return data equal anvil', async () => {
+  for (const name of ['make', 'fail']) {
+    for (const opts of [{}, { enableMemory: true, enableReturnData: true }, { disableStorage: true, disableStack: true }]) {
+      const [x, y] = await both('debug_traceTransaction', [txs[name], opts]);
+      assert.equal(x.structLogs.length, y.structLogs.length, `${name} ${JSON.stringify(opts)}: steps`);
+      assert.equal(x.failed, y.failed);
+      assert.equal(x.returnValue.replace(/^0x/, ''), y.returnValue.replace(/^0x/, ''));
+      for (let i = 0; i < x.structLogs.length; i++) {
+        const a = x.structLogs[i];
+        const b = y.structLogs[i];
+        for (const k of ['pc', 'op', 'gas', 'gasCost', 'depth', 'stack', 'memory', 'storage', 'returnData'])
+          assert.deepEqual(a[k], b[k], `${name} ${JSON.stringify(opts)} step ${i} (${b.op}) ${k}`);
+      }
+    }
+  }
 });

@@ -4,9 +4,12 @@
  *
  * A trace replays the block from the state after its parent (state history) with the block's
  * own base fee, running the earlier transactions untraced and the wanted ones under the
- * tracer. Struct-log gasCost is the gas the instruction took as seen by its frame (for calls
- * and creates that includes what the callee used). Not yet: memory and storage
- * in struct logs, callTracer logs; prestateTracer for debug_traceCall.
+ * tracer. Struct-log gasCost is geth's: for calls and creates it includes the gas handed to the
+ * callee (what the frame spent plus what the callee gave back). The struct logger honours disableStack,
+ * enableMemory (32-byte words), enableReturnData and disableStorage (at SLOAD/SSTORE the
+ * contract's slots seen so far; an SLOAD's value is read from the replayed state, or for
+ * debug_traceCall from the state before the call unless the trace wrote it). Not yet:
+ * callTracer logs; prestateTracer for debug_traceCall.
  *
  * prestateTracer: the accounts a transaction touched (sender, recipient, fee recipient, every
  * frame's address and code address, created addresses, BALANCE, EXTCODESIZE/COPY/HASH and SELFDESTRUCT operands)
@@ -38,6 +41,7 @@ typedef struct trace_opts {
     bool only_top_call;
     bool frame_gas; /**< callTracer root keeps the EVM frame's gas (trace_*), not the tx's */
     bool diff_mode; /**< prestateTracer: {pre, post} of what changed */
+    bool enable_memory, disable_storage, enable_return_data; /**< struct logger (geth's) */
 } trace_opts_t;
 
 /* prestateTracer: the accounts and slots a transaction touched. */
@@ -52,6 +56,9 @@ typedef struct step {
     int32_t depth;
     int64_t gas, cost, refund;
     uint32_t stack_off, stack_n; /* into the tracer's stack pool */
+    size_t mem_off, mem_n, ret_off, ret_n; /* into the tracer's byte pool */
+    json_t *storage; /* SLOAD/SSTORE steps: the contract's slots seen so far (owned) */
+    int64_t child_gas_left; /* calls and creates: the gas the callee handed back */
 } step_t;
 
 typedef struct frame {
@@ -66,6 +73,14 @@ typedef struct tracer {
     size_t nsteps, cap;
     u256_t *pool;
     size_t npool, pool_cap;
+    buf_t bytes;        /* memory and return data copies (enableMemory, enableReturnData) */
+    size_t pend_mem_off, pend_mem_n, pend_ret_off, pend_ret_n;
+    state_t *st;                /* replay: the state being executed (SLOAD values) */
+    const state_backend_t *be;  /* debug_traceCall: the state before the call */
+    json_t *contract_storage;   /* address → {slot: value} seen so far */
+    addr_t frames[1100];        /* storage context of each frame */
+    int nframes;
+    size_t call_step[1100];     /* per depth: the call/create step that opened the next frame */
     bool overflow;
     /* callTracer */
     frame_t stack[1100];
@@ -187,6 +202,95 @@ static void pre_exit(void *ud, const evm_message_t *m, const evm_result_t *res)
         t->ctx_depth--;
 }
 
+static void on_step_data(void *ud, const uint8_t *mem, size_t mem_n, const uint8_t *ret,
+                         size_t ret_n)
+{
+    tracer_t *t = ud;
+    t->pend_mem_n = t->pend_ret_n = 0;
+    if (t->o.enable_memory && mem_n) {
+        t->pend_mem_off = t->bytes.n;
+        if (buf_append(&t->bytes, mem, mem_n) == ERR_OK)
+            t->pend_mem_n = mem_n;
+        else
+            t->overflow = true;
+    }
+    if (t->o.enable_return_data && ret_n) {
+        t->pend_ret_off = t->bytes.n;
+        if (buf_append(&t->bytes, ret, ret_n) == ERR_OK)
+            t->pend_ret_n = ret_n;
+        else
+            t->overflow = true;
+    }
+}
+
+static void word_hex(char out[67], u256_t v) /* reth writes storage words 0x-prefixed */
+{
+    uint8_t b[32];
+    u256_to_be(b, v);
+    hex_encode_0x(out, b, 32);
+}
+
+/* geth's struct-log storage: at SLOAD and SSTORE, the running contract's slots seen so far. */
+static json_t *storage_step(tracer_t *t, uint8_t op, const u256_t *stack, size_t n)
+{
+    if (t->o.disable_storage || (op != 0x54 && op != 0x55) || n < (op == 0x55 ? 2u : 1u) ||
+        t->nframes == 0 || t->nframes > (int)RN_ARRAY_LEN(t->frames))
+        return NULL;
+    const addr_t *a = &t->frames[t->nframes - 1];
+    char as[43], ks[67], vs[67];
+    hex_encode_0x(as, a->b, 20);
+    if (!t->contract_storage)
+        t->contract_storage = json_object();
+    json_t *m = json_object_get(t->contract_storage, as);
+    if (!m) {
+        m = json_object();
+        json_object_set_new(t->contract_storage, as, m);
+    }
+    u256_t key = stack[n - 1];
+    word_hex(ks, key);
+    if (op == 0x55) {
+        word_hex(vs, stack[n - 2]);
+    } else if (!json_object_get(m, ks)) {
+        u256_t v = t->st   ? state_storage(t->st, a, &key)
+                   : t->be ? t->be->get_storage(t->be->ctx, a, &key)
+                           : u256_zero();
+        word_hex(vs, v);
+    } else {
+        return json_deep_copy(m);
+    }
+    json_object_set_new(m, ks, json_string(vs));
+    return json_deep_copy(m);
+}
+
+static void log_enter(void *ud, const evm_message_t *m)
+{
+    tracer_t *t = ud;
+    if (t->nframes < (int)RN_ARRAY_LEN(t->frames)) {
+        addr_t a = m->recipient;
+        if (m->kind == EVM_CREATE || m->kind == EVM_CREATE2) {
+            /* the new address is not known yet: a key unique to this frame's storage */
+            memset(a.b, 0xfe, 20);
+            be_store64(a.b + 12, (uint64_t)++t->ncreates);
+        }
+        t->frames[t->nframes] = a;
+    }
+    t->nframes++;
+}
+
+static void log_exit(void *ud, const evm_message_t *m, const evm_result_t *res)
+{
+    tracer_t *t = ud;
+    if (t->nframes > 0)
+        t->nframes--;
+    /* geth's gasCost of a call or create counts the gas handed to the callee: remember what it
+     * gave back (the frame's own accounting shows only the difference). */
+    if (m->depth > 0 && m->depth <= (int32_t)RN_ARRAY_LEN(t->call_step)) {
+        size_t i = t->call_step[m->depth - 1];
+        if (i < t->nsteps && t->steps[i].depth == m->depth - 1)
+            t->steps[i].child_gas_left = res->gas_left;
+    }
+}
+
 static void on_step(void *ud, uint32_t pc, uint8_t op, int64_t gas, int64_t cost, size_t mem,
                     const u256_t *stack, size_t stack_n, int32_t depth, int64_t refund)
 {
@@ -208,8 +312,15 @@ static void on_step(void *ud, uint32_t pc, uint8_t op, int64_t gas, int64_t cost
     }
     if (keep)
         memcpy(t->pool + t->npool, stack, keep * sizeof(u256_t));
-    t->steps[t->nsteps++] =
-        (step_t){ pc, op, depth, gas, cost, refund, (uint32_t)t->npool, (uint32_t)keep };
+    t->steps[t->nsteps++] = (step_t){ pc,          op,          depth,          gas,
+                                      cost,        refund,      (uint32_t)t->npool,
+                                      (uint32_t)keep, t->pend_mem_off, t->pend_mem_n,
+                                      t->pend_ret_off, t->pend_ret_n,
+                                      storage_step(t, op, stack, stack_n), 0 };
+    if ((op == 0xf0 || op == 0xf1 || op == 0xf2 || op == 0xf4 || op == 0xf5 || op == 0xfa) &&
+        depth >= 0 && depth < (int32_t)RN_ARRAY_LEN(t->call_step))
+        t->call_step[depth] = t->nsteps - 1;
+    t->pend_mem_n = t->pend_ret_n = 0;
     t->npool += keep;
 }
 
@@ -297,6 +408,11 @@ static void tracer_init(tracer_t *t, const trace_opts_t *o, evm_tracer_t *hooks)
     hooks->ud = t;
     if (o->kind == TRACER_STRUCT) {
         hooks->step = on_step;
+        if (o->enable_memory || o->enable_return_data)
+            hooks->step_data = on_step_data;
+        hooks->enter = log_enter;
+        hooks->exit = log_exit;
+        buf_init(&t->bytes, 1u << 30);
     } else if (o->kind == TRACER_PRESTATE) {
         hooks->step = pre_step;
         hooks->enter = pre_enter;
@@ -309,6 +425,10 @@ static void tracer_init(tracer_t *t, const trace_opts_t *o, evm_tracer_t *hooks)
 
 static void tracer_deinit(tracer_t *t)
 {
+    for (size_t i = 0; i < t->nsteps; i++)
+        json_decref(t->steps[i].storage);
+    json_decref(t->contract_storage);
+    buf_deinit(&t->bytes);
     rn_free(t->accts);
     rn_free(t->slots);
     rn_free(t->steps);
@@ -340,7 +460,7 @@ static json_t *tracer_result(tracer_t *t, const tx_t *tx, const state_tx_result_
         int64_t cost = s->cost;
         for (size_t j = i + 1; j < t->nsteps; j++) {
             if (t->steps[j].depth == s->depth) {
-                cost = s->gas - t->steps[j].gas;
+                cost = s->gas - t->steps[j].gas + s->child_gas_left;
                 break;
             }
             if (t->steps[j].depth < s->depth)
@@ -356,6 +476,17 @@ static json_t *tracer_result(tracer_t *t, const tx_t *tx, const state_tx_result_
                 json_array_append_new(st, rpc__quantity256(t->pool[s->stack_off + k]));
             json_object_set_new(o, "stack", st);
         }
+        if (t->o.enable_memory) {
+            json_t *mem = json_array();
+            for (size_t k = 0; k + 32 <= s->mem_n; k += 32) /* 0x-prefixed words, as reth */
+                json_array_append_new(mem, rpc__data(t->bytes.p + s->mem_off + k, 32));
+            json_object_set_new(o, "memory", mem);
+        }
+        if (t->o.enable_return_data)
+            json_object_set_new(o, "returnData",
+                                rpc__data(s->ret_n ? t->bytes.p + s->ret_off : NULL, s->ret_n));
+        if (s->storage)
+            json_object_set_new(o, "storage", json_incref(s->storage));
         if (s->refund)
             json_object_set_new(o, "refund", json_integer((json_int_t)s->refund));
         json_array_append_new(logs, o);
@@ -469,6 +600,9 @@ static bool parse_opts(const json_t *j, trace_opts_t *o, rpc_reply_t *r)
     const json_t *cfg = json_object_get(j, "tracerConfig");
     o->only_top_call = json_is_true(json_object_get(cfg, "onlyTopCall"));
     o->diff_mode = json_is_true(json_object_get(cfg, "diffMode"));
+    o->enable_memory = json_is_true(json_object_get(j, "enableMemory"));
+    o->disable_storage = json_is_true(json_object_get(j, "disableStorage"));
+    o->enable_return_data = json_is_true(json_object_get(j, "enableReturnData"));
     return true;
 }
 
@@ -534,6 +668,7 @@ static bool replay(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, size_t onl
         tracer_t tr;
         evm_tracer_t hooks;
         tracer_init(&tr, o, &hooks);
+        tr.st = chain_builder_state(bld);
         if (traced)
             evm_set_tracer(evm, &hooks);
         uint64_t gas_limit = tx->gas_limit;
@@ -723,6 +858,7 @@ static void trace_call(void *ctx, const json_t *params, rpc_reply_t *r)
         tracer_t tr;
         evm_tracer_t hooks;
         tracer_init(&tr, &o, &hooks);
+        tr.be = &at.be;
         evm_set_tracer(evm, &hooks);
         uint64_t gas = a.has_gas ? a.gas : at.header.gas_limit;
         state_tx_result_t res;
