@@ -125,15 +125,6 @@ static void touch_slot(tracer_t *t, const addr_t *a, const u256_t *k, bool place
     t->slots[t->nslots++] = (touched_slot_t){ *a, *k };
 }
 
-static addr_t stack_addr(u256_t w)
-{
-    uint8_t b[32];
-    addr_t a;
-    u256_to_be(b, w);
-    memcpy(a.b, b + 12, 20);
-    return a;
-}
-
 static void pre_step(void *ud, uint32_t pc, uint8_t op, int64_t gas, int64_t cost, size_t mem,
                      const u256_t *stack, size_t n, int32_t depth, int64_t refund)
 {
@@ -154,7 +145,7 @@ static void pre_step(void *ud, uint32_t pc, uint8_t op, int64_t gas, int64_t cos
     case 0x3f: /* EXTCODEHASH */
     case 0xff: /* SELFDESTRUCT */
     {
-        addr_t a = stack_addr(stack[n - 1]);
+        addr_t a = rpc__word_addr(stack[n - 1]);
         touch_acct(t, &a);
         break;
     }
@@ -616,6 +607,10 @@ static bool replay(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, size_t onl
     block_t b;
     header_t parent;
     memset(&parent, 0, sizeof(parent));
+    if (!c->spec) {
+        rpc_reply_error(r, RPC_METHOD_NOT_FOUND, "the method does not exist/is not available");
+        return false;
+    }
     if (chain_read_block(t, bh, &b) != ERR_OK) {
         rpc_reply_error(r, RPC_SERVER_ERROR, "block not found");
         return false;
@@ -739,36 +734,15 @@ out:
     return ok;
 }
 
-static db_txn_t *begin(const rpc_ctx_t *c, rpc_reply_t *r)
-{
-    db_txn_t *t = NULL;
-    if (!c->db || !c->spec || db_txn_begin(c->db, DB_TXN_READ, &t) != ERR_OK) {
-        rpc_reply_error(r, RPC_INTERNAL_ERROR, "database unavailable");
-        return NULL;
-    }
-    return t;
-}
-
-static bool hash_param(const json_t *params, size_t i, hash_t *h, rpc_reply_t *r)
-{
-    const char *s = json_string_value(rpc__param(params, i));
-    if (!s || hex_decode_fixed(h->b, 32, s, strlen(s)) != ERR_OK) {
-        rpc_reply_error(r, RPC_INVALID_PARAMS,
-                        "invalid params: argument %zu must be a 32-byte hash", i);
-        return false;
-    }
-    return true;
-}
-
 static void trace_transaction(void *ctx, const json_t *params, rpc_reply_t *r)
 {
     const rpc_ctx_t *c = ctx;
     trace_opts_t o;
     hash_t th;
-    if (!rpc__arity(params, 1, 2, r) || !hash_param(params, 0, &th, r) ||
+    if (!rpc__arity(params, 1, 2, r) || !rpc__param_hash(params, 0, &th, r) ||
         !parse_opts(rpc__param(params, 1), &o, r))
         return;
-    db_txn_t *t = begin(c, r);
+    db_txn_t *t = rpc__read_txn(c, r);
     if (!t)
         return;
     uint64_t num;
@@ -809,7 +783,7 @@ static void trace_block_by_number(void *ctx, const json_t *params, rpc_reply_t *
     const rpc_ctx_t *c = ctx;
     if (!rpc__arity(params, 1, 2, r))
         return;
-    db_txn_t *t = begin(c, r);
+    db_txn_t *t = rpc__read_txn(c, r);
     if (!t)
         return;
     hash_t bh;
@@ -822,9 +796,9 @@ static void trace_block_by_hash(void *ctx, const json_t *params, rpc_reply_t *r)
 {
     const rpc_ctx_t *c = ctx;
     hash_t bh;
-    if (!rpc__arity(params, 1, 2, r) || !hash_param(params, 0, &bh, r))
+    if (!rpc__arity(params, 1, 2, r) || !rpc__param_hash(params, 0, &bh, r))
         return;
-    db_txn_t *t = begin(c, r);
+    db_txn_t *t = rpc__read_txn(c, r);
     if (!t)
         return;
     trace_block_common(c, t, &bh, rpc__param(params, 1), r);
@@ -926,7 +900,7 @@ static void raw_common(void *ctx, const json_t *params, rpc_reply_t *r, int what
     const rpc_ctx_t *c = ctx;
     if (!rpc__arity(params, 1, 1, r))
         return;
-    db_txn_t *t = begin(c, r);
+    db_txn_t *t = rpc__read_txn(c, r);
     if (!t)
         return;
     hash_t h;
@@ -938,7 +912,7 @@ static void raw_common(void *ctx, const json_t *params, rpc_reply_t *r, int what
         uint32_t idx;
         hash_t bh;
         block_t b;
-        if (!hash_param(params, 0, &h, r)) {
+        if (!rpc__param_hash(params, 0, &h, r)) {
             db_txn_abort(t);
             return;
         }
@@ -959,7 +933,7 @@ static void raw_common(void *ctx, const json_t *params, rpc_reply_t *r, int what
         return;
     }
     bool by_hash = s && strlen(s) == 66;
-    if (by_hash ? !hash_param(params, 0, &h, r) : !block_by_number(t, p, &h, r)) {
+    if (by_hash ? !rpc__param_hash(params, 0, &h, r) : !block_by_number(t, p, &h, r)) {
         db_txn_abort(t);
         return;
     }

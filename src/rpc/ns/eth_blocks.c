@@ -19,17 +19,6 @@ enum {
     LOGS_MAX_TOPICS = 4,
 };
 
-/* A read transaction on the node's database, or an internal-error reply. */
-static db_txn_t *read_txn(const rpc_ctx_t *c, rpc_reply_t *r)
-{
-    db_txn_t *t = NULL;
-    if (!c->db || db_txn_begin(c->db, DB_TXN_READ, &t) != ERR_OK) {
-        rpc_reply_error(r, RPC_INTERNAL_ERROR, "database unavailable");
-        return NULL;
-    }
-    return t;
-}
-
 static json_t *jaddr(const addr_t *a)
 {
     return rpc__data(a->b, 20);
@@ -154,17 +143,6 @@ static bool resolve_block(db_txn_t *t, const json_t *p, const char *what, hash_t
         return false;
     }
     *found = true;
-    return true;
-}
-
-/* A block hash parameter (the ...ByHash methods take no tags). */
-static bool hash_param(const json_t *params, size_t i, hash_t *out, rpc_reply_t *r)
-{
-    if (!parse_hash(rpc__param(params, i), out)) {
-        rpc_reply_error(r, RPC_INVALID_PARAMS,
-                        "invalid params: argument %zu must be a 32-byte hash with a 0x prefix", i);
-        return false;
-    }
     return true;
 }
 
@@ -434,9 +412,9 @@ static void with_block(void *ctx, const json_t *params, size_t min, size_t max, 
     if (!rpc__arity(params, min, max, r))
         return;
     hash_t hash;
-    if (by_hash && !hash_param(params, 0, &hash, r))
+    if (by_hash && !rpc__param_hash(params, 0, &hash, r))
         return;
-    db_txn_t *t = read_txn(ctx, r);
+    db_txn_t *t = rpc__read_txn(ctx, r);
     if (!t)
         return;
     bool found = true;
@@ -665,7 +643,7 @@ static bool find_tx(db_txn_t *t, const json_t *params, loaded_t *l, size_t *inde
     hash_t th, bh;
     uint64_t number;
     uint32_t i;
-    if (!hash_param(params, 0, &th, r))
+    if (!rpc__param_hash(params, 0, &th, r))
         return false;
     if (chain_tx_lookup(t, &th, &number, &i) != ERR_OK ||
         chain_canonical_hash(t, number, &bh) != ERR_OK)
@@ -690,7 +668,7 @@ static void eth_get_tx_by_hash(void *ctx, const json_t *params, rpc_reply_t *r)
 {
     if (!rpc__arity(params, 1, 1, r))
         return;
-    db_txn_t *t = read_txn(ctx, r);
+    db_txn_t *t = rpc__read_txn(ctx, r);
     if (!t)
         return;
     loaded_t l;
@@ -713,7 +691,7 @@ static void eth_get_tx_receipt(void *ctx, const json_t *params, rpc_reply_t *r)
 {
     if (!rpc__arity(params, 1, 1, r))
         return;
-    db_txn_t *t = read_txn(ctx, r);
+    db_txn_t *t = rpc__read_txn(ctx, r);
     if (!t)
         return;
     loaded_t l;
@@ -1111,7 +1089,7 @@ static void eth_get_logs(void *ctx, const json_t *params, rpc_reply_t *r)
     if (parse_addresses(json_object_get(o, "address"), &f, r) &&
         parse_topics(json_object_get(o, "topics"), &f, r)) {
         filter_probes(&f);
-        db_txn_t *t = read_txn(ctx, r);
+        db_txn_t *t = rpc__read_txn(ctx, r);
         if (t) {
             get_logs(t, o, &f, r);
             db_txn_abort(t);

@@ -766,15 +766,6 @@ static void al_tracer_add(al_tracer_t *t, const addr_t *a, const u256_t *slot)
     al_add(&t->set, a, slot);
 }
 
-static addr_t word_addr(u256_t w)
-{
-    uint8_t b[32];
-    addr_t a;
-    u256_to_be(b, w);
-    memcpy(a.b, b + 12, 20);
-    return a;
-}
-
 static void al_step(void *ud, uint32_t pc, uint8_t op, int64_t gas, int64_t cost, size_t mem,
                     const u256_t *stack, size_t n, int32_t depth, int64_t refund)
 {
@@ -795,7 +786,7 @@ static void al_step(void *ud, uint32_t pc, uint8_t op, int64_t gas, int64_t cost
     case 0x3f: /* EXTCODEHASH */
     case 0xff: /* SELFDESTRUCT */
     {
-        addr_t a = word_addr(stack[n - 1]);
+        addr_t a = rpc__word_addr(stack[n - 1]);
         al_tracer_add(t, &a, NULL);
         break;
     }
@@ -804,7 +795,7 @@ static void al_step(void *ud, uint32_t pc, uint8_t op, int64_t gas, int64_t cost
     case 0xf4: /* DELEGATECALL */
     case 0xfa: /* STATICCALL */
         if (n >= 2) {
-            addr_t a = word_addr(stack[n - 2]);
+            addr_t a = rpc__word_addr(stack[n - 2]);
             al_tracer_add(t, &a, NULL);
         }
         break;

@@ -11,23 +11,12 @@
 #include "rpc/ns/ns.h"
 #include "state/state.h"
 
-/* A read transaction on the node's database, or an internal-error reply. */
-static db_txn_t *read_txn(const rpc_ctx_t *c, rpc_reply_t *r)
-{
-    db_txn_t *t = NULL;
-    if (!c->db || db_txn_begin(c->db, DB_TXN_READ, &t) != ERR_OK) {
-        rpc_reply_error(r, RPC_INTERNAL_ERROR, "database unavailable");
-        return NULL;
-    }
-    return t;
-}
-
 static void eth_block_number(void *ctx, const json_t *params, rpc_reply_t *r)
 {
     const rpc_ctx_t *c = ctx;
     if (!rpc__arity(params, 0, 0, r))
         return;
-    db_txn_t *t = read_txn(c, r);
+    db_txn_t *t = rpc__read_txn(c, r);
     if (!t)
         return;
     uint64_t head = 0;
@@ -80,7 +69,7 @@ static void account_read(const rpc_ctx_t *c, const json_t *params, acct_field_t 
     addr_t a;
     if (!addr_param(params, 0, &a, r))
         return;
-    db_txn_t *t = read_txn(c, r);
+    db_txn_t *t = rpc__read_txn(c, r);
     if (!t)
         return;
     state_backend_t be;
@@ -141,7 +130,7 @@ static void eth_get_storage_at(void *ctx, const json_t *params, rpc_reply_t *r)
             "invalid params: argument 1 must be a storage slot (hex, at most 32 bytes)");
         return;
     }
-    db_txn_t *t = read_txn(c, r);
+    db_txn_t *t = rpc__read_txn(c, r);
     if (!t)
         return;
     state_backend_t be;

@@ -4,6 +4,8 @@
 #ifndef RN_RPC_NS_EXEC_H
 #define RN_RPC_NS_EXEC_H
 
+#include <string.h>
+
 #include "chain/chain.h"
 #include "db/db.h"
 #include "evm/evm.h"
@@ -119,6 +121,16 @@ bool rpc__state_overrides(rpc_overlay_t *o, const json_t *ov, const char *name, 
 
 /** Register eth_simulateV1 (simulate.c); called by rpc__register_eth_call. */
 void rpc__register_eth_simulate(rpc_registry_t *reg);
+
+/** The address in the low 20 bytes of a stack word (BALANCE, CALL, … operands). */
+static inline addr_t rpc__word_addr(u256_t w)
+{
+    uint8_t b[32];
+    addr_t a;
+    u256_to_be(b, w);
+    memcpy(a.b, b + 12, 20);
+    return a;
+}
 
 /* ---- call frames (debug.c), for the trace namespace ---- */
 

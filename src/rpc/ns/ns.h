@@ -15,6 +15,11 @@ bool rpc__param_bytes(const json_t *params, size_t i, buf_t *out, rpc_reply_t *r
 json_t *rpc__quantity(uint64_t v);
 /** "0x…" quantity of a u256. */
 json_t *rpc__quantity256(u256_t v);
+struct db_txn;
+/** A read transaction on the node's database, or NULL with an internal-error reply. */
+struct db_txn *rpc__read_txn(const rpc_ctx_t *c, rpc_reply_t *r);
+/** A 0x-prefixed 32-byte hash parameter; false with -32602 naming argument i. */
+bool rpc__param_hash(const json_t *params, size_t i, hash_t *out, rpc_reply_t *r);
 /** Register a table of methods (a duplicate name is a programming error: PANIC). */
 void rpc__register_methods(rpc_registry_t *reg, const rpc_method_t *m, size_t n);
 /** "0x…" data of bytes. */

@@ -35,16 +35,6 @@ enum {
 
 /* ---- parameters ---- */
 
-static db_txn_t *begin(const rpc_ctx_t *c, rpc_reply_t *r)
-{
-    db_txn_t *t = NULL;
-    if (!c->db || db_txn_begin(c->db, DB_TXN_READ, &t) != ERR_OK) {
-        rpc_reply_error(r, RPC_INTERNAL_ERROR, "database unavailable");
-        return NULL;
-    }
-    return t;
-}
-
 static bool hash_param(const json_t *params, size_t i, const char *name, hash_t *h, rpc_reply_t *r)
 {
     const char *s = json_string_value(rpc__param(params, i));
@@ -557,7 +547,7 @@ static void collect_tx(void *ctx, const json_t *params, rpc_reply_t *r, collect_
     hash_t th;
     if (!rpc__arity(params, 1, 1, r) || !hash_param(params, 0, "transaction hash", &th, r))
         return;
-    db_txn_t *t = begin(c, r);
+    db_txn_t *t = rpc__read_txn(c, r);
     if (!t)
         return;
     uint64_t num;
@@ -624,7 +614,7 @@ static void has_code(void *ctx, const json_t *params, rpc_reply_t *r)
     addr_t a;
     if (!rpc__arity(params, 1, 2, r) || !addr_param(params, 0, &a, r))
         return;
-    db_txn_t *t = begin(c, r);
+    db_txn_t *t = rpc__read_txn(c, r);
     if (!t)
         return;
     uint64_t num;
@@ -658,7 +648,7 @@ static void block_details_common(const rpc_ctx_t *c, const json_t *params, bool 
     hash_t bh;
     if (by_hash && !hash_param(params, 0, "block hash", &bh, r))
         return;
-    db_txn_t *t = begin(c, r);
+    db_txn_t *t = rpc__read_txn(c, r);
     if (!t)
         return;
     uint64_t num;
@@ -709,7 +699,7 @@ static void block_transactions(void *ctx, const json_t *params, rpc_reply_t *r)
     if (!rpc__arity(params, 3, 3, r) || !u64_param(params, 1, "pageNumber", UINT32_MAX, &page, r) ||
         !u64_param(params, 2, "pageSize", UINT32_MAX, &size, r))
         return;
-    db_txn_t *t = begin(c, r);
+    db_txn_t *t = rpc__read_txn(c, r);
     if (!t)
         return;
     uint64_t num;
@@ -844,7 +834,7 @@ static void tx_by_sender_and_nonce(void *ctx, const json_t *params, rpc_reply_t 
     if (!rpc__arity(params, 2, 2, r) || !addr_param(params, 0, &a, r) ||
         !u64_param(params, 1, "nonce", UINT64_MAX, &nonce, r))
         return;
-    db_txn_t *t = begin(c, r);
+    db_txn_t *t = rpc__read_txn(c, r);
     if (!t)
         return;
     uint64_t head, b;
@@ -922,7 +912,7 @@ static void contract_creator(void *ctx, const json_t *params, rpc_reply_t *r)
     addr_t a;
     if (!rpc__arity(params, 1, 1, r) || !addr_param(params, 0, &a, r))
         return;
-    db_txn_t *t = begin(c, r);
+    db_txn_t *t = rpc__read_txn(c, r);
     if (!t)
         return;
     uint64_t head, b;
@@ -1125,7 +1115,7 @@ static void search(void *ctx, const json_t *params, rpc_reply_t *r, bool backwar
                         OTS_MAX_PAGE_SIZE);
         return;
     }
-    db_txn_t *t = begin(c, r);
+    db_txn_t *t = rpc__read_txn(c, r);
     if (!t)
         return;
     uint64_t head;

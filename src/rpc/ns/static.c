@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
+#include "db/db.h"
 #include "rpc/ns/ns.h"
 
 const json_t *rpc__param(const json_t *params, size_t i)
@@ -51,6 +52,27 @@ json_t *rpc__quantity256(u256_t v)
     char s[67];
     u256_to_hex(s, v);
     return json_string(s);
+}
+
+db_txn_t *rpc__read_txn(const rpc_ctx_t *c, rpc_reply_t *r)
+{
+    db_txn_t *t = NULL;
+    if (!c->db || db_txn_begin(c->db, DB_TXN_READ, &t) != ERR_OK) {
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "database unavailable");
+        return NULL;
+    }
+    return t;
+}
+
+bool rpc__param_hash(const json_t *params, size_t i, hash_t *out, rpc_reply_t *r)
+{
+    const char *s = json_string_value(rpc__param(params, i));
+    if (!s || s[0] != '0' || s[1] != 'x' || hash_from_hex(out, s, strlen(s)) != ERR_OK) {
+        rpc_reply_error(r, RPC_INVALID_PARAMS,
+                        "invalid params: argument %zu must be a 32-byte hash with a 0x prefix", i);
+        return false;
+    }
+    return true;
 }
 
 void rpc__register_methods(rpc_registry_t *reg, const rpc_method_t *m, size_t n)

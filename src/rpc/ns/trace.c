@@ -160,27 +160,6 @@ static void flatten_root(const json_t *frame, const trace_site_t *site, json_t *
     json_decref(addr);
 }
 
-static db_txn_t *begin(const rpc_ctx_t *c, rpc_reply_t *r)
-{
-    db_txn_t *t = NULL;
-    if (!c->db || !c->spec || db_txn_begin(c->db, DB_TXN_READ, &t) != ERR_OK) {
-        rpc_reply_error(r, RPC_INTERNAL_ERROR, "database unavailable");
-        return NULL;
-    }
-    return t;
-}
-
-static bool hash_param(const json_t *params, size_t i, hash_t *h, rpc_reply_t *r)
-{
-    const char *s = json_string_value(rpc__param(params, i));
-    if (!s || hex_decode_fixed(h->b, 32, s, strlen(s)) != ERR_OK) {
-        rpc_reply_error(r, RPC_INVALID_PARAMS,
-                        "invalid params: argument %zu must be a 32-byte hash", i);
-        return false;
-    }
-    return true;
-}
-
 /* The traces of block n (hash bh): every transaction (only = SIZE_MAX) or one. Appends to out. */
 static bool block_traces(const rpc_ctx_t *c, db_txn_t *t, uint64_t n, const hash_t *bh,
                          size_t only, bool with_site, json_t *out, json_t *outputs,
@@ -255,7 +234,7 @@ static void m_block(void *ctx, const json_t *params, rpc_reply_t *r)
     const rpc_ctx_t *c = ctx;
     if (!rpc__arity(params, 1, 1, r))
         return;
-    db_txn_t *t = begin(c, r);
+    db_txn_t *t = rpc__read_txn(c, r);
     if (!t)
         return;
     uint64_t n;
@@ -290,9 +269,9 @@ static void m_transaction(void *ctx, const json_t *params, rpc_reply_t *r)
 {
     const rpc_ctx_t *c = ctx;
     hash_t th, bh;
-    if (!rpc__arity(params, 1, 1, r) || !hash_param(params, 0, &th, r))
+    if (!rpc__arity(params, 1, 1, r) || !rpc__param_hash(params, 0, &th, r))
         return;
-    db_txn_t *t = begin(c, r);
+    db_txn_t *t = rpc__read_txn(c, r);
     if (!t)
         return;
     uint64_t n;
@@ -314,7 +293,7 @@ static void m_get(void *ctx, const json_t *params, rpc_reply_t *r)
 {
     const rpc_ctx_t *c = ctx;
     hash_t th, bh;
-    if (!rpc__arity(params, 2, 2, r) || !hash_param(params, 0, &th, r))
+    if (!rpc__arity(params, 2, 2, r) || !rpc__param_hash(params, 0, &th, r))
         return;
     const json_t *ix = rpc__param(params, 1);
     if (!json_is_array(ix)) {
@@ -341,7 +320,7 @@ static void m_get(void *ctx, const json_t *params, rpc_reply_t *r)
         r->result = json_null();
         return;
     }
-    db_txn_t *t = begin(c, r);
+    db_txn_t *t = rpc__read_txn(c, r);
     if (!t)
         return;
     uint64_t n;
@@ -364,10 +343,10 @@ static void m_replay_transaction(void *ctx, const json_t *params, rpc_reply_t *r
 {
     const rpc_ctx_t *c = ctx;
     hash_t th, bh;
-    if (!rpc__arity(params, 2, 2, r) || !hash_param(params, 0, &th, r) ||
+    if (!rpc__arity(params, 2, 2, r) || !rpc__param_hash(params, 0, &th, r) ||
         !trace_types(rpc__param(params, 1), 1, r))
         return;
-    db_txn_t *t = begin(c, r);
+    db_txn_t *t = rpc__read_txn(c, r);
     if (!t)
         return;
     uint64_t n;
@@ -393,7 +372,7 @@ static void m_replay_block(void *ctx, const json_t *params, rpc_reply_t *r)
     const rpc_ctx_t *c = ctx;
     if (!rpc__arity(params, 2, 2, r) || !trace_types(rpc__param(params, 1), 1, r))
         return;
-    db_txn_t *t = begin(c, r);
+    db_txn_t *t = rpc__read_txn(c, r);
     if (!t)
         return;
     uint64_t n;
@@ -507,7 +486,7 @@ static void m_filter(void *ctx, const json_t *params, rpc_reply_t *r)
         after = (uint64_t)json_integer_value(av);
     if (json_is_integer(cv))
         count = (uint64_t)json_integer_value(cv);
-    db_txn_t *t = begin(c, r);
+    db_txn_t *t = rpc__read_txn(c, r);
     if (!t)
         return;
     uint64_t from, to, head;
