@@ -148,15 +148,7 @@ static bool resolve_block(db_txn_t *t, const json_t *p, const char *what, hash_t
 
 /* ---- a block read from the store ---- */
 
-typedef struct loaded {
-    hash_t hash;
-    block_t b;
-    hash_t *txh;  /**< transaction hashes */
-    addr_t *from; /**< senders, recovered on first use */
-    bool *has_from;
-} loaded_t;
-
-static void loaded_free(loaded_t *l)
+void rpc__block_free(rpc_block_t *l)
 {
     block_deinit(&l->b);
     rn_free(l->txh);
@@ -166,7 +158,7 @@ static void loaded_free(loaded_t *l)
 }
 
 /* ERR_NOT_FOUND for an unknown hash. */
-static err_t load_block(db_txn_t *t, const hash_t *hash, loaded_t *l)
+err_t rpc__block_load(db_txn_t *t, const hash_t *hash, rpc_block_t *l)
 {
     memset(l, 0, sizeof(*l));
     l->hash = *hash;
@@ -178,7 +170,7 @@ static err_t load_block(db_txn_t *t, const hash_t *hash, loaded_t *l)
     for (size_t i = 0; i < l->b.ntxs; i++) {
         err_t e = tx_hash(&l->b.txs[i], &l->txh[i]);
         if (e) {
-            loaded_free(l);
+            rpc__block_free(l);
             return e;
         }
     }
@@ -187,7 +179,7 @@ static err_t load_block(db_txn_t *t, const hash_t *hash, loaded_t *l)
 
 /* Sender of transaction i: recovered from the signature, or the L1 message's sender. A stored
  * transaction always has a valid one; a failure would show as the zero address. */
-static const addr_t *sender(loaded_t *l, size_t i)
+const addr_t *rpc__block_sender(rpc_block_t *l, size_t i)
 {
     if (!l->has_from[i]) {
         if (tx_recover_sender(&l->b.txs[i], &l->from[i]) != ERR_OK)
@@ -198,9 +190,9 @@ static const addr_t *sender(loaded_t *l, size_t i)
 }
 
 /* Load the block with this hash, answering null (false) or an internal error when it cannot. */
-static bool load_or_reply(db_txn_t *t, const hash_t *hash, loaded_t *l, rpc_reply_t *r)
+static bool load_or_reply(db_txn_t *t, const hash_t *hash, rpc_block_t *l, rpc_reply_t *r)
 {
-    err_t e = load_block(t, hash, l);
+    err_t e = rpc__block_load(t, hash, l);
     if (e == ERR_NOT_FOUND) {
         r->result = json_null();
         return false;
@@ -221,7 +213,7 @@ static bool is_dynamic_fee(const tx_t *tx)
 
 /* The price paid per gas: EIP-1559 min(maxFee, baseFee + tip) in a block with a base fee; the
  * gas price for legacy and 2930; 0 for L1 messages (SCROLL.md §3.2). */
-static u256_t effective_gas_price(const tx_t *tx, const header_t *h)
+u256_t rpc__effective_gas_price(const tx_t *tx, const header_t *h)
 {
     if (tx->type == TX_L1_MESSAGE)
         return u256_zero();
@@ -276,7 +268,7 @@ json_t *rpc__tx_json(const tx_t *tx, const hash_t *txh, const addr_t *from, cons
     json_object_set_new(o, "gas", rpc__quantity(tx->gas_limit));
     /* Pending: geth shows the fee cap as the price. */
     json_object_set_new(o, "gasPrice",
-                        h ? rpc__quantity256(effective_gas_price(tx, h))
+                        h ? rpc__quantity256(rpc__effective_gas_price(tx, h))
                           : rpc__quantity256(is_dynamic_fee(tx) ? tx->max_fee : tx->gas_price));
     if (is_dynamic_fee(tx)) {
         json_object_set_new(o, "maxFeePerGas", rpc__quantity256(tx->max_fee));
@@ -317,9 +309,9 @@ json_t *rpc__tx_json(const tx_t *tx, const hash_t *txh, const addr_t *from, cons
 }
 
 /* Transaction i of a block in geth's RPCTransaction shape (with reth's L1 message fields). */
-static json_t *tx_json(loaded_t *l, size_t i)
+static json_t *tx_json(rpc_block_t *l, size_t i)
 {
-    return rpc__tx_json(&l->b.txs[i], &l->txh[i], sender(l, i), &l->b.header, &l->hash, i);
+    return rpc__tx_json(&l->b.txs[i], &l->txh[i], rpc__block_sender(l, i), &l->b.header, &l->hash, i);
 }
 
 /* A transaction still in the pool, as geth shows it (no block fields). */
@@ -356,7 +348,7 @@ static size_t block_size(const block_t *b)
 }
 
 /* geth's RPCMarshalBlock. totalDifficulty is omitted, as reth does since the merge. */
-static json_t *block_json(loaded_t *l, bool full)
+json_t *rpc__block_json(rpc_block_t *l, bool full)
 {
     const header_t *h = &l->b.header;
     json_t *o = json_object();
@@ -402,7 +394,7 @@ static bool full_param(const json_t *params, bool *full, rpc_reply_t *r)
 }
 
 /* What a method does with the block it resolved. */
-typedef void (*block_fn)(db_txn_t *t, loaded_t *l, const json_t *params, rpc_reply_t *r);
+typedef void (*block_fn)(db_txn_t *t, rpc_block_t *l, const json_t *params, rpc_reply_t *r);
 
 /* Resolve the block named by argument 0 (by_hash: a hash only; else a number, tag or EIP-1898
  * object), load it and run fn; null when there is no such block. */
@@ -418,7 +410,7 @@ static void with_block(void *ctx, const json_t *params, size_t min, size_t max, 
     if (!t)
         return;
     bool found = true;
-    loaded_t l;
+    rpc_block_t l;
     if (!by_hash && !resolve_block(t, rpc__param(params, 0), "argument 0", &hash, &found, r)) {
         db_txn_abort(t);
         return;
@@ -427,17 +419,17 @@ static void with_block(void *ctx, const json_t *params, size_t min, size_t max, 
         r->result = json_null();
     else if (load_or_reply(t, &hash, &l, r)) {
         fn(t, &l, params, r);
-        loaded_free(&l);
+        rpc__block_free(&l);
     }
     db_txn_abort(t);
 }
 
-static void do_get_block(db_txn_t *t, loaded_t *l, const json_t *params, rpc_reply_t *r)
+static void do_get_block(db_txn_t *t, rpc_block_t *l, const json_t *params, rpc_reply_t *r)
 {
     (void)t;
     bool full;
     if (full_param(params, &full, r))
-        r->result = block_json(l, full);
+        r->result = rpc__block_json(l, full);
 }
 
 static void eth_get_block_by_number(void *ctx, const json_t *params, rpc_reply_t *r)
@@ -450,7 +442,7 @@ static void eth_get_block_by_hash(void *ctx, const json_t *params, rpc_reply_t *
     with_block(ctx, params, 1, 2, true, do_get_block, r);
 }
 
-static void do_tx_count(db_txn_t *t, loaded_t *l, const json_t *params, rpc_reply_t *r)
+static void do_tx_count(db_txn_t *t, rpc_block_t *l, const json_t *params, rpc_reply_t *r)
 {
     (void)t;
     (void)params;
@@ -468,7 +460,7 @@ static void eth_get_block_tx_count_by_hash(void *ctx, const json_t *params, rpc_
 }
 
 /* Scroll blocks never have uncles: 0 for a known block, null for an unknown one (geth). */
-static void do_uncle_count(db_txn_t *t, loaded_t *l, const json_t *params, rpc_reply_t *r)
+static void do_uncle_count(db_txn_t *t, rpc_block_t *l, const json_t *params, rpc_reply_t *r)
 {
     (void)t;
     (void)l;
@@ -487,7 +479,7 @@ static void eth_get_uncle_count_by_hash(void *ctx, const json_t *params, rpc_rep
 }
 
 /* eth_getUncleBy*AndIndex: always null, after checking the index is a quantity. */
-static void do_uncle(db_txn_t *t, loaded_t *l, const json_t *params, rpc_reply_t *r)
+static void do_uncle(db_txn_t *t, rpc_block_t *l, const json_t *params, rpc_reply_t *r)
 {
     (void)t;
     (void)l;
@@ -509,7 +501,7 @@ static void eth_get_uncle_by_hash_and_index(void *ctx, const json_t *params, rpc
     with_block(ctx, params, 2, 2, true, do_uncle, r);
 }
 
-static void do_tx_by_index(db_txn_t *t, loaded_t *l, const json_t *params, rpc_reply_t *r)
+static void do_tx_by_index(db_txn_t *t, rpc_block_t *l, const json_t *params, rpc_reply_t *r)
 {
     (void)t;
     uint64_t i;
@@ -549,7 +541,7 @@ static bool create_address(const addr_t *from, uint64_t nonce, addr_t *out)
     return ok;
 }
 
-static json_t *log_json(const log_t *lg, const loaded_t *l, size_t tx_index, uint64_t log_index)
+static json_t *log_json(const log_t *lg, const rpc_block_t *l, size_t tx_index, uint64_t log_index)
 {
     json_t *topics = json_array();
     for (size_t k = 0; k < lg->ntopics; k++)
@@ -569,12 +561,13 @@ static json_t *log_json(const log_t *lg, const loaded_t *l, size_t tx_index, uin
 }
 
 /* Receipt i in geth's shape plus Scroll's l1Fee; log_base = logs of the receipts before i. */
-static json_t *receipt_json(loaded_t *l, const chain_receipts_t *rs, size_t i, uint64_t log_base)
+json_t *rpc__receipt_json(rpc_block_t *l, const chain_receipts_t *rs, size_t i,
+                          uint64_t log_base)
 {
     const tx_t *tx = &l->b.txs[i];
     const receipt_t *rc = &rs->r[i];
     uint64_t prev = i ? rs->r[i - 1].cumulative_gas : 0;
-    const addr_t *from = sender(l, i);
+    const addr_t *from = rpc__block_sender(l, i);
     json_t *o = json_object();
     json_object_set_new(o, "blockHash", jhash(&l->hash));
     json_object_set_new(o, "blockNumber", rpc__quantity(l->b.header.number));
@@ -586,7 +579,7 @@ static json_t *receipt_json(loaded_t *l, const chain_receipts_t *rs, size_t i, u
     json_object_set_new(o, "gasUsed",
                         rpc__quantity(rc->cumulative_gas >= prev ? rc->cumulative_gas - prev : 0));
     json_object_set_new(o, "effectiveGasPrice",
-                        rpc__quantity256(effective_gas_price(tx, &l->b.header)));
+                        rpc__quantity256(rpc__effective_gas_price(tx, &l->b.header)));
     addr_t created;
     if (!tx->has_to && tx->type != TX_L1_MESSAGE && create_address(from, tx->nonce, &created))
         json_object_set_new(o, "contractAddress", jaddr(&created));
@@ -604,7 +597,8 @@ static json_t *receipt_json(loaded_t *l, const chain_receipts_t *rs, size_t i, u
 }
 
 /* Receipts of a loaded block; false with an internal-error reply when they do not match it. */
-static bool read_receipts(db_txn_t *t, const loaded_t *l, chain_receipts_t *rs, rpc_reply_t *r)
+bool rpc__block_receipts(db_txn_t *t, const rpc_block_t *l, chain_receipts_t *rs,
+                         rpc_reply_t *r)
 {
     if (chain_read_receipts(t, &l->hash, rs) != ERR_OK || rs->n != l->b.ntxs) {
         chain_receipts_free(rs);
@@ -614,16 +608,16 @@ static bool read_receipts(db_txn_t *t, const loaded_t *l, chain_receipts_t *rs, 
     return true;
 }
 
-static void do_block_receipts(db_txn_t *t, loaded_t *l, const json_t *params, rpc_reply_t *r)
+static void do_block_receipts(db_txn_t *t, rpc_block_t *l, const json_t *params, rpc_reply_t *r)
 {
     (void)params;
     chain_receipts_t rs;
-    if (!read_receipts(t, l, &rs, r))
+    if (!rpc__block_receipts(t, l, &rs, r))
         return;
     json_t *a = json_array();
     uint64_t log_base = 0;
     for (size_t i = 0; i < rs.n; i++) {
-        json_array_append_new(a, receipt_json(l, &rs, i, log_base));
+        json_array_append_new(a, rpc__receipt_json(l, &rs, i, log_base));
         log_base += rs.r[i].nlogs;
     }
     chain_receipts_free(&rs);
@@ -636,7 +630,7 @@ static void eth_get_block_receipts(void *ctx, const json_t *params, rpc_reply_t 
 }
 
 /* Find a mined transaction: *found false (null answer) when it is not in a canonical block. */
-static bool find_tx(db_txn_t *t, const json_t *params, loaded_t *l, size_t *index, bool *found,
+static bool find_tx(db_txn_t *t, const json_t *params, rpc_block_t *l, size_t *index, bool *found,
                     rpc_reply_t *r)
 {
     *found = false;
@@ -648,7 +642,7 @@ static bool find_tx(db_txn_t *t, const json_t *params, loaded_t *l, size_t *inde
     if (chain_tx_lookup(t, &th, &number, &i) != ERR_OK ||
         chain_canonical_hash(t, number, &bh) != ERR_OK)
         return true;
-    err_t e = load_block(t, &bh, l);
+    err_t e = rpc__block_load(t, &bh, l);
     if (e == ERR_NOT_FOUND)
         return true;
     if (e) {
@@ -656,7 +650,7 @@ static bool find_tx(db_txn_t *t, const json_t *params, loaded_t *l, size_t *inde
         return false;
     }
     if (i >= l->b.ntxs || !hash_eq(&l->txh[i], &th)) {
-        loaded_free(l);
+        rpc__block_free(l);
         return true;
     }
     *index = i;
@@ -671,13 +665,13 @@ static void eth_get_tx_by_hash(void *ctx, const json_t *params, rpc_reply_t *r)
     db_txn_t *t = rpc__read_txn(ctx, r);
     if (!t)
         return;
-    loaded_t l;
+    rpc_block_t l;
     size_t i;
     bool found;
     if (find_tx(t, params, &l, &i, &found, r)) {
         if (found) {
             r->result = tx_json(&l, i);
-            loaded_free(&l);
+            rpc__block_free(&l);
         } else {
             hash_t h;
             json_t *p = parse_hash(rpc__param(params, 0), &h) ? pooled_tx_json(ctx, &h) : NULL;
@@ -694,7 +688,7 @@ static void eth_get_tx_receipt(void *ctx, const json_t *params, rpc_reply_t *r)
     db_txn_t *t = rpc__read_txn(ctx, r);
     if (!t)
         return;
-    loaded_t l;
+    rpc_block_t l;
     size_t i;
     bool found;
     if (find_tx(t, params, &l, &i, &found, r)) {
@@ -702,14 +696,14 @@ static void eth_get_tx_receipt(void *ctx, const json_t *params, rpc_reply_t *r)
         if (!found) {
             r->result = json_null();
         } else {
-            if (read_receipts(t, &l, &rs, r)) {
+            if (rpc__block_receipts(t, &l, &rs, r)) {
                 uint64_t log_base = 0;
                 for (size_t k = 0; k < i; k++)
                     log_base += rs.r[k].nlogs;
-                r->result = receipt_json(&l, &rs, i, log_base);
+                r->result = rpc__receipt_json(&l, &rs, i, log_base);
                 chain_receipts_free(&rs);
             }
-            loaded_free(&l);
+            rpc__block_free(&l);
         }
     }
     db_txn_abort(t);

@@ -3,6 +3,8 @@
 #ifndef RN_RPC_NS_NS_H
 #define RN_RPC_NS_NS_H
 
+#include "chain/chain.h"
+#include "primitives/primitives.h"
 #include "rpc/rpc.h"
 
 /** Parameter at index i, or NULL when absent (JSON null counts as absent for optional ones). */
@@ -51,6 +53,33 @@ void rpc__register_trace(rpc_registry_t *reg);
 
 struct tx;
 struct header;
+
+/* ---- stored blocks as JSON (eth_blocks.c; also used by ots.c) ---- */
+
+/** A stored block with its hash and transaction hashes; senders recovered on first use. */
+typedef struct rpc_block {
+    hash_t hash;
+    block_t b;
+    hash_t *txh;
+    addr_t *from;
+    bool *has_from;
+} rpc_block_t;
+
+/** ERR_NOT_FOUND for an unknown hash. */
+RN_NODISCARD err_t rpc__block_load(struct db_txn *t, const hash_t *hash, rpc_block_t *l);
+void rpc__block_free(rpc_block_t *l);
+/** Sender of transaction i (recovered once; the zero address if it cannot be). */
+const addr_t *rpc__block_sender(rpc_block_t *l, size_t i);
+/** geth's RPCMarshalBlock (full: transaction objects, else hashes). */
+json_t *rpc__block_json(rpc_block_t *l, bool full);
+/** Receipt i in geth's shape plus l1Fee; log_base = logs of the receipts before i. */
+json_t *rpc__receipt_json(rpc_block_t *l, const chain_receipts_t *rs, size_t i,
+                          uint64_t log_base);
+/** The block's receipts; false with an internal-error reply when they do not match it. */
+bool rpc__block_receipts(struct db_txn *t, const rpc_block_t *l, chain_receipts_t *rs,
+                         rpc_reply_t *r);
+/** The price per gas a transaction paid in a block (0 for L1 messages). */
+u256_t rpc__effective_gas_price(const struct tx *tx, const struct header *h);
 /** A transaction in geth's RPCTransaction shape; h NULL = pending (no block fields). */
 json_t *rpc__tx_json(const struct tx *tx, const hash_t *txh, const addr_t *from,
                      const struct header *h, const hash_t *block_hash, size_t index);

@@ -141,165 +141,33 @@ static json_t *jhash(const hash_t *h)
     return rpc__data(h->b, 32);
 }
 
-static bool dynamic_fee(const tx_t *tx)
-{
-    return tx->type == TX_DYNAMIC_FEE || tx->type == TX_SET_CODE;
-}
-
-/* The price per gas the transaction paid (0 for L1 messages). */
-static u256_t paid_gas_price(const tx_t *tx, const header_t *h)
-{
-    if (tx->type == TX_L1_MESSAGE)
-        return u256_zero();
-    if (!dynamic_fee(tx))
-        return tx->gas_price;
-    if (!h->has_base_fee)
-        return tx->max_fee;
-    u256_t p;
-    if (u256_add_overflow(h->base_fee, tx->max_priority_fee, &p) || u256_gt(p, tx->max_fee))
-        return tx->max_fee;
-    return p;
-}
-
-/* A stored block with its hash, transaction hashes and senders. */
-typedef struct blk {
-    hash_t hash;
-    block_t b;
-    hash_t *txh;
-    addr_t *from;
-} blk_t;
-
-static void blk_free(blk_t *l)
-{
-    block_deinit(&l->b);
-    rn_free(l->txh);
-    rn_free(l->from);
-    memset(l, 0, sizeof(*l));
-}
-
-/* Load a block; with_senders recovers every sender (a stored transaction always has one). */
-static err_t blk_load(db_txn_t *t, const hash_t *hash, bool with_senders, blk_t *l)
-{
-    memset(l, 0, sizeof(*l));
-    l->hash = *hash;
-    TRY(chain_read_block(t, hash, &l->b));
-    size_t n = l->b.ntxs ? l->b.ntxs : 1;
-    l->txh = RN_NEWV(hash_t, n);
-    l->from = RN_NEWV(addr_t, n);
-    for (size_t i = 0; i < l->b.ntxs; i++) {
-        err_t e = tx_hash(&l->b.txs[i], &l->txh[i]);
-        if (!e && with_senders)
-            e = tx_recover_sender(&l->b.txs[i], &l->from[i]);
-        if (e) {
-            blk_free(l);
-            return e;
-        }
-    }
-    return ERR_OK;
-}
-
 /* The block as eth_getBlockByNumber shows it, without transactions, plus Erigon's
  * transactionCount and a null logsBloom. */
-static json_t *block_json(const blk_t *l)
+static json_t *block_json(rpc_block_t *l)
 {
-    const header_t *h = &l->b.header;
-    json_t *o = json_object();
-    uint8_t nonce[8];
-    be_store64(nonce, h->nonce);
-    buf_t enc;
-    buf_init(&enc, 1u << 28);
-    size_t size = block_encode(&l->b, &enc) == ERR_OK ? enc.n : 0;
-    buf_deinit(&enc);
-    json_object_set_new(o, "number", rpc__quantity(h->number));
-    json_object_set_new(o, "hash", jhash(&l->hash));
-    json_object_set_new(o, "parentHash", jhash(&h->parent_hash));
-    json_object_set_new(o, "nonce", rpc__data(nonce, 8));
-    json_object_set_new(o, "mixHash", jhash(&h->mix_hash));
-    json_object_set_new(o, "sha3Uncles", jhash(&h->ommers_hash));
+    json_t *o = rpc__block_json(l, false);
+    json_object_del(o, "transactions");
     json_object_set_new(o, "logsBloom", json_null());
-    json_object_set_new(o, "stateRoot", jhash(&h->state_root));
-    json_object_set_new(o, "miner", jaddr(&h->coinbase));
-    json_object_set_new(o, "difficulty", rpc__quantity256(h->difficulty));
-    json_object_set_new(o, "extraData", rpc__data(h->extra, h->extra_len));
-    json_object_set_new(o, "gasLimit", rpc__quantity(h->gas_limit));
-    json_object_set_new(o, "gasUsed", rpc__quantity(h->gas_used));
-    json_object_set_new(o, "timestamp", rpc__quantity(h->timestamp));
-    json_object_set_new(o, "transactionsRoot", jhash(&h->tx_root));
-    json_object_set_new(o, "receiptsRoot", jhash(&h->receipts_root));
-    if (h->has_base_fee)
-        json_object_set_new(o, "baseFeePerGas", rpc__quantity256(h->base_fee));
-    json_object_set_new(o, "size", rpc__quantity(size));
-    json_object_set_new(o, "uncles", json_array());
     json_object_set_new(o, "transactionCount", json_integer((json_int_t)l->b.ntxs));
     return o;
 }
 
 /* Receipt i in geth's shape with Scroll's l1Fee. with_logs false: logs and logsBloom null
  * (ots_getBlockTransactions); timestamp: add the block time (the search methods). */
-static json_t *receipt_json(const blk_t *l, const chain_receipts_t *rs, size_t i, bool with_logs,
+static json_t *receipt_json(rpc_block_t *l, const chain_receipts_t *rs, size_t i, bool with_logs,
                             bool timestamp)
 {
-    const tx_t *tx = &l->b.txs[i];
-    const receipt_t *rc = &rs->r[i];
-    const header_t *h = &l->b.header;
-    uint64_t prev = i ? rs->r[i - 1].cumulative_gas : 0;
-    json_t *o = json_object();
-    json_object_set_new(o, "blockHash", jhash(&l->hash));
-    json_object_set_new(o, "blockNumber", rpc__quantity(h->number));
-    json_object_set_new(o, "transactionHash", jhash(&l->txh[i]));
-    json_object_set_new(o, "transactionIndex", rpc__quantity(i));
-    json_object_set_new(o, "from", jaddr(&l->from[i]));
-    json_object_set_new(o, "to", tx->has_to ? jaddr(&tx->to) : json_null());
-    json_object_set_new(o, "cumulativeGasUsed", rpc__quantity(rc->cumulative_gas));
-    json_object_set_new(o, "gasUsed",
-                        rpc__quantity(rc->cumulative_gas >= prev ? rc->cumulative_gas - prev : 0));
-    json_object_set_new(o, "effectiveGasPrice", rpc__quantity256(paid_gas_price(tx, h)));
-    if (!tx->has_to && tx->type != TX_L1_MESSAGE) {
-        addr_t created = evm_create_address(&l->from[i], tx->nonce);
-        json_object_set_new(o, "contractAddress", jaddr(&created));
-    } else {
-        json_object_set_new(o, "contractAddress", json_null());
-    }
-    if (with_logs) {
-        uint64_t log_base = 0;
-        for (size_t k = 0; k < i; k++)
-            log_base += rs->r[k].nlogs;
-        json_t *logs = json_array();
-        for (size_t k = 0; k < rc->nlogs; k++) {
-            const log_t *lg = &rc->logs[k];
-            json_t *topics = json_array();
-            for (size_t j = 0; j < lg->ntopics; j++)
-                json_array_append_new(topics, jhash(&lg->topics[j]));
-            json_array_append_new(
-                logs,
-                json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b}", "address", jaddr(&lg->addr),
-                          "topics", topics, "data", rpc__data(lg->data, lg->data_len),
-                          "blockNumber", rpc__quantity(h->number), "transactionHash",
-                          jhash(&l->txh[i]), "transactionIndex", rpc__quantity(i), "blockHash",
-                          jhash(&l->hash), "logIndex", rpc__quantity(log_base + k), "removed", 0));
-        }
-        json_object_set_new(o, "logs", logs);
-        json_object_set_new(o, "logsBloom", rpc__data(rc->bloom, 256));
-    } else {
+    uint64_t log_base = 0;
+    for (size_t k = 0; k < i; k++)
+        log_base += rs->r[k].nlogs;
+    json_t *o = rpc__receipt_json(l, rs, i, log_base);
+    if (!with_logs) {
         json_object_set_new(o, "logs", json_null());
         json_object_set_new(o, "logsBloom", json_null());
     }
-    json_object_set_new(o, "type", rpc__quantity(rc->type));
-    json_object_set_new(o, "status", rpc__quantity(rc->status ? 1 : 0));
-    json_object_set_new(o, "l1Fee", rpc__quantity256(rs->l1_fee[i]));
     if (timestamp)
-        json_object_set_new(o, "timestamp", json_integer((json_int_t)h->timestamp));
+        json_object_set_new(o, "timestamp", json_integer((json_int_t)l->b.header.timestamp));
     return o;
-}
-
-static bool read_receipts(db_txn_t *t, const blk_t *l, chain_receipts_t *rs, rpc_reply_t *r)
-{
-    if (chain_read_receipts(t, &l->hash, rs) != ERR_OK || rs->n != l->b.ntxs) {
-        chain_receipts_free(rs);
-        rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored receipts are missing or corrupt");
-        return false;
-    }
-    return true;
 }
 
 /* ---- replaying a block under call hooks ---- */
@@ -653,19 +521,19 @@ static void block_details_common(const rpc_ctx_t *c, const json_t *params, bool 
         return;
     uint64_t num;
     bool found;
-    blk_t l;
+    rpc_block_t l;
     if (block_param(t, params, 0, by_hash, &num, &bh, &found, r)) {
-        if (!found || blk_load(t, &bh, false, &l) != ERR_OK) {
+        if (!found || rpc__block_load(t, &bh, &l) != ERR_OK) {
             r->result = json_null();
         } else {
             chain_receipts_t rs;
-            if (read_receipts(t, &l, &rs, r)) {
+            if (rpc__block_receipts(t, &l, &rs, r)) {
                 /* Erigon: Σ gasUsed × price paid; Scroll mints nothing per block. */
                 u256_t fees = u256_zero();
                 for (size_t i = 0; i < rs.n; i++) {
                     uint64_t prev = i ? rs.r[i - 1].cumulative_gas : 0;
                     uint64_t used = rs.r[i].cumulative_gas - prev;
-                    fees = u256_add(fees, u256_mul(paid_gas_price(&l.b.txs[i], &l.b.header),
+                    fees = u256_add(fees, u256_mul(rpc__effective_gas_price(&l.b.txs[i], &l.b.header),
                                                    u256_from_u64(used)));
                 }
                 chain_receipts_free(&rs);
@@ -673,7 +541,7 @@ static void block_details_common(const rpc_ctx_t *c, const json_t *params, bool 
                                       "issuance", "blockReward", "0x0", "uncleReward", "0x0",
                                       "issuance", "0x0", "totalFees", rpc__quantity256(fees));
             }
-            blk_free(&l);
+            rpc__block_free(&l);
         }
     }
     db_txn_abort(t);
@@ -705,20 +573,20 @@ static void block_transactions(void *ctx, const json_t *params, rpc_reply_t *r)
     uint64_t num;
     hash_t bh;
     bool found;
-    blk_t l;
+    rpc_block_t l;
     if (block_param(t, params, 0, false, &num, &bh, &found, r)) {
-        if (!found || blk_load(t, &bh, true, &l) != ERR_OK) {
+        if (!found || rpc__block_load(t, &bh, &l) != ERR_OK) {
             r->result = json_null();
         } else {
             chain_receipts_t rs;
-            if (read_receipts(t, &l, &rs, r)) {
+            if (rpc__block_receipts(t, &l, &rs, r)) {
                 uint64_t n = l.b.ntxs, skip = page * size; /* ≤ 2^64 − 2^33 + 1: no overflow */
                 uint64_t end = skip < n ? n - skip : 0;
                 uint64_t start = end > size ? end - size : 0;
                 json_t *txs = json_array(), *rcs = json_array();
                 for (uint64_t i = start; i < end; i++) {
                     json_t *tj =
-                        rpc__tx_json(&l.b.txs[i], &l.txh[i], &l.from[i], &l.b.header, &l.hash, i);
+                        rpc__tx_json(&l.b.txs[i], &l.txh[i], rpc__block_sender(&l, i), &l.b.header, &l.hash, i);
                     const tx_t *tx = &l.b.txs[i];
                     json_object_set_new(tj, "input",
                                         rpc__data(tx->data, tx->data_len < 4 ? tx->data_len : 4));
@@ -730,7 +598,7 @@ static void block_transactions(void *ctx, const json_t *params, rpc_reply_t *r)
                 r->result = json_pack("{s:o,s:o}", "fullblock", fb, "receipts", rcs);
                 chain_receipts_free(&rs);
             }
-            blk_free(&l);
+            rpc__block_free(&l);
         }
     }
     db_txn_abort(t);
@@ -1060,26 +928,26 @@ static bool search_block(const rpc_ctx_t *c, db_txn_t *t, uint64_t number, const
     bool ok = replay_block(c, t, number, &rp, r);
     if (ok && tc.n) {
         hash_t bh;
-        blk_t l;
+        rpc_block_t l;
         chain_receipts_t rs;
         if (chain_canonical_hash(t, number, &bh) != ERR_OK ||
-            blk_load(t, &bh, true, &l) != ERR_OK) {
+            rpc__block_load(t, &bh, &l) != ERR_OK) {
             rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored block #%" PRIu64 " is unreadable",
                             number);
             ok = false;
         } else {
-            ok = read_receipts(t, &l, &rs, r);
+            ok = rpc__block_receipts(t, &l, &rs, r);
             for (size_t k = 0; ok && k < tc.n; k++) {
                 size_t i = tc.idx[backward ? tc.n - 1 - k : k];
                 json_array_append_new(
-                    txs, rpc__tx_json(&l.b.txs[i], &l.txh[i], &l.from[i], &l.b.header, &l.hash, i));
+                    txs, rpc__tx_json(&l.b.txs[i], &l.txh[i], rpc__block_sender(&l, i), &l.b.header, &l.hash, i));
                 json_array_append_new(rcs, receipt_json(&l, &rs, i, true, true));
             }
             if (ok) {
                 *count += tc.n;
                 chain_receipts_free(&rs);
             }
-            blk_free(&l);
+            rpc__block_free(&l);
         }
     }
     rn_free(tc.idx);
