@@ -389,7 +389,11 @@ RN_NODISCARD err_t chain_l1_next_index(struct db_txn *txn, uint64_t *next);
 
 /** ROLLUP-NODE.md §2 inclusion modes: finalized:N (L1 block ≤ finalized − N), depth:N
  *  (L1 block ≤ latest − N). */
-typedef enum chain_l1_mode { CHAIN_L1_FINALIZED, CHAIN_L1_DEPTH } chain_l1_mode_t;
+typedef enum chain_l1_mode {
+    CHAIN_L1_FINALIZED,
+    CHAIN_L1_DEPTH
+} chain_l1_mode_t;
+
 const char *chain_l1_mode_name(chain_l1_mode_t m);
 /** The highest eligible L1 block number under a mode; *any false when none is (no L1 view yet,
  *  or the chain is shorter than N). */

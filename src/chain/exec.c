@@ -144,7 +144,8 @@ static bool base_fee(chain_builder_t *b, const header_t *parent, uint64_t *out)
     }
     u256_t scalar = has_cfg ? slot(b->st, &s->l2_system_config, L2_SYSTEM_CONFIG_SLOT_SCALAR)
                             : u256_from_u64(0);
-    *out = scroll_base_fee_curie(slot(b->st, &SCROLL_GPO_ADDRESS, GPO_SLOT_L1_BASE_FEE), scalar, overhead);
+    *out = scroll_base_fee_curie(slot(b->st, &SCROLL_GPO_ADDRESS, GPO_SLOT_L1_BASE_FEE), scalar,
+                                 overhead);
     return true;
 }
 
@@ -475,8 +476,8 @@ static chain_invalid_t check_header(const chain_spec_t *s, const header_t *h, co
 /* SCROLL.md §3.2: queue indices continue from the last included one, and the content is what
  * the L1 queue holds at that index (a message this node has not seen on L1 cannot be checked:
  * the block waits, like the reference node waits for its L1 watcher). */
-static chain_invalid_t check_l1_message(db_txn_t *txn, const tx_t *tx, uint64_t expected,
-                                        size_t i, char *diag, size_t dl, err_t *err)
+static chain_invalid_t check_l1_message(db_txn_t *txn, const tx_t *tx, uint64_t expected, size_t i,
+                                        char *diag, size_t dl, err_t *err)
 {
     if (tx->queue_index != expected) {
         snprintf(diag, dl, "transaction %zu has queue index %" PRIu64 ", expected %" PRIu64, i,

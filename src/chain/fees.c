@@ -182,8 +182,8 @@ uint64_t scroll_base_fee_feynman(bool parent_is_feynman, bool parent_has_base_fe
     return fee < SCROLL_MAX_BASE_FEE ? (uint64_t)fee : SCROLL_MAX_BASE_FEE;
 }
 
-const addr_t SCROLL_GPO_ADDRESS = { { 0x53, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                      0x02 } };
+const addr_t SCROLL_GPO_ADDRESS = { { 0x53, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                      0,    0, 0, 0, 0, 0, 0, 0, 0, 0x02 } };
 
 void scroll_gpo_read(gpo_values_t *g, u256_t (*get)(void *ctx, uint64_t slot), void *ctx)
 {

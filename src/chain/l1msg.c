@@ -98,8 +98,8 @@ err_t chain_l1_put_message(db_txn_t *txn, uint64_t l1_block, bview_t raw, char *
     chain_l1_message_t old;
     err_t e = chain_l1_get_message(txn, index, &old);
     if (e == ERR_OK) {
-        bool same = old.raw_len == raw.n && memcmp(old.raw, raw.p, raw.n) == 0 &&
-                    old.l1_block == l1_block;
+        bool same =
+            old.raw_len == raw.n && memcmp(old.raw, raw.p, raw.n) == 0 && old.l1_block == l1_block;
         chain_l1_message_deinit(&old);
         if (same)
             return ERR_OK;

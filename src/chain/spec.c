@@ -723,10 +723,10 @@ char *chain_spec_to_json(const chain_spec_t *s)
     json_t *cfg = json_object();
     json_object_set_new(cfg, "chainId", json_integer((json_int_t)s->chain_id));
     /* The Ethereum forks before Scroll's own are active from genesis on every Scroll chain. */
-    static const char *const eth_blocks[] = { "homesteadBlock", "eip150Block",    "eip155Block",
-                                              "eip158Block",    "byzantiumBlock", "constantinopleBlock",
-                                              "petersburgBlock", "istanbulBlock", "berlinBlock",
-                                              "londonBlock" };
+    static const char *const eth_blocks[] = {
+        "homesteadBlock",      "eip150Block",     "eip155Block",   "eip158Block", "byzantiumBlock",
+        "constantinopleBlock", "petersburgBlock", "istanbulBlock", "berlinBlock", "londonBlock"
+    };
     for (size_t i = 0; i < RN_ARRAY_LEN(eth_blocks); i++)
         json_object_set_new(cfg, eth_blocks[i], json_integer(0));
     for (int f = 0; f < FORK_COUNT; f++) {

@@ -270,8 +270,7 @@ typedef struct evm_tracer {
                  const u256_t *stack, size_t stack_n, int32_t depth, int64_t refund);
     /** With step, just before it (NULL: none): the frame's memory and its last call's return
      *  data, borrowed for the call (struct loggers with enableMemory / enableReturnData). */
-    void (*step_data)(void *ud, const uint8_t *mem, size_t mem_n, const uint8_t *ret,
-                      size_t ret_n);
+    void (*step_data)(void *ud, const uint8_t *mem, size_t mem_n, const uint8_t *ret, size_t ret_n);
     /** Per call frame, before anything of it runs (NULL: none): call tracers. */
     void (*enter)(void *ud, const struct evm_message *msg);
     /** When that frame ends: its result (create_address set for creates). */

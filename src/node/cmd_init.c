@@ -168,9 +168,10 @@ int node_cmd_dump_genesis(int argc, char **argv)
     }
     if (!hash_is_zero(&spec->genesis_state_root_override) ||
         !hash_is_zero(&spec->canonical_genesis_hash))
-        fprintf(stderr, "warning: the genesis of %s carries a zktrie state root; a node "
-                        "initialised from this file computes the MPT root and another genesis "
-                        "hash\n",
+        fprintf(stderr,
+                "warning: the genesis of %s carries a zktrie state root; a node "
+                "initialised from this file computes the MPT root and another genesis "
+                "hash\n",
                 spec->name);
     char *text = chain_spec_to_json(spec);
     int rc = fputs(text, stdout) < 0 || fputc('\n', stdout) < 0 || fflush(stdout) ? NODE_EXIT_ERROR

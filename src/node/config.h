@@ -170,6 +170,7 @@ typedef struct node_config {
     /* ---- gas price oracle / pool ---- */
     uint64_t gpo_default_suggest_priority_fee;
     bool require_l1_data_fee_buffer;
+
     struct {
         uint64_t pending_max;   /**< --txpool.pending-max-count */
         uint64_t queued_max;    /**< --txpool.queued-max-count */

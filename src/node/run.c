@@ -511,8 +511,7 @@ static int op_send_raw(void *ud, bview_t raw, hash_t *hash, char *msg, size_t ms
         char h[67], a[43];
         hex_encode_0x(h, hash->b, 32);
         addr_to_checksum_hex(a, &sender);
-        LOG_DEBUG("Transaction added to the pool tx_hash=%s sender=%s nonce=%" PRIu64
-                  " pending=%s",
+        LOG_DEBUG("Transaction added to the pool tx_hash=%s sender=%s nonce=%" PRIu64 " pending=%s",
                   h, a, tx.nonce, pending ? "true" : "false");
     }
     code = 0;

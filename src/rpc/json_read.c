@@ -18,7 +18,9 @@
 
 #include "rpc/rpc_int.h"
 
-enum { JSON_READ_MAX_DEPTH = 2048 };
+enum {
+    JSON_READ_MAX_DEPTH = 2048
+};
 
 typedef struct reader {
     const uint8_t *p, *end;
@@ -164,14 +166,30 @@ static bool read_string(reader_t *r, const char **s, size_t *n)
             r->p += 2;
             char one = 0;
             switch (x) {
-            case '"': one = '"'; break;
-            case '\\': one = '\\'; break;
-            case '/': one = '/'; break;
-            case 'b': one = '\b'; break;
-            case 'f': one = '\f'; break;
-            case 'n': one = '\n'; break;
-            case 'r': one = '\r'; break;
-            case 't': one = '\t'; break;
+            case '"':
+                one = '"';
+                break;
+            case '\\':
+                one = '\\';
+                break;
+            case '/':
+                one = '/';
+                break;
+            case 'b':
+                one = '\b';
+                break;
+            case 'f':
+                one = '\f';
+                break;
+            case 'n':
+                one = '\n';
+                break;
+            case 'r':
+                one = '\r';
+                break;
+            case 't':
+                one = '\t';
+                break;
             case 'u': {
                 uint32_t cp;
                 if (r->end - r->p < 4 || hex4(r->p, &cp))
@@ -394,8 +412,9 @@ static json_t *read_value(reader_t *r, unsigned depth)
 
 json_t *rpc__json_read(const char *text, size_t n, const char **err, size_t *err_pos)
 {
-    reader_t r = { (const uint8_t *)text, (const uint8_t *)text + n, (const uint8_t *)text,
-                   { 0 }, NULL };
+    reader_t r = {
+        (const uint8_t *)text, (const uint8_t *)text + n, (const uint8_t *)text, { 0 }, NULL
+    };
     buf_init(&r.str, RPC_MAX_BODY_BYTES);
     json_t *v = read_value(&r, 0);
     if (v) {

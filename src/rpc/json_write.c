@@ -12,7 +12,9 @@
 
 #include "rpc/rpc_int.h"
 
-enum { JSON_WRITE_MAX_DEPTH = 2048 };
+enum {
+    JSON_WRITE_MAX_DEPTH = 2048
+};
 
 /* Which bytes need an escape: control characters, '"' and '\\'. */
 static inline bool needs_escape(unsigned char c)
@@ -33,13 +35,27 @@ static err_t write_string(buf_t *out, const char *s, size_t n)
         char esc[8];
         size_t k;
         switch (c) {
-        case '"': memcpy(esc, "\\\"", k = 2); break;
-        case '\\': memcpy(esc, "\\\\", k = 2); break;
-        case '\b': memcpy(esc, "\\b", k = 2); break;
-        case '\f': memcpy(esc, "\\f", k = 2); break;
-        case '\n': memcpy(esc, "\\n", k = 2); break;
-        case '\r': memcpy(esc, "\\r", k = 2); break;
-        case '\t': memcpy(esc, "\\t", k = 2); break;
+        case '"':
+            memcpy(esc, "\\\"", k = 2);
+            break;
+        case '\\':
+            memcpy(esc, "\\\\", k = 2);
+            break;
+        case '\b':
+            memcpy(esc, "\\b", k = 2);
+            break;
+        case '\f':
+            memcpy(esc, "\\f", k = 2);
+            break;
+        case '\n':
+            memcpy(esc, "\\n", k = 2);
+            break;
+        case '\r':
+            memcpy(esc, "\\r", k = 2);
+            break;
+        case '\t':
+            memcpy(esc, "\\t", k = 2);
+            break;
         default:
             k = (size_t)snprintf(esc, sizeof(esc), "\\u%04X", (unsigned)c);
             break;

@@ -5,16 +5,16 @@
  * A trace replays the block from the state after its parent (state history) with the block's
  * own base fee, running the earlier transactions untraced and the wanted ones under the
  * tracer. Struct-log gasCost is geth's: for calls and creates it includes the gas handed to the
- * callee (what the frame spent plus what the callee gave back). The struct logger honours disableStack,
- * enableMemory (32-byte words), enableReturnData and disableStorage (at SLOAD/SSTORE the
- * contract's slots seen so far; an SLOAD's value is read from the replayed state, or for
+ * callee (what the frame spent plus what the callee gave back). The struct logger honours
+ * disableStack, enableMemory (32-byte words), enableReturnData and disableStorage (at SLOAD/SSTORE
+ * the contract's slots seen so far; an SLOAD's value is read from the replayed state, or for
  * debug_traceCall from the state before the call unless the trace wrote it). Not yet:
  * callTracer logs; prestateTracer for debug_traceCall.
  *
  * prestateTracer: the accounts a transaction touched (sender, recipient, fee recipient, every
- * frame's address and code address, created addresses, BALANCE, EXTCODESIZE/COPY/HASH and SELFDESTRUCT operands)
- * and the slots SLOAD/SSTORE touched, read from a second builder kept one transaction behind
- * (the state before) and from the replaying one (after). */
+ * frame's address and code address, created addresses, BALANCE, EXTCODESIZE/COPY/HASH and
+ * SELFDESTRUCT operands) and the slots SLOAD/SSTORE touched, read from a second builder kept one
+ * transaction behind (the state before) and from the replaying one (after). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,9 +55,9 @@ typedef struct step {
     uint8_t op;
     int32_t depth;
     int64_t gas, cost, refund;
-    uint32_t stack_off, stack_n; /* into the tracer's stack pool */
+    uint32_t stack_off, stack_n;           /* into the tracer's stack pool */
     size_t mem_off, mem_n, ret_off, ret_n; /* into the tracer's byte pool */
-    json_t *storage; /* SLOAD/SSTORE steps: the contract's slots seen so far (owned) */
+    json_t *storage;        /* SLOAD/SSTORE steps: the contract's slots seen so far (owned) */
     int64_t child_gas_left; /* calls and creates: the gas the callee handed back */
 } step_t;
 
@@ -73,14 +73,14 @@ typedef struct tracer {
     size_t nsteps, cap;
     u256_t *pool;
     size_t npool, pool_cap;
-    buf_t bytes;        /* memory and return data copies (enableMemory, enableReturnData) */
+    buf_t bytes; /* memory and return data copies (enableMemory, enableReturnData) */
     size_t pend_mem_off, pend_mem_n, pend_ret_off, pend_ret_n;
-    state_t *st;                /* replay: the state being executed (SLOAD values) */
-    const state_backend_t *be;  /* debug_traceCall: the state before the call */
-    json_t *contract_storage;   /* address → {slot: value} seen so far */
-    addr_t frames[1100];        /* storage context of each frame */
+    state_t *st;               /* replay: the state being executed (SLOAD values) */
+    const state_backend_t *be; /* debug_traceCall: the state before the call */
+    json_t *contract_storage;  /* address → {slot: value} seen so far */
+    addr_t frames[1100];       /* storage context of each frame */
     int nframes;
-    size_t call_step[1100];     /* per depth: the call/create step that opened the next frame */
+    size_t call_step[1100]; /* per depth: the call/create step that opened the next frame */
     bool overflow;
     /* callTracer */
     frame_t stack[1100];
@@ -303,11 +303,20 @@ static void on_step(void *ud, uint32_t pc, uint8_t op, int64_t gas, int64_t cost
     }
     if (keep)
         memcpy(t->pool + t->npool, stack, keep * sizeof(u256_t));
-    t->steps[t->nsteps++] = (step_t){ pc,          op,          depth,          gas,
-                                      cost,        refund,      (uint32_t)t->npool,
-                                      (uint32_t)keep, t->pend_mem_off, t->pend_mem_n,
-                                      t->pend_ret_off, t->pend_ret_n,
-                                      storage_step(t, op, stack, stack_n), 0 };
+    t->steps[t->nsteps++] = (step_t){ pc,
+                                      op,
+                                      depth,
+                                      gas,
+                                      cost,
+                                      refund,
+                                      (uint32_t)t->npool,
+                                      (uint32_t)keep,
+                                      t->pend_mem_off,
+                                      t->pend_mem_n,
+                                      t->pend_ret_off,
+                                      t->pend_ret_n,
+                                      storage_step(t, op, stack, stack_n),
+                                      0 };
     if ((op == 0xf0 || op == 0xf1 || op == 0xf2 || op == 0xf4 || op == 0xf5 || op == 0xfa) &&
         depth >= 0 && depth < (int32_t)RN_ARRAY_LEN(t->call_step))
         t->call_step[depth] = t->nsteps - 1;
@@ -363,8 +372,7 @@ static void on_frame_exit(void *ud, const evm_message_t *m, const evm_result_t *
         json_object_set_new(f.obj, "to", rpc__data(res->create_address.b, 20));
     json_object_set_new(f.obj, "gasUsed", rpc__quantity((uint64_t)(m->gas - res->gas_left)));
     if (create && res->status == EVM_SUCCESS)
-        json_object_set_new(f.obj, "output",
-                            rpc__data(res->created_code.p, res->created_code.n));
+        json_object_set_new(f.obj, "output", rpc__data(res->created_code.p, res->created_code.n));
     else if (res->status == EVM_SUCCESS || res->status == EVM_REVERT)
         if (res->output.n || !create)
             json_object_set_new(f.obj, "output", rpc__data(res->output.p, res->output.n));
@@ -541,9 +549,9 @@ static json_t *prestate_result(const tracer_t *t, state_t *pre, state_t *post, b
         bool code = c0.n != c1.n || (c0.n && memcmp(c0.p, c1.p, c0.n) != 0);
         bool slots = false;
         for (size_t k = 0; k < t->nslots && !slots; k++)
-            slots = addr_eq(&t->slots[k].addr, a) &&
-                    !u256_eq(state_storage(pre, a, &t->slots[k].key),
-                             state_storage(post, a, &t->slots[k].key));
+            slots =
+                addr_eq(&t->slots[k].addr, a) && !u256_eq(state_storage(pre, a, &t->slots[k].key),
+                                                          state_storage(post, a, &t->slots[k].key));
         if (!bal && !non && !code && !slots && existed == exists)
             continue;
         bool created = false; /* geth: a contract created here has no "pre" */
@@ -839,8 +847,8 @@ static void trace_call(void *ctx, const json_t *params, rpc_reply_t *r)
         const json_t *cfg = rpc__param(params, 2);
         tx_invalid_t v = TX_VALID;
         if (!rpc__run_call_overrides(c, evm, &at, &a, json_object_get(cfg, "stateOverrides"),
-                                     json_object_get(cfg, "blockOverrides"), gas, &v, &res,
-                                     &output, r)) {
+                                     json_object_get(cfg, "blockOverrides"), gas, &v, &res, &output,
+                                     r)) {
             /* r holds the -32602 for a bad override */
         } else if (v != TX_VALID) {
             rpc_reply_error(r, RPC_SERVER_ERROR, "%s", tx_invalid_msg(v));

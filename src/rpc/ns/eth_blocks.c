@@ -311,7 +311,8 @@ json_t *rpc__tx_json(const tx_t *tx, const hash_t *txh, const addr_t *from, cons
 /* Transaction i of a block in geth's RPCTransaction shape (with reth's L1 message fields). */
 static json_t *tx_json(rpc_block_t *l, size_t i)
 {
-    return rpc__tx_json(&l->b.txs[i], &l->txh[i], rpc__block_sender(l, i), &l->b.header, &l->hash, i);
+    return rpc__tx_json(&l->b.txs[i], &l->txh[i], rpc__block_sender(l, i), &l->b.header, &l->hash,
+                        i);
 }
 
 /* A transaction still in the pool, as geth shows it (no block fields). */
@@ -561,8 +562,7 @@ static json_t *log_json(const log_t *lg, const rpc_block_t *l, size_t tx_index, 
 }
 
 /* Receipt i in geth's shape plus Scroll's l1Fee; log_base = logs of the receipts before i. */
-json_t *rpc__receipt_json(rpc_block_t *l, const chain_receipts_t *rs, size_t i,
-                          uint64_t log_base)
+json_t *rpc__receipt_json(rpc_block_t *l, const chain_receipts_t *rs, size_t i, uint64_t log_base)
 {
     const tx_t *tx = &l->b.txs[i];
     const receipt_t *rc = &rs->r[i];
@@ -597,8 +597,7 @@ json_t *rpc__receipt_json(rpc_block_t *l, const chain_receipts_t *rs, size_t i,
 }
 
 /* Receipts of a loaded block; false with an internal-error reply when they do not match it. */
-bool rpc__block_receipts(db_txn_t *t, const rpc_block_t *l, chain_receipts_t *rs,
-                         rpc_reply_t *r)
+bool rpc__block_receipts(db_txn_t *t, const rpc_block_t *l, chain_receipts_t *rs, rpc_reply_t *r)
 {
     if (chain_read_receipts(t, &l->hash, rs) != ERR_OK || rs->n != l->b.ntxs) {
         chain_receipts_free(rs);

@@ -149,13 +149,12 @@ static void status(void *ctx, const json_t *params, rpc_reply_t *r)
         rpc_reply_error(r, RPC_INTERNAL_ERROR, "no head block");
     } else {
         /* L1: what the L1 watcher last recorded (none without --l1.url). */
-        r->result = json_pack("{s:{s:s,s:o,s:o,s:o},s:{s:s,s:{s:o,s:o,s:o}}}", "l1", "status",
-                              l1 ? "synced" : "disabled",
-                              "latest", l1 ? rpc__quantity(l1_latest) : json_null(),
-                              "finalized", l1 ? rpc__quantity(l1_final) : json_null(),
-                              "processed", l1 ? rpc__quantity(l1_latest) : json_null(),
-                              "l2", "status", "synced", "fcs", "head", block_ref(t, head),
-                              "safe", block_ref(t, head), "finalized", block_ref(t, head));
+        r->result = json_pack(
+            "{s:{s:s,s:o,s:o,s:o},s:{s:s,s:{s:o,s:o,s:o}}}", "l1", "status",
+            l1 ? "synced" : "disabled", "latest", l1 ? rpc__quantity(l1_latest) : json_null(),
+            "finalized", l1 ? rpc__quantity(l1_final) : json_null(), "processed",
+            l1 ? rpc__quantity(l1_latest) : json_null(), "l2", "status", "synced", "fcs", "head",
+            block_ref(t, head), "safe", block_ref(t, head), "finalized", block_ref(t, head));
     }
     db_txn_abort(t);
 }

@@ -73,8 +73,7 @@ const addr_t *rpc__block_sender(rpc_block_t *l, size_t i);
 /** geth's RPCMarshalBlock (full: transaction objects, else hashes). */
 json_t *rpc__block_json(rpc_block_t *l, bool full);
 /** Receipt i in geth's shape plus l1Fee; log_base = logs of the receipts before i. */
-json_t *rpc__receipt_json(rpc_block_t *l, const chain_receipts_t *rs, size_t i,
-                          uint64_t log_base);
+json_t *rpc__receipt_json(rpc_block_t *l, const chain_receipts_t *rs, size_t i, uint64_t log_base);
 /** The block's receipts; false with an internal-error reply when they do not match it. */
 bool rpc__block_receipts(struct db_txn *t, const rpc_block_t *l, chain_receipts_t *rs,
                          rpc_reply_t *r);

@@ -533,8 +533,9 @@ static void block_details_common(const rpc_ctx_t *c, const json_t *params, bool 
                 for (size_t i = 0; i < rs.n; i++) {
                     uint64_t prev = i ? rs.r[i - 1].cumulative_gas : 0;
                     uint64_t used = rs.r[i].cumulative_gas - prev;
-                    fees = u256_add(fees, u256_mul(rpc__effective_gas_price(&l.b.txs[i], &l.b.header),
-                                                   u256_from_u64(used)));
+                    fees =
+                        u256_add(fees, u256_mul(rpc__effective_gas_price(&l.b.txs[i], &l.b.header),
+                                                u256_from_u64(used)));
                 }
                 chain_receipts_free(&rs);
                 r->result = json_pack("{s:o,s:{s:s,s:s,s:s},s:o}", "block", block_json(&l),
@@ -585,8 +586,8 @@ static void block_transactions(void *ctx, const json_t *params, rpc_reply_t *r)
                 uint64_t start = end > size ? end - size : 0;
                 json_t *txs = json_array(), *rcs = json_array();
                 for (uint64_t i = start; i < end; i++) {
-                    json_t *tj =
-                        rpc__tx_json(&l.b.txs[i], &l.txh[i], rpc__block_sender(&l, i), &l.b.header, &l.hash, i);
+                    json_t *tj = rpc__tx_json(&l.b.txs[i], &l.txh[i], rpc__block_sender(&l, i),
+                                              &l.b.header, &l.hash, i);
                     const tx_t *tx = &l.b.txs[i];
                     json_object_set_new(tj, "input",
                                         rpc__data(tx->data, tx->data_len < 4 ? tx->data_len : 4));
@@ -939,8 +940,9 @@ static bool search_block(const rpc_ctx_t *c, db_txn_t *t, uint64_t number, const
             ok = rpc__block_receipts(t, &l, &rs, r);
             for (size_t k = 0; ok && k < tc.n; k++) {
                 size_t i = tc.idx[backward ? tc.n - 1 - k : k];
-                json_array_append_new(
-                    txs, rpc__tx_json(&l.b.txs[i], &l.txh[i], rpc__block_sender(&l, i), &l.b.header, &l.hash, i));
+                json_array_append_new(txs,
+                                      rpc__tx_json(&l.b.txs[i], &l.txh[i], rpc__block_sender(&l, i),
+                                                   &l.b.header, &l.hash, i));
                 json_array_append_new(rcs, receipt_json(&l, &rs, i, true, true));
             }
             if (ok) {

@@ -57,8 +57,7 @@ static bool index_value(const json_t *v, uint64_t *out)
     return true;
 }
 
-static void reply_message(void *ctx, bool by_hash, uint64_t index, const hash_t *h,
-                          rpc_reply_t *r)
+static void reply_message(void *ctx, bool by_hash, uint64_t index, const hash_t *h, rpc_reply_t *r)
 {
     db_txn_t *t;
     if (db_txn_begin(((const rpc_ctx_t *)ctx)->db, DB_TXN_READ, &t) != ERR_OK) {

@@ -8,9 +8,8 @@
  * Errors use parity's names ("Reverted", "Out of gas", …) and drop the result. Scroll has no block
  * reward, so no "reward" traces. A revert keeps its result (gasUsed, output = revert data),
  * other failures have result null, as reth and anvil answer. Calls to precompiles that move no
- * value are left out (reth's default_parity: exclude_precompile_calls). Of the replay trace types only
- * "trace" is served;
- * asking for "vmTrace" or "stateDiff" is -32602. */
+ * value are left out (reth's default_parity: exclude_precompile_calls). Of the replay trace types
+ * only "trace" is served; asking for "vmTrace" or "stateDiff" is -32602. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -41,6 +40,7 @@ static const char *parity_error(const char *e)
         { "precompiled contract failed", "Built-in failed" },
         { "insufficient balance for transfer", "Insufficient balance for transfer" },
     };
+
     for (size_t i = 0; i < RN_ARRAY_LEN(map); i++)
         if (!strcmp(e, map[i].ours))
             return map[i].parity;
@@ -161,9 +161,8 @@ static void flatten_root(const json_t *frame, const trace_site_t *site, json_t *
 }
 
 /* The traces of block n (hash bh): every transaction (only = SIZE_MAX) or one. Appends to out. */
-static bool block_traces(const rpc_ctx_t *c, db_txn_t *t, uint64_t n, const hash_t *bh,
-                         size_t only, bool with_site, json_t *out, json_t *outputs,
-                         rpc_reply_t *r)
+static bool block_traces(const rpc_ctx_t *c, db_txn_t *t, uint64_t n, const hash_t *bh, size_t only,
+                         bool with_site, json_t *out, json_t *outputs, rpc_reply_t *r)
 {
     json_t *frames = json_array();
     bool ok = rpc__trace_block_frames(c, t, bh, only, frames, r);
@@ -183,8 +182,9 @@ static bool block_traces(const rpc_ctx_t *c, db_txn_t *t, uint64_t n, const hash
             ok = false;
             break;
         }
-        trace_site_t site = { .block_hash = with_site ? bh : NULL, .block_number = n,
-                              .tx_hash = &th, .tx_pos = pos };
+        trace_site_t site = {
+            .block_hash = with_site ? bh : NULL, .block_number = n, .tx_hash = &th, .tx_pos = pos
+        };
         site_rules(&site, c, n, ts);
         json_t *list = outputs ? json_array() : out;
         flatten_root(frame, &site, list);
@@ -417,9 +417,8 @@ static void m_call(void *ctx, const json_t *params, rpc_reply_t *r)
             site_rules(&site, c, at.header.number + 1, at.header.timestamp);
             json_t *list = json_array();
             flatten_root(frame, &site, list);
-            r->result = json_pack("{s:o,s:n,s:o,s:n}", "output",
-                                  rpc__data(output.p, output.n), "stateDiff", "trace", list,
-                                  "vmTrace");
+            r->result = json_pack("{s:o,s:n,s:o,s:n}", "output", rpc__data(output.p, output.n),
+                                  "stateDiff", "trace", list, "vmTrace");
             json_decref(frame);
         }
     }
@@ -465,7 +464,8 @@ static void m_filter(void *ctx, const json_t *params, rpc_reply_t *r)
         return;
     const json_t *f = rpc__param(params, 0);
     if (!json_is_object(f)) {
-        rpc_reply_error(r, RPC_INVALID_PARAMS, "invalid params: argument 0 must be a filter object");
+        rpc_reply_error(r, RPC_INVALID_PARAMS,
+                        "invalid params: argument 0 must be a filter object");
         return;
     }
     const json_t *fa = json_object_get(f, "fromAddress"), *ta = json_object_get(f, "toAddress");
@@ -497,8 +497,7 @@ static void m_filter(void *ctx, const json_t *params, rpc_reply_t *r)
         goto out;
     }
     from = to = head;
-    if ((fb && !json_is_null(fb) &&
-         !rpc__block_param(t, fb, "fromBlock", &from, NULL, r)) ||
+    if ((fb && !json_is_null(fb) && !rpc__block_param(t, fb, "fromBlock", &from, NULL, r)) ||
         (tb && !json_is_null(tb) && !rpc__block_param(t, tb, "toBlock", &to, NULL, r)))
         goto out;
     if (from > to) {
@@ -532,8 +531,7 @@ static void m_filter(void *ctx, const json_t *params, rpc_reply_t *r)
             const char *src = json_string_value(json_object_get(act, "from"));
             const char *dst = json_string_value(json_object_get(act, "to"));
             if (!dst) /* a create: its address */
-                dst = json_string_value(
-                    json_object_get(json_object_get(tr, "result"), "address"));
+                dst = json_string_value(json_object_get(json_object_get(tr, "result"), "address"));
             if (!addr_in(fa, src) || !addr_in(ta, dst))
                 continue;
             if (seen++ < after)

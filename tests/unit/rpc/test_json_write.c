@@ -23,8 +23,9 @@ static void check_same(const json_t *v)
 
 static json_t *random_string(void)
 {
-    static const char *const pieces[] = { "a", "\"", "\\", "\n", "\r", "\t", "\b", "\f", "\x01",
-                                          "\x1f", "/", "é", "€", "𝄞", "0x", "\x7f", " " };
+    static const char *const pieces[] = { "a",  "\"", "\\",   "\n",   "\r", "\t",
+                                          "\b", "\f", "\x01", "\x1f", "/",  "é",
+                                          "€",  "𝄞",  "0x",   "\x7f", " " };
     char s[64];
     size_t n = 0;
     size_t k = test_rand() % 8;
@@ -40,12 +41,17 @@ static json_t *random_string(void)
 static json_t *random_value(int depth)
 {
     switch (depth > 5 ? test_rand() % 6 : test_rand() % 8) {
-    case 0: return json_null();
-    case 1: return json_boolean(test_rand() & 1);
-    case 2: return json_integer((json_int_t)test_rand());
-    case 3: return json_real((double)(int64_t)test_rand() / (double)(1 + test_rand() % 1000));
+    case 0:
+        return json_null();
+    case 1:
+        return json_boolean(test_rand() & 1);
+    case 2:
+        return json_integer((json_int_t)test_rand());
+    case 3:
+        return json_real((double)(int64_t)test_rand() / (double)(1 + test_rand() % 1000));
     case 4:
-    case 5: return random_string();
+    case 5:
+        return random_string();
     case 6: {
         json_t *a = json_array();
         for (size_t i = test_rand() % 5; i > 0; i--)
@@ -67,10 +73,25 @@ static json_t *random_value(int depth)
 TEST(json_write, matches_jansson_on_edge_values)
 {
     static const char *const docs[] = {
-        "null", "true", "false", "0", "-1", "9223372036854775807", "-9223372036854775808",
-        "1.5", "0.1", "1e300", "-2.5e-300", "100.0", "\"\"", "\"0x00ff\"",
+        "null",
+        "true",
+        "false",
+        "0",
+        "-1",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "1.5",
+        "0.1",
+        "1e300",
+        "-2.5e-300",
+        "100.0",
+        "\"\"",
+        "\"0x00ff\"",
         "\"quote \\\" backslash \\\\ slash / nl \\n tab \\t cr \\r bs \\b ff \\f nul \\u0000 x\"",
-        "\"\\u0001\\u001f\\u007f \\u00e9 \\u20ac \\ud834\\udd1e\"", "[]", "{}", "[[],[{}],{\"a\":[]}]",
+        "\"\\u0001\\u001f\\u007f \\u00e9 \\u20ac \\ud834\\udd1e\"",
+        "[]",
+        "{}",
+        "[[],[{}],{\"a\":[]}]",
         "{\"z\":1,\"a\":2,\"m\":{\"y\":null,\"b\":[1,\"2\",3.0]}}",
     };
     for (size_t i = 0; i < RN_ARRAY_LEN(docs); i++) {
@@ -117,8 +138,8 @@ static void check_parse_same(const char *text, size_t n)
     json_t *got = rpc__json_read(text, n, &why, &at);
     if ((want == NULL) != (got == NULL))
         fprintf(stderr, "    differ on %zu bytes '%.*s': jansson %s, ours %s\n", n,
-                (int)(n < 120 ? n : 120), text,
-                want ? "accepts" : jerr.text, got ? "accepts" : why);
+                (int)(n < 120 ? n : 120), text, want ? "accepts" : jerr.text,
+                got ? "accepts" : why);
     CHECK((want == NULL) == (got == NULL));
     if (want && got)
         CHECK(json_equal(want, got));
@@ -145,9 +166,14 @@ TEST(json_read, matches_jansson_on_random_documents_and_mutations)
             memcpy(t, text, n + 1);
             size_t at = test_rand() % n;
             switch (test_rand() % 3) {
-            case 0: t[at] = mut[test_rand() % (sizeof(mut) - 1)]; break;
-            case 1: memmove(t + at, t + at + 1, n - at); break;
-            default: break;
+            case 0:
+                t[at] = mut[test_rand() % (sizeof(mut) - 1)];
+                break;
+            case 1:
+                memmove(t + at, t + at + 1, n - at);
+                break;
+            default:
+                break;
             }
             check_parse_same(t, strlen(t));
             check_parse_same(t, at); /* truncated */
@@ -157,12 +183,45 @@ TEST(json_read, matches_jansson_on_random_documents_and_mutations)
         json_decref(v);
     }
     static const char *const edge[] = {
-        "", " ", "-", "-0", "0", "01", "1.", ".5", "1e", "1e+", "2e308", "-2e308", "1e-400",
-        "9223372036854775807", "9223372036854775808", "-9223372036854775808",
-        "-9223372036854775809", "\"\\ud83d\\ude00\"", "\"\\ud83d\"", "\"\\ude00\"",
-        "\"\\ud83dx\"", "\"\\u0000\"", "\"\\x\"", "\"\t\"", "\"\xc0\xaf\"", "\"\xf4\x90\x80\x80\"",
-        "\"\xe0\x80\x80\"", "\"\xef\xbf\xbf\"", "tru", "nulll", "[1 2]", "{\"a\":}", "{,}",
-        "{\"a\":1,}", "[]]", "{} {}", "\"abc", "[\"\\", "{\"\\u00e9\":1,\"\\u00e9\":2}",
+        "",
+        " ",
+        "-",
+        "-0",
+        "0",
+        "01",
+        "1.",
+        ".5",
+        "1e",
+        "1e+",
+        "2e308",
+        "-2e308",
+        "1e-400",
+        "9223372036854775807",
+        "9223372036854775808",
+        "-9223372036854775808",
+        "-9223372036854775809",
+        "\"\\ud83d\\ude00\"",
+        "\"\\ud83d\"",
+        "\"\\ude00\"",
+        "\"\\ud83dx\"",
+        "\"\\u0000\"",
+        "\"\\x\"",
+        "\"\t\"",
+        "\"\xc0\xaf\"",
+        "\"\xf4\x90\x80\x80\"",
+        "\"\xe0\x80\x80\"",
+        "\"\xef\xbf\xbf\"",
+        "tru",
+        "nulll",
+        "[1 2]",
+        "{\"a\":}",
+        "{,}",
+        "{\"a\":1,}",
+        "[]]",
+        "{} {}",
+        "\"abc",
+        "[\"\\",
+        "{\"\\u00e9\":1,\"\\u00e9\":2}",
     };
     for (size_t i = 0; i < RN_ARRAY_LEN(edge); i++)
         check_parse_same(edge[i], strlen(edge[i]));

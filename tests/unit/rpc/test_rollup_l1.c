@@ -160,8 +160,9 @@ TEST(rollup_l1, messages_by_index_and_key)
              "[\"0x0000000000000000000000000000000000000000000000000000000000000001\"]");
     CHECK(json_is_null(json_object_get(r, "result")));
     json_decref(r);
-    static const char *const bad[] = { "[-1]", "[\"0xzz\"]", "[\"0x\"]", "[true]", "[]",
-                                       "[1,2]", "[\"0x11111111111111111\"]" };
+    static const char *const bad[] = {
+        "[-1]", "[\"0xzz\"]", "[\"0x\"]", "[true]", "[]", "[1,2]", "[\"0x11111111111111111\"]"
+    };
     for (size_t i = 0; i < RN_ARRAY_LEN(bad); i++) {
         r = call(&f, RPC_NS_ROLLUP_NODE, "rollupNode_getL1MessageByKey", bad[i]);
         CHECK_EQ_INT(json_integer_value(json_object_get(json_object_get(r, "error"), "code")),
