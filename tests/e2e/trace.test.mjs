@@ -259,3 +259,28 @@ test('debug_traceTransaction struct logs with memory, storage and return data eq
     }
   }
 });
+
+test('trace_replay* stateDiff equals anvil but for fees', async () => {
+  const ab = await call(anvil.url, 'eth_getBlockByNumber', ['latest', false]);
+  const fee = new Set(['0x5300000000000000000000000000000000000005', ab.miner.toLowerCase()]);
+  const sender = DEV_ADDRESSES[6].toLowerCase();
+  const norm = (d) => Object.fromEntries(Object.entries(d)
+    .filter(([a]) => !fee.has(a.toLowerCase()))
+    .map(([a, v]) => [a.toLowerCase(), a.toLowerCase() === sender ? { ...v, balance: 'fee' } : v]));
+  for (const name of ['deploy', 'make', 'transfer', 'fail']) {
+    const r = await call(ours.url, 'eth_getTransactionReceipt', [txs[name]]);
+    const ra = await call(anvil.url, 'eth_getTransactionReceipt', [txs[name]]);
+    const [x, y] = await Promise.all([
+      call(ours.url, 'trace_replayBlockTransactions', [r.blockNumber, ['trace', 'stateDiff']]),
+      call(anvil.url, 'trace_replayBlockTransactions', [ra.blockNumber, ['trace', 'stateDiff']])]);
+    const a = x.find((t) => t.transactionHash === txs[name]);
+    const b = y.find((t) => t.transactionHash === txs[name]);
+    assert.ok(a.stateDiff && Object.keys(a.stateDiff).length >= 2, name);
+    assert.deepEqual(norm(a.stateDiff), norm(b.stateDiff), `stateDiff ${name}`);
+    assert.deepEqual(strip(a.trace), strip(b.trace), `trace ${name}`);
+  }
+  const only = await call(ours.url, 'trace_replayTransaction', [txs.make, ['stateDiff']]);
+  assert.deepEqual(only.trace, []);
+  assert.ok(only.stateDiff);
+  assert.equal((await callError(ours.url, 'trace_call', [{ to: txs.factory }, ['stateDiff'], 'latest'])).code, -32602);
+});

@@ -877,6 +877,13 @@ bool rpc__trace_block_frames(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, 
     return replay(c, t, bh, only, &o, out, r);
 }
 
+bool rpc__trace_block_prestate_diff(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, size_t only,
+                                    json_t *out, rpc_reply_t *r)
+{
+    trace_opts_t o = { .kind = TRACER_PRESTATE, .diff_mode = true };
+    return replay(c, t, bh, only, &o, out, r);
+}
+
 json_t *rpc__trace_call_frame(const rpc_ctx_t *c, const rpc_at_t *at, const rpc_call_args_t *a,
                               uint64_t gas, buf_t *output, rpc_reply_t *r)
 {

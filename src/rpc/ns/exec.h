@@ -139,6 +139,10 @@ static inline addr_t rpc__word_addr(u256_t w)
  *  (out gets its frame) or SIZE_MAX (out gets {txHash, result} per transaction). */
 bool rpc__trace_block_frames(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, size_t only,
                              json_t *out, rpc_reply_t *r);
+/** The same with geth's prestateTracer in diffMode ({pre, post} of what each transaction
+ *  changed), for the parity stateDiff. */
+bool rpc__trace_block_prestate_diff(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, size_t only,
+                                    json_t *out, rpc_reply_t *r);
 /** The same for a call object run on `at`: its frame tree, or NULL with a reply. */
 json_t *rpc__trace_call_frame(const rpc_ctx_t *c, const rpc_at_t *at, const rpc_call_args_t *a,
                               uint64_t gas, buf_t *output, rpc_reply_t *r);

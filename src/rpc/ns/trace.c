@@ -6,10 +6,12 @@
  * the intrinsic gas out, as parity traces count them) and are flattened depth-first: each frame
  * one trace with its traceAddress (child indexes from the top) and subtraces (its child count).
  * Errors use parity's names ("Reverted", "Out of gas", …) and drop the result. Scroll has no block
- * reward, so no "reward" traces. A revert keeps its result (gasUsed, output = revert data),
+ * reward, so no "reward" traces. The replays' stateDiff is built from geth's prestate diff
+ * (debug.c): "=", {"+": v}, {"-": v} or {"*": {from, to}} per balance, nonce, code and slot.
+ * A revert keeps its result (gasUsed, output = revert data),
  * other failures have result null, as reth and anvil answer. Calls to precompiles that move no
  * value are left out (reth's default_parity: exclude_precompile_calls). Of the replay trace types
- * only "trace" is served; asking for "vmTrace" or "stateDiff" is -32602. */
+ * "trace" and "stateDiff" are served; "vmTrace" (and stateDiff for trace_call) is -32602. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -160,12 +162,23 @@ static void flatten_root(const json_t *frame, const trace_site_t *site, json_t *
     json_decref(addr);
 }
 
-/* The traces of block n (hash bh): every transaction (only = SIZE_MAX) or one. Appends to out. */
+static json_t *state_diff(const json_t *prestate);
+
+/* Which parts a replay answer carries (trace_replay*: the requested trace types). */
+typedef struct replay_parts {
+    bool trace, state_diff;
+} replay_parts_t;
+
+/* The traces of block n (hash bh): every transaction (only = SIZE_MAX) or one. Appends to out,
+ * or with `outputs` one replay answer per transaction holding the parts asked for. */
 static bool block_traces(const rpc_ctx_t *c, db_txn_t *t, uint64_t n, const hash_t *bh, size_t only,
-                         bool with_site, json_t *out, json_t *outputs, rpc_reply_t *r)
+                         bool with_site, json_t *out, json_t *outputs, replay_parts_t parts,
+                         rpc_reply_t *r)
 {
-    json_t *frames = json_array();
+    json_t *frames = json_array(), *diffs = json_array();
     bool ok = rpc__trace_block_frames(c, t, bh, only, frames, r);
+    if (ok && outputs && parts.state_diff)
+        ok = rpc__trace_block_prestate_diff(c, t, bh, only, diffs, r);
     header_t h;
     uint64_t ts = 0;
     if (ok && chain_read_header(t, bh, &h) == ERR_OK) {
@@ -191,7 +204,13 @@ static bool block_traces(const rpc_ctx_t *c, db_txn_t *t, uint64_t n, const hash
         if (outputs) {
             json_t *one = json_object();
             json_object_set_new(one, "output", str_or(frame, "output", "0x"));
-            json_object_set_new(one, "stateDiff", json_null());
+            const json_t *d = json_array_get(diffs, i);
+            if (d && only == SIZE_MAX)
+                d = json_object_get(d, "result");
+            json_object_set_new(one, "stateDiff",
+                                parts.state_diff && d ? state_diff(d) : json_null());
+            if (!parts.trace)
+                json_array_clear(list);
             json_object_set_new(one, "trace", list);
             json_object_set_new(one, "vmTrace", json_null());
             json_object_set_new(one, "transactionHash", rpc__data(th.b, 32));
@@ -199,12 +218,104 @@ static bool block_traces(const rpc_ctx_t *c, db_txn_t *t, uint64_t n, const hash
         }
     }
     json_decref(frames);
+    json_decref(diffs);
     return ok;
 }
 
-/* traceTypes: a non-empty array of "trace" / "vmTrace" / "stateDiff"; only "trace" is served. */
-static bool trace_types(const json_t *p, size_t i, rpc_reply_t *r)
+/* ---- stateDiff: parity's view of geth's prestate diff ---- */
+
+static json_t *diff_value(const json_t *from, const json_t *to)
 {
+    if (!from && !to)
+        return json_string("=");
+    if (!from)
+        return json_pack("{s:O}", "+", to);
+    if (!to)
+        return json_pack("{s:O}", "-", from);
+    if (json_equal(from, to))
+        return json_string("=");
+    return json_pack("{s:{s:O,s:O}}", "*", "from", from, "to", to);
+}
+
+/* One account: pre (NULL: created) and post (NULL: deleted) in geth's diff shape, where post
+ * holds only what changed and zero slots are left out. */
+static json_t *account_diff(const json_t *pre, const json_t *post)
+{
+    static const char ZERO[] = "0x0000000000000000000000000000000000000000000000000000000000000000";
+    json_t *d = json_object();
+    json_t *zero_q = json_string("0x0"), *empty = json_string("0x");
+
+    struct {
+        const char *k;
+        json_t *dflt;
+    } f[] = { { "balance", zero_q }, { "nonce", NULL }, { "code", empty } };
+
+    for (size_t i = 0; i < 3; i++) {
+        const json_t *a = pre ? json_object_get(pre, f[i].k) : NULL;
+        const json_t *b = post ? json_object_get(post, f[i].k) : NULL;
+        json_t *av = NULL, *bv = NULL;
+        if (!strcmp(f[i].k, "nonce")) { /* geth: a number, omitted when 0; parity: a quantity */
+            av = pre ? rpc__quantity(json_is_integer(a) ? (uint64_t)json_integer_value(a) : 0)
+                     : NULL;
+            bv = post ? (b ? rpc__quantity((uint64_t)json_integer_value(b)) : json_incref(av))
+                      : NULL;
+            if (!pre && post && !b)
+                bv = rpc__quantity(0);
+        } else {
+            av = pre ? json_incref(a ? (json_t *)a : f[i].dflt) : NULL;
+            bv = post ? json_incref(b ? (json_t *)b : (av ? av : f[i].dflt)) : NULL;
+        }
+        json_object_set_new(d, f[i].k, diff_value(av, bv));
+        json_decref(av);
+        json_decref(bv);
+    }
+    json_t *st = json_object();
+    const json_t *ps = pre ? json_object_get(pre, "storage") : NULL;
+    const json_t *qs = post ? json_object_get(post, "storage") : NULL;
+    json_t *zero = json_string(ZERO);
+    const char *k;
+    const json_t *v;
+    json_object_foreach((json_t *)ps, k, v)
+    {
+        const json_t *to = qs ? json_object_get(qs, k) : NULL;
+        json_object_set_new(st, k, diff_value(v, post ? (to ? to : zero) : NULL));
+    }
+    json_object_foreach((json_t *)qs, k, v)
+    {
+        if (ps && json_object_get(ps, k))
+            continue;
+        json_object_set_new(st, k, diff_value(pre ? zero : NULL, v));
+    }
+    json_decref(zero);
+    json_object_set_new(d, "storage", st);
+    json_decref(zero_q);
+    json_decref(empty);
+    return d;
+}
+
+static json_t *state_diff(const json_t *prestate)
+{
+    const json_t *pre = json_object_get(prestate, "pre"), *post = json_object_get(prestate, "post");
+    json_t *out = json_object();
+    const char *a;
+    const json_t *v;
+    json_object_foreach((json_t *)pre, a, v)
+    {
+        json_object_set_new(out, a, account_diff(v, json_object_get(post, a)));
+    }
+    json_object_foreach((json_t *)post, a, v)
+    {
+        if (!json_object_get(pre, a))
+            json_object_set_new(out, a, account_diff(NULL, v));
+    }
+    return out;
+}
+
+/* traceTypes: a non-empty array of "trace" / "vmTrace" / "stateDiff"; vmTrace is refused. */
+static bool trace_types(const json_t *p, size_t i, bool *want_trace, bool *want_diff,
+                        rpc_reply_t *r)
+{
+    *want_trace = *want_diff = false;
     if (!json_is_array(p) || json_array_size(p) == 0) {
         rpc_reply_error(r, RPC_INVALID_PARAMS,
                         "invalid params: argument %zu must be an array of trace types", i);
@@ -212,9 +323,15 @@ static bool trace_types(const json_t *p, size_t i, rpc_reply_t *r)
     }
     for (size_t k = 0; k < json_array_size(p); k++) {
         const char *s = json_string_value(json_array_get(p, k));
-        if (s && !strcmp(s, "trace"))
+        if (s && !strcmp(s, "trace")) {
+            *want_trace = true;
             continue;
-        if (s && (!strcmp(s, "vmTrace") || !strcmp(s, "stateDiff"))) {
+        }
+        if (s && !strcmp(s, "stateDiff")) {
+            *want_diff = true;
+            continue;
+        }
+        if (s && !strcmp(s, "vmTrace")) {
             rpc_reply_error(r, RPC_INVALID_PARAMS, "invalid params: trace type %s is not supported",
                             s);
         } else {
@@ -251,7 +368,7 @@ static void m_block(void *ctx, const json_t *params, rpc_reply_t *r)
     json_t *out = json_array();
     if (n == 0)
         r->result = out; /* genesis has no transactions */
-    else if (block_traces(c, t, n, &bh, SIZE_MAX, true, out, NULL, r))
+    else if (block_traces(c, t, n, &bh, SIZE_MAX, true, out, NULL, (replay_parts_t){ 0 }, r))
         r->result = out;
     else
         json_decref(out);
@@ -280,7 +397,7 @@ static void m_transaction(void *ctx, const json_t *params, rpc_reply_t *r)
         r->result = json_null();
     } else {
         json_t *out = json_array();
-        if (block_traces(c, t, n, &bh, idx, true, out, NULL, r))
+        if (block_traces(c, t, n, &bh, idx, true, out, NULL, (replay_parts_t){ 0 }, r))
             r->result = out;
         else
             json_decref(out);
@@ -329,7 +446,7 @@ static void m_get(void *ctx, const json_t *params, rpc_reply_t *r)
         r->result = json_null();
     } else {
         json_t *out = json_array();
-        if (block_traces(c, t, n, &bh, idx, true, out, NULL, r)) {
+        if (block_traces(c, t, n, &bh, idx, true, out, NULL, (replay_parts_t){ 0 }, r)) {
             json_t *one = want < json_array_size(out) ? json_array_get(out, (size_t)want) : NULL;
             r->result = one ? json_incref(one) : json_null();
         }
@@ -343,8 +460,9 @@ static void m_replay_transaction(void *ctx, const json_t *params, rpc_reply_t *r
 {
     const rpc_ctx_t *c = ctx;
     hash_t th, bh;
+    replay_parts_t parts;
     if (!rpc__arity(params, 2, 2, r) || !rpc__param_hash(params, 0, &th, r) ||
-        !trace_types(rpc__param(params, 1), 1, r))
+        !trace_types(rpc__param(params, 1), 1, &parts.trace, &parts.state_diff, r))
         return;
     db_txn_t *t = rpc__read_txn(c, r);
     if (!t)
@@ -355,7 +473,7 @@ static void m_replay_transaction(void *ctx, const json_t *params, rpc_reply_t *r
         rpc_reply_error(r, RPC_RESOURCE_NOT_FOUND, "transaction not found");
     } else {
         json_t *outs = json_array();
-        if (block_traces(c, t, n, &bh, idx, false, NULL, outs, r)) {
+        if (block_traces(c, t, n, &bh, idx, false, NULL, outs, parts, r)) {
             json_t *one = json_incref(json_array_get(outs, 0));
             json_object_del(one, "transactionHash");
             r->result = one;
@@ -370,7 +488,9 @@ static void m_replay_transaction(void *ctx, const json_t *params, rpc_reply_t *r
 static void m_replay_block(void *ctx, const json_t *params, rpc_reply_t *r)
 {
     const rpc_ctx_t *c = ctx;
-    if (!rpc__arity(params, 2, 2, r) || !trace_types(rpc__param(params, 1), 1, r))
+    replay_parts_t parts;
+    if (!rpc__arity(params, 2, 2, r) ||
+        !trace_types(rpc__param(params, 1), 1, &parts.trace, &parts.state_diff, r))
         return;
     db_txn_t *t = rpc__read_txn(c, r);
     if (!t)
@@ -379,7 +499,7 @@ static void m_replay_block(void *ctx, const json_t *params, rpc_reply_t *r)
     hash_t bh;
     if (rpc__block_param(t, rpc__param(params, 0), "argument 0 (block)", &n, &bh, r)) {
         json_t *outs = json_array();
-        if (n == 0 || block_traces(c, t, n, &bh, SIZE_MAX, false, NULL, outs, r))
+        if (n == 0 || block_traces(c, t, n, &bh, SIZE_MAX, false, NULL, outs, parts, r))
             r->result = outs;
         else
             json_decref(outs);
@@ -395,8 +515,15 @@ static void m_call(void *ctx, const json_t *params, rpc_reply_t *r)
         rpc_reply_error(r, RPC_METHOD_NOT_FOUND, "the method does not exist/is not available");
         return;
     }
-    if (!rpc__arity(params, 2, 3, r) || !trace_types(rpc__param(params, 1), 1, r))
+    bool want_trace, want_diff;
+    if (!rpc__arity(params, 2, 3, r) ||
+        !trace_types(rpc__param(params, 1), 1, &want_trace, &want_diff, r))
         return;
+    if (want_diff) {
+        rpc_reply_error(r, RPC_INVALID_PARAMS,
+                        "invalid params: stateDiff is not supported by trace_call yet");
+        return;
+    }
     /* rpc__parse_call reads the call object at 0 and the block at 1: move the block there. */
     json_t *p = json_array();
     json_array_append(p, json_array_get(params, 0));
@@ -520,7 +647,7 @@ static void m_filter(void *ctx, const json_t *params, rpc_reply_t *r)
             goto out;
         }
         json_t *all = json_array();
-        if (!block_traces(c, t, n, &bh, SIZE_MAX, true, all, NULL, r)) {
+        if (!block_traces(c, t, n, &bh, SIZE_MAX, true, all, NULL, (replay_parts_t){ 0 }, r)) {
             json_decref(all);
             json_decref(out);
             goto out;
