@@ -278,6 +278,19 @@ int main(void)
     snprintf(path, sizeof(path), "%s/db", dir);
     /* The node's default is a durable commit (fsync: survives power loss); without fsync a
      * commit still survives kill -9 (decision 0012). Both are shown. */
+    /* BENCH_STATE_PROFILE=N: only N blocks of 1 000 transfers without fsync (for perf). */
+    const char *prof = getenv("BENCH_STATE_PROFILE");
+    if (prof && atoi(prof) > 0) {
+        db_t *db;
+        if (db_open(&db, path, 0, DB_OPEN_NOSYNC, diag, sizeof(diag)))
+            die(diag, ERR_IO);
+        for (int i = 0; i < atoi(prof); i++) {
+            timing_t t = one_block(db, spec, evm, 1000, 0, 30000000);
+            printf("exec %.2f root %.2f commit %.2f ms\n", t.exec, t.root, t.commit);
+        }
+        db_close(db);
+        return 0;
+    }
     for (int mode = 0; mode < 2; mode++) {
         db_t *db;
         if (db_open(&db, path, 0, mode ? DB_OPEN_NOSYNC : DB_OPEN_DEFAULT, diag, sizeof(diag)))
