@@ -607,10 +607,8 @@ static bool parse_opts(const json_t *j, trace_opts_t *o, rpc_reply_t *r)
 
 /* ---- replaying a block ---- */
 
-/* Replay block `bh` on the state after its parent; trace transaction `only` (SIZE_MAX: all) and
- * append each result (or {txHash, result} when all) to out. */
-static bool replay(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, size_t only,
-                   const trace_opts_t *o, json_t *out, rpc_reply_t *r)
+bool rpc__replay(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, rpc_replay_t *rp,
+                 rpc_reply_t *r)
 {
     block_t b;
     header_t parent;
@@ -625,13 +623,13 @@ static bool replay(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, size_t onl
     }
     bool ok = false;
     evm_t *evm = NULL;
-    chain_builder_t *bld = NULL, *pre_bld = NULL;
+    chain_builder_t *bld = NULL, *shadow = NULL;
     void *be_ctx = NULL;
     state_backend_t be;
     buf_t raw;
     buf_init(&raw, 1u << 26);
     if (b.header.number == 0) {
-        rpc_reply_error(r, RPC_SERVER_ERROR, "genesis is not traceable");
+        ok = true; /* genesis has no transactions */
         goto out;
     }
     if (chain_read_header(t, &b.header.parent_hash, &parent) != ERR_OK ||
@@ -639,25 +637,20 @@ static bool replay(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, size_t onl
         rpc_reply_error(r, RPC_SERVER_ERROR, "state for the parent block is not available");
         goto out;
     }
+    evm_rules_scroll(&rp->rules, (evm_scroll_spec_t)chain_spec_level(c->spec, b.header.number,
+                                                                     b.header.timestamp));
     evm = evm_thread();
-    if (chain_builder_new_on(&bld, c->spec, evm, t, &be, &parent, &b.header.parent_hash,
-                             b.header.timestamp, b.header.gas_limit) != ERR_OK) {
-        rpc_reply_error(r, RPC_INTERNAL_ERROR, "cannot replay the block");
-        goto out;
-    }
-    if (b.header.has_base_fee)
-        chain_builder_set_base_fee(bld, b.header.base_fee);
-    /* prestateTracer: a second builder one transaction behind holds the state before each one. */
-    if (o->kind == TRACER_PRESTATE) {
-        if (chain_builder_new_on(&pre_bld, c->spec, evm, t, &be, &parent, &b.header.parent_hash,
+    for (int k = 0; k < (rp->shadow ? 2 : 1); k++) {
+        chain_builder_t **dst = k ? &shadow : &bld;
+        if (chain_builder_new_on(dst, c->spec, evm, t, &be, &parent, &b.header.parent_hash,
                                  b.header.timestamp, b.header.gas_limit) != ERR_OK) {
             rpc_reply_error(r, RPC_INTERNAL_ERROR, "cannot replay the block");
             goto out;
         }
         if (b.header.has_base_fee)
-            chain_builder_set_base_fee(pre_bld, b.header.base_fee);
+            chain_builder_set_base_fee(*dst, b.header.base_fee);
     }
-    for (size_t i = 0; i < b.ntxs && (only == SIZE_MAX || i <= only); i++) {
+    for (size_t i = 0; i < b.ntxs && (rp->only == SIZE_MAX || i <= rp->only); i++) {
         tx_t *tx = &b.txs[i];
         addr_t sender;
         hash_t th;
@@ -667,71 +660,46 @@ static bool replay(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, size_t onl
             rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored transaction %zu is unreadable", i);
             goto out;
         }
-        bool traced = only == SIZE_MAX || i == only;
-        tracer_t tr;
-        evm_tracer_t hooks;
-        tracer_init(&tr, o, &hooks);
-        tr.st = chain_builder_state(bld);
-        if (traced)
-            evm_set_tracer(evm, &hooks);
-        uint64_t gas_limit = tx->gas_limit;
-        bool has_to = tx->has_to;
-        addr_t to = tx->to;
-        chain_add_result_t res;
-        chain_builder_add(bld, tx, &sender, buf_view(&raw), &res);
+        rpc_replay_tx_t rt = { .index = i,
+                               .hash = &th,
+                               .sender = &sender,
+                               .raw = buf_view(&raw),
+                               .gas_limit = tx->gas_limit,
+                               .has_to = tx->has_to,
+                               .to = tx->to,
+                               .bld = bld,
+                               .shadow = shadow,
+                               .evm = evm,
+                               .rules = &rp->rules };
+        bool hooked = rp->only == SIZE_MAX || i == rp->only;
+        const evm_tracer_t *hooks = hooked && rp->before ? rp->before(rp->ud, &rt) : NULL;
+        if (hooks)
+            evm_set_tracer(evm, hooks);
+        chain_builder_add(bld, tx, &sender, buf_view(&raw), &rt.res);
         evm_set_tracer(evm, NULL);
-        if (res.invalid != TX_VALID) {
-            tracer_deinit(&tr);
+        if (rt.res.invalid != TX_VALID) {
             rpc_reply_error(r, RPC_INTERNAL_ERROR, "replay of transaction %zu failed: %s", i,
-                            tx_invalid_msg(res.invalid));
+                            tx_invalid_msg(rt.res.invalid));
+            if (hooked && rp->after)
+                rp->after(rp->ud, &rt, NULL);
             goto out;
         }
-        if (traced) {
-            /* The builder owns the transaction now; the result needs only its gas limit. */
-            tx_t lim = { .gas_limit = gas_limit };
-            state_tx_result_t sr = { .status = res.status ? EVM_SUCCESS : EVM_REVERT,
-                                     .gas_used = res.gas_used,
-                                     .output = evm_last_output(evm) };
-            json_t *one;
-            if (o->kind == TRACER_PRESTATE) {
-                touch_acct(&tr, &sender);
-                if (has_to)
-                    touch_acct(&tr, &to);
-                addr_t cb = chain_builder_coinbase(bld);
-                touch_acct(&tr, &cb);
-                one = prestate_result(&tr, chain_builder_state(pre_bld), chain_builder_state(bld),
-                                      o->diff_mode);
-            } else {
-                one = tracer_result(&tr, &lim, &sr);
-            }
-            tracer_deinit(&tr);
-            if (!one) {
-                rpc_reply_error(r, RPC_LIMIT_EXCEEDED, "trace exceeds %d steps",
-                                STRUCT_LOG_MAX_STEPS);
-                goto out;
-            }
-            if (only == SIZE_MAX)
-                json_array_append_new(
-                    out, json_pack("{s:o,s:o}", "txHash", rpc__data(th.b, 32), "result", one));
-            else
-                json_array_append_new(out, one);
-        } else {
-            tracer_deinit(&tr);
-        }
-        if (pre_bld) {
+        if (hooked && rp->after && !rp->after(rp->ud, &rt, r))
+            goto out;
+        if (shadow) {
             tx_t copy;
             chain_add_result_t pres;
             if (tx_decode(&copy, buf_view(&raw)) != ERR_OK) {
                 rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored transaction %zu is unreadable", i);
                 goto out;
             }
-            chain_builder_add(pre_bld, &copy, &sender, buf_view(&raw), &pres);
+            chain_builder_add(shadow, &copy, &sender, buf_view(&raw), &pres);
             tx_deinit(&copy);
         }
     }
     ok = true;
 out:
-    chain_builder_free(pre_bld);
+    chain_builder_free(shadow);
     chain_builder_free(bld);
     if (evm)
         evm_set_tracer(evm, NULL);
@@ -739,6 +707,88 @@ out:
     buf_deinit(&raw);
     header_deinit(&parent);
     block_deinit(&b);
+    return ok;
+}
+
+/* The debug tracers over rpc__replay: one tracer_t per hooked transaction. */
+typedef struct debug_replay {
+    const trace_opts_t *o;
+    size_t only;
+    json_t *out;
+    tracer_t tr;
+    evm_tracer_t hooks;
+} debug_replay_t;
+
+static const evm_tracer_t *dbg_before(void *ud, const rpc_replay_tx_t *tx)
+{
+    debug_replay_t *d = ud;
+    tracer_init(&d->tr, d->o, &d->hooks);
+    d->tr.st = chain_builder_state(tx->bld);
+    return &d->hooks;
+}
+
+static bool dbg_after(void *ud, const rpc_replay_tx_t *tx, rpc_reply_t *r)
+{
+    debug_replay_t *d = ud;
+    if (!r) { /* the transaction failed: just clean up */
+        tracer_deinit(&d->tr);
+        return false;
+    }
+    json_t *one;
+    if (d->o->kind == TRACER_PRESTATE) {
+        touch_acct(&d->tr, tx->sender);
+        if (tx->has_to)
+            touch_acct(&d->tr, &tx->to);
+        addr_t cb = chain_builder_coinbase(tx->bld);
+        touch_acct(&d->tr, &cb);
+        one = prestate_result(&d->tr, chain_builder_state(tx->shadow), chain_builder_state(tx->bld),
+                              d->o->diff_mode);
+    } else {
+        /* The builder owns the transaction now; the result needs only its gas limit. */
+        tx_t lim = { .gas_limit = tx->gas_limit };
+        state_tx_result_t sr = { .status = tx->res.status ? EVM_SUCCESS : EVM_REVERT,
+                                 .gas_used = tx->res.gas_used,
+                                 .output = evm_last_output(tx->evm) };
+        one = tracer_result(&d->tr, &lim, &sr);
+    }
+    tracer_deinit(&d->tr);
+    if (!one) {
+        rpc_reply_error(r, RPC_LIMIT_EXCEEDED, "trace exceeds %d steps", STRUCT_LOG_MAX_STEPS);
+        return false;
+    }
+    if (d->only == SIZE_MAX)
+        json_array_append_new(
+            d->out, json_pack("{s:o,s:o}", "txHash", rpc__data(tx->hash->b, 32), "result", one));
+    else
+        json_array_append_new(d->out, one);
+    return true;
+}
+
+/* Replay block `bh` on the state after its parent; trace transaction `only` (SIZE_MAX: all) and
+ * append each result (or {txHash, result} when all) to out. */
+static bool replay(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, size_t only,
+                   const trace_opts_t *o, json_t *out, rpc_reply_t *r)
+{
+    header_t h;
+    if (chain_read_header(t, bh, &h) == ERR_OK) {
+        bool genesis = h.number == 0;
+        header_deinit(&h);
+        if (genesis) {
+            rpc_reply_error(r, RPC_SERVER_ERROR, "genesis is not traceable");
+            return false;
+        }
+    }
+    debug_replay_t *d = RN_NEW(debug_replay_t);
+    d->o = o;
+    d->only = only;
+    d->out = out;
+    rpc_replay_t rp = { .only = only,
+                        .shadow = o->kind == TRACER_PRESTATE,
+                        .before = dbg_before,
+                        .after = dbg_after,
+                        .ud = d };
+    bool ok = rpc__replay(c, t, bh, &rp, r);
+    rn_free(d);
     return ok;
 }
 

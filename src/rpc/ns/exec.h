@@ -132,6 +132,41 @@ static inline addr_t rpc__word_addr(u256_t w)
     return a;
 }
 
+/* ---- replaying a stored block (debug.c; the debug, trace and ots namespaces) ---- */
+
+/** One transaction of a replayed block as the callbacks see it. */
+typedef struct rpc_replay_tx {
+    size_t index;
+    const hash_t *hash;
+    const addr_t *sender;
+    bview_t raw; /**< its EIP-2718 bytes */
+    uint64_t gas_limit;
+    bool has_to;
+    addr_t to;
+    chain_builder_t *bld;    /**< the replaying builder (state after the tx, once added) */
+    chain_builder_t *shadow; /**< with rpc_replay_t.shadow: one transaction behind */
+    evm_t *evm;
+    const evm_rules_t *rules; /**< the block's EVM rules */
+    chain_add_result_t res;   /**< set before `after` runs */
+} rpc_replay_tx_t;
+
+typedef struct rpc_replay {
+    size_t only; /**< SIZE_MAX: every transaction is hooked; else replay up to this one */
+    bool shadow; /**< keep a second builder one transaction behind (prestate) */
+    /** Before a hooked transaction: the tracer to install while it runs (NULL: none). */
+    const evm_tracer_t *(*before)(void *ud, const rpc_replay_tx_t *tx);
+    /** After it: false stops the replay with r set. r is NULL when the transaction failed to
+     *  replay (the reply is already an error): clean up only. */
+    bool (*after)(void *ud, const rpc_replay_tx_t *tx, rpc_reply_t *r);
+    void *ud;
+    evm_rules_t rules; /**< the block's EVM rules, set before the first transaction */
+} rpc_replay_t;
+
+/** Replay block bh on the state after its parent (the block's own base fee), calling the hooks
+ *  around the wanted transactions. Genesis replays as a block without transactions. */
+bool rpc__replay(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, rpc_replay_t *rp,
+                 rpc_reply_t *r);
+
 /* ---- call frames (debug.c), for the trace namespace ---- */
 
 /** Replay block bh on its parent's state with a callTracer whose root keeps the EVM frame's own

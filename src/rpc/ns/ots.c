@@ -182,86 +182,34 @@ typedef struct replay {
     evm_rules_t rules; /**< the block's rules, set before the first transaction runs */
 } replay_t;
 
-/* Replay canonical block `number` on the state after its parent. */
+static const evm_tracer_t *ots_before(void *ud, const rpc_replay_tx_t *tx)
+{
+    replay_t *rp = ud;
+    rp->rules = *tx->rules;
+    if (rp->tx_begin)
+        rp->tx_begin(rp->ud, tx->index);
+    return &rp->hooks;
+}
+
+static bool ots_after(void *ud, const rpc_replay_tx_t *tx, rpc_reply_t *r)
+{
+    replay_t *rp = ud;
+    if (r && rp->tx_end)
+        rp->tx_end(rp->ud, tx->index, tx->hash);
+    return true;
+}
+
+/* Replay canonical block `number` on the state after its parent (rpc__replay). */
 static bool replay_block(const rpc_ctx_t *c, db_txn_t *t, uint64_t number, replay_t *rp,
                          rpc_reply_t *r)
 {
     hash_t bh;
-    block_t b;
-    header_t parent;
-    memset(&parent, 0, sizeof(parent));
-    if (!c->spec) {
-        rpc_reply_error(r, RPC_INTERNAL_ERROR, "the chain spec is not available");
-        return false;
-    }
-    if (chain_canonical_hash(t, number, &bh) != ERR_OK || chain_read_block(t, &bh, &b) != ERR_OK) {
+    if (chain_canonical_hash(t, number, &bh) != ERR_OK) {
         rpc_reply_error(r, RPC_SERVER_ERROR, "block #%" PRIu64 " not found", number);
         return false;
     }
-    bool ok = false;
-    evm_t *evm = NULL;
-    chain_builder_t *bld = NULL;
-    void *be_ctx = NULL;
-    state_backend_t be;
-    buf_t raw;
-    buf_init(&raw, 1u << 26);
-    if (b.header.number == 0) {
-        ok = true; /* genesis has no transactions */
-        goto out;
-    }
-    if (chain_read_header(t, &b.header.parent_hash, &parent) != ERR_OK ||
-        state_db_backend_at(t, b.header.number - 1, &be, &be_ctx) != ERR_OK) {
-        rpc_reply_error(r, RPC_SERVER_ERROR, "state before block #%" PRIu64 " is not available",
-                        number);
-        goto out;
-    }
-    evm_rules_scroll(&rp->rules, (evm_scroll_spec_t)chain_spec_level(c->spec, b.header.number,
-                                                                     b.header.timestamp));
-    evm = evm_thread();
-    if (chain_builder_new_on(&bld, c->spec, evm, t, &be, &parent, &b.header.parent_hash,
-                             b.header.timestamp, b.header.gas_limit) != ERR_OK) {
-        rpc_reply_error(r, RPC_INTERNAL_ERROR, "cannot replay block #%" PRIu64, number);
-        goto out;
-    }
-    if (b.header.has_base_fee)
-        chain_builder_set_base_fee(bld, b.header.base_fee);
-    for (size_t i = 0; i < b.ntxs && (rp->only == SIZE_MAX || i <= rp->only); i++) {
-        tx_t *tx = &b.txs[i];
-        addr_t sender;
-        hash_t th;
-        buf_reset(&raw);
-        if (tx_encode(tx, &raw) != ERR_OK || tx_recover_sender(tx, &sender) != ERR_OK ||
-            tx_hash(tx, &th) != ERR_OK) {
-            rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored transaction %zu is unreadable", i);
-            goto out;
-        }
-        bool traced = rp->only == SIZE_MAX || i == rp->only;
-        if (traced) {
-            if (rp->tx_begin)
-                rp->tx_begin(rp->ud, i);
-            evm_set_tracer(evm, &rp->hooks);
-        }
-        chain_add_result_t res;
-        chain_builder_add(bld, tx, &sender, buf_view(&raw), &res);
-        evm_set_tracer(evm, NULL);
-        if (res.invalid != TX_VALID) {
-            rpc_reply_error(r, RPC_INTERNAL_ERROR, "replay of transaction %zu failed: %s", i,
-                            tx_invalid_msg(res.invalid));
-            goto out;
-        }
-        if (traced && rp->tx_end)
-            rp->tx_end(rp->ud, i, &th);
-    }
-    ok = true;
-out:
-    chain_builder_free(bld);
-    if (evm)
-        evm_set_tracer(evm, NULL);
-    state_db_backend_at_free(be_ctx);
-    buf_deinit(&raw);
-    header_deinit(&parent);
-    block_deinit(&b);
-    return ok;
+    rpc_replay_t g = { .only = rp->only, .before = ots_before, .after = ots_after, .ud = rp };
+    return rpc__replay(c, t, &bh, &g, r);
 }
 
 /* Where a mined transaction is; false (with Erigon's "not found" error) otherwise. */
