@@ -9,6 +9,10 @@
 #include "primitives/primitives.h"
 #include "rlp/rlp.h"
 
+enum {
+    BLOOM_ENTRY = 32 + 8 + 256
+}; /* BLOOMS value: hash ‖ be64 timestamp ‖ bloom */
+
 void chain_receipts_free(chain_receipts_t *rs)
 {
     if (!rs)
@@ -142,7 +146,13 @@ err_t chain_store_block(db_txn_t *txn, const block_t *b, const hash_t *hash,
     if (!e)
         e = db_put(txn, DB_CANONICAL, bview(num, 8), bview(hash->b, 32));
     if (!e) /* appended in number order: eth_getLogs scans these instead of headers */
-        e = db_put(txn, DB_BLOOMS, bview(num, 8), bview(b->header.bloom, 256));
+    {
+        uint8_t idx[BLOOM_ENTRY];
+        memcpy(idx, hash->b, 32);
+        be_store64(idx + 32, b->header.timestamp);
+        memcpy(idx + 40, b->header.bloom, 256);
+        e = db_put(txn, DB_BLOOMS, bview(num, 8), bview(idx, BLOOM_ENTRY));
+    }
     if (!e)
         e = chain__l1_on_store(txn, b);
     if (!e)
@@ -292,7 +302,7 @@ struct chain_bloom_iter {
     uint64_t next, to;
     bool at; /* the cursor holds an entry not yet consumed */
     uint64_t at_number;
-    bview_t at_bloom;
+    bview_t at_entry; /* hash ‖ be64 timestamp ‖ bloom */
 };
 
 err_t chain_bloom_iter_open(db_txn_t *txn, uint64_t from, uint64_t to, chain_bloom_iter_t **out)
@@ -310,10 +320,10 @@ err_t chain_bloom_iter_open(db_txn_t *txn, uint64_t from, uint64_t to, chain_blo
     be_store64(k, from);
     bview_t kv, v;
     e = db_cursor_seek(it->c, bview(k, 8), &kv, &v);
-    if (e == ERR_OK && kv.n == 8 && v.n == 256) {
+    if (e == ERR_OK && kv.n == 8 && v.n == BLOOM_ENTRY) {
         it->at = true;
         it->at_number = be_load64(kv.p);
-        it->at_bloom = v;
+        it->at_entry = v;
     } else if (e && e != ERR_NOT_FOUND) {
         chain_bloom_iter_close(it);
         return e;
@@ -322,28 +332,34 @@ err_t chain_bloom_iter_open(db_txn_t *txn, uint64_t from, uint64_t to, chain_blo
     return ERR_OK;
 }
 
-err_t chain_bloom_iter_next(chain_bloom_iter_t *it, uint64_t *number, uint8_t bloom[256])
+err_t chain_bloom_iter_next(chain_bloom_iter_t *it, chain_bloom_entry_t *out)
 {
     if (it->next > it->to || it->next == UINT64_MAX)
         return ERR_NOT_FOUND;
-    *number = it->next++;
-    if (it->at && it->at_number == *number) {
-        memcpy(bloom, it->at_bloom.p, 256);
+    out->number = it->next++;
+    if (it->at && it->at_number == out->number) {
+        memcpy(out->hash.b, it->at_entry.p, 32);
+        out->timestamp = be_load64(it->at_entry.p + 32);
+        memcpy(out->bloom, it->at_entry.p + 40, 256);
         bview_t kv, v;
         err_t e = db_cursor_next(it->c, &kv, &v);
-        it->at = e == ERR_OK && kv.n == 8 && v.n == 256;
+        it->at = e == ERR_OK && kv.n == 8 && v.n == BLOOM_ENTRY;
         if (it->at) {
             it->at_number = be_load64(kv.p);
-            it->at_bloom = v;
+            it->at_entry = v;
         } else if (e && e != ERR_NOT_FOUND) {
             return e;
         }
         return ERR_OK;
     }
     /* Genesis and blocks written before the table existed: the header has it. */
-    hash_t hash;
-    TRY(chain_canonical_hash(it->txn, *number, &hash));
-    return chain_read_bloom(it->txn, &hash, bloom);
+    header_t h;
+    TRY(chain_canonical_hash(it->txn, out->number, &out->hash));
+    TRY(chain_read_header(it->txn, &out->hash, &h));
+    out->timestamp = h.timestamp;
+    memcpy(out->bloom, h.bloom, 256);
+    header_deinit(&h);
+    return ERR_OK;
 }
 
 void chain_bloom_iter_close(chain_bloom_iter_t *it)

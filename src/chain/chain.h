@@ -264,15 +264,22 @@ RN_NODISCARD err_t chain_read_header(struct db_txn *txn, const hash_t *hash, str
 /** Only the logsBloom of a header (eth_getLogs scans: no decoding, no allocation). */
 RN_NODISCARD err_t chain_read_bloom(struct db_txn *txn, const hash_t *hash, uint8_t bloom[256]);
 
-/** The canonical blocks from..to with their blooms, read in number order from the BLOOMS table
- *  (one sequential cursor; blocks without an entry — genesis — fall back to the header). */
+/** The canonical blocks from..to with their hashes, timestamps and blooms, read in number order
+ *  from the BLOOMS table (one sequential cursor; blocks without an entry — genesis — fall back
+ *  to the header). */
 typedef struct chain_bloom_iter chain_bloom_iter_t;
 RN_NODISCARD err_t chain_bloom_iter_open(struct db_txn *txn, uint64_t from, uint64_t to,
                                          chain_bloom_iter_t **out);
-/** The next block's number and bloom: ERR_NOT_FOUND after `to` (or when a canonical block is
- *  missing). */
-RN_NODISCARD err_t chain_bloom_iter_next(chain_bloom_iter_t *it, uint64_t *number,
-                                         uint8_t bloom[256]);
+
+typedef struct chain_bloom_entry {
+    uint64_t number;
+    hash_t hash;
+    uint64_t timestamp;
+    uint8_t bloom[256];
+} chain_bloom_entry_t;
+
+/** The next block: ERR_NOT_FOUND after `to` (or when a canonical block is missing). */
+RN_NODISCARD err_t chain_bloom_iter_next(chain_bloom_iter_t *it, chain_bloom_entry_t *out);
 void chain_bloom_iter_close(chain_bloom_iter_t *it);
 /** The hash of transaction `index` of a stored block, read from the body's bytes without
  *  decoding it (ERR_NOT_FOUND past the last transaction). */

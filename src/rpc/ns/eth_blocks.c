@@ -877,8 +877,9 @@ static err_t text_qty(buf_t *o, const char *name, uint64_t v)
 }
 
 /* One log as JSON text, the fields and order of log_json. */
-static err_t log_text(buf_t *o, const log_t *lg, const header_t *h, const hash_t *block_hash,
-                      const hash_t *tx_hash, size_t tx_index, uint64_t log_index)
+static err_t log_text(buf_t *o, const log_t *lg, uint64_t number, uint64_t timestamp,
+                      const hash_t *block_hash, const hash_t *tx_hash, size_t tx_index,
+                      uint64_t log_index)
 {
     TRY(buf_append(o, "{\"address\":", 11));
     TRY(text_hex(o, lg->addr.b, 20));
@@ -890,13 +891,13 @@ static err_t log_text(buf_t *o, const log_t *lg, const header_t *h, const hash_t
     }
     TRY(buf_append(o, "],\"data\":", 9));
     TRY(text_hex(o, lg->data, lg->data_len));
-    TRY(text_qty(o, "blockNumber", h->number));
+    TRY(text_qty(o, "blockNumber", number));
     TRY(buf_append(o, ",\"transactionHash\":", 19));
     TRY(text_hex(o, tx_hash->b, 32));
     TRY(text_qty(o, "transactionIndex", tx_index));
     TRY(buf_append(o, ",\"blockHash\":", 13));
     TRY(text_hex(o, block_hash->b, 32));
-    TRY(text_qty(o, "blockTimestamp", h->timestamp));
+    TRY(text_qty(o, "blockTimestamp", timestamp));
     TRY(text_qty(o, "logIndex", log_index));
     return buf_append(o, ",\"removed\":false}", 17);
 }
@@ -905,16 +906,16 @@ static err_t log_text(buf_t *o, const log_t *lg, const header_t *h, const hash_t
  * a reply on a store error or when the answer would exceed LOGS_MAX_RESULTS (from = the first
  * block of the query). Only the receipts are decoded; the header and the hashes of transactions
  * with a match are read when the first match shows up. */
-static bool block_logs(db_txn_t *t, const hash_t *hash, const log_filter_t *f, uint64_t from,
-                       buf_t *out, size_t *count, rpc_reply_t *r)
+static bool block_logs(db_txn_t *t, const hash_t *hash, uint64_t number, uint64_t timestamp,
+                       const log_filter_t *f, uint64_t from, buf_t *out, size_t *count,
+                       rpc_reply_t *r)
 {
     chain_receipts_t rs;
     if (chain_read_receipts(t, hash, &rs) != ERR_OK) {
         rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored receipts are missing or corrupt");
         return false;
     }
-    header_t h;
-    bool have_header = false, ok = true;
+    bool ok = true;
     uint64_t log_index = 0;
     for (size_t i = 0; i < rs.n && ok; i++) {
         hash_t txh;
@@ -922,17 +923,15 @@ static bool block_logs(db_txn_t *t, const hash_t *hash, const log_filter_t *f, u
         for (size_t k = 0; k < rs.r[i].nlogs && ok; k++, log_index++) {
             if (!log_matches(&rs.r[i].logs[k], f))
                 continue;
-            if (!have_header && chain_read_header(t, hash, &h) == ERR_OK)
-                have_header = true;
-            if (!have_txh && have_header && chain_tx_hash_at(t, hash, i, &txh) == ERR_OK)
+            if (!have_txh && chain_tx_hash_at(t, hash, i, &txh) == ERR_OK)
                 have_txh = true;
-            if (!have_header || !have_txh) {
+            if (!have_txh) {
                 rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored block is corrupt");
                 ok = false;
                 break;
             }
             if (*count >= LOGS_MAX_RESULTS) {
-                uint64_t last = h.number > from ? h.number - 1 : from;
+                uint64_t last = number > from ? number - 1 : from;
                 rpc_reply_error(r, RPC_LIMIT_EXCEEDED,
                                 "query exceeds max results %d, retry with the range "
                                 "%llu-%llu",
@@ -942,7 +941,8 @@ static bool block_logs(db_txn_t *t, const hash_t *hash, const log_filter_t *f, u
                 break;
             }
             if ((*count && buf_push(out, ',') != ERR_OK) ||
-                log_text(out, &rs.r[i].logs[k], &h, hash, &txh, i, log_index) != ERR_OK) {
+                log_text(out, &rs.r[i].logs[k], number, timestamp, hash, &txh, i, log_index) !=
+                    ERR_OK) {
                 rpc_reply_error(r, RPC_LIMIT_EXCEEDED, "response too large");
                 ok = false;
                 break;
@@ -950,8 +950,6 @@ static bool block_logs(db_txn_t *t, const hash_t *hash, const log_filter_t *f, u
             (*count)++;
         }
     }
-    if (have_header)
-        header_deinit(&h);
     chain_receipts_free(&rs);
     return ok;
 }
@@ -1009,9 +1007,9 @@ static void get_logs(db_txn_t *t, const json_t *o, const log_filter_t *f, rpc_re
             goto fail;
         }
         bool scan = bloom_matches(h.bloom, f);
-        uint64_t number = h.number;
+        uint64_t number = h.number, timestamp = h.timestamp;
         header_deinit(&h);
-        if (scan && !block_logs(t, &hash, f, number, &out, &count, r))
+        if (scan && !block_logs(t, &hash, number, timestamp, f, number, &out, &count, r))
             goto fail;
         goto done;
     }
@@ -1026,21 +1024,15 @@ static void get_logs(db_txn_t *t, const json_t *o, const log_filter_t *f, rpc_re
             goto fail;
         }
         for (uint64_t n = from; n <= to; n++) {
-            uint8_t bloom[256];
-            uint64_t got;
-            hash_t hash;
-            bool ok = chain_bloom_iter_next(it, &got, bloom) == ERR_OK && got == n;
-            if (ok && bloom_matches(bloom, f)) {
-                if (chain_canonical_hash(t, n, &hash) != ERR_OK) {
-                    ok = false;
-                } else if (!block_logs(t, &hash, f, from, &out, &count, r)) {
-                    chain_bloom_iter_close(it);
-                    goto fail;
-                }
-            }
-            if (!ok) {
+            chain_bloom_entry_t be;
+            if (chain_bloom_iter_next(it, &be) != ERR_OK || be.number != n) {
                 rpc_reply_error(r, RPC_INTERNAL_ERROR, "canonical block %llu is missing",
                                 (unsigned long long)n);
+                chain_bloom_iter_close(it);
+                goto fail;
+            }
+            if (bloom_matches(be.bloom, f) &&
+                !block_logs(t, &be.hash, n, be.timestamp, f, from, &out, &count, r)) {
                 chain_bloom_iter_close(it);
                 goto fail;
             }

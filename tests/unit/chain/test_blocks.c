@@ -914,15 +914,16 @@ TEST(blocks, bloom_index_and_tx_hashes_from_body_bytes)
     chain_bloom_iter_t *it;
     CHECK_OK(chain_bloom_iter_open(r, 0, 4, &it));
     for (uint64_t n = 0; n <= 4; n++) {
-        uint64_t got;
-        uint8_t bloom[256];
-        CHECK_OK(chain_bloom_iter_next(it, &got, bloom));
-        CHECK_EQ_U64(got, n);
+        chain_bloom_entry_t e;
+        CHECK_OK(chain_bloom_iter_next(it, &e));
+        CHECK_EQ_U64(e.number, n);
         hash_t h;
         header_t hd;
         CHECK_OK(chain_canonical_hash(r, n, &h));
+        CHECK_MEM_EQ(e.hash.b, 32, h.b, 32);
         CHECK_OK(chain_read_header(r, &h, &hd));
-        CHECK_MEM_EQ(bloom, 256, hd.bloom, 256);
+        CHECK_MEM_EQ(e.bloom, 256, hd.bloom, 256);
+        CHECK_EQ_U64(e.timestamp, hd.timestamp);
         header_deinit(&hd);
         block_t b;
         CHECK_OK(chain_read_block(r, &h, &b));
@@ -936,9 +937,8 @@ TEST(blocks, bloom_index_and_tx_hashes_from_body_bytes)
         CHECK_ERR(ERR_NOT_FOUND, chain_tx_hash_at(r, &h, b.ntxs, &none));
         block_deinit(&b);
     }
-    uint64_t got;
-    uint8_t bloom[256];
-    CHECK_ERR(ERR_NOT_FOUND, chain_bloom_iter_next(it, &got, bloom));
+    chain_bloom_entry_t e;
+    CHECK_ERR(ERR_NOT_FOUND, chain_bloom_iter_next(it, &e));
     chain_bloom_iter_close(it);
     db_txn_abort(r);
     /* After an unwind to 2 the index stops at 2. */
@@ -949,10 +949,10 @@ TEST(blocks, bloom_index_and_tx_hashes_from_body_bytes)
     CHECK_OK(db_txn_commit(w));
     CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
     CHECK_OK(chain_bloom_iter_open(r, 1, 4, &it));
-    CHECK_OK(chain_bloom_iter_next(it, &got, bloom));
-    CHECK_OK(chain_bloom_iter_next(it, &got, bloom));
-    CHECK_EQ_U64(got, 2);
-    CHECK(chain_bloom_iter_next(it, &got, bloom) != ERR_OK);
+    CHECK_OK(chain_bloom_iter_next(it, &e));
+    CHECK_OK(chain_bloom_iter_next(it, &e));
+    CHECK_EQ_U64(e.number, 2);
+    CHECK(chain_bloom_iter_next(it, &e) != ERR_OK);
     chain_bloom_iter_close(it);
     db_txn_abort(r);
     evm_free(evm);
