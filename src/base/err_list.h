@@ -63,7 +63,8 @@
     X(DB_MAP_FULL,        701, "database map is full")                                 \
     X(DB_SCHEMA,          702, "incompatible database schema")                         \
     X(DB_LOCKED,          703, "datadir is in use by another process")                 \
-    X(DB_CORRUPT,         704, "database is corrupt")
+    X(DB_CORRUPT,         704, "database is corrupt")                                  \
+    X(DB_STALE,           705, "read snapshot is older than the newest state; retry")
 /* clang-format on */
 
 #endif

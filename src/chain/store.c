@@ -1,4 +1,5 @@
 /* Writing the genesis into the database (block store and flat state). */
+#define LOG_TARGET "reth::storage"
 #include <stdio.h>
 #include <string.h>
 
@@ -81,6 +82,18 @@ err_t chain_genesis_init(db_txn_t *txn, const chain_spec_t *s, hash_t *genesis_h
             e = ERR_CONFIG_INVALID;
         }
         header_deinit(&h);
+        /* Tries left behind by a crash before their write-back flush catch up here. */
+        uint64_t head = 0, replayed = 0;
+        if (!e)
+            e = db_meta_get_u64(txn, "head_number", &head);
+        if (!e)
+            e = state_db_catch_up(txn, head, &replayed);
+        if (e && e != ERR_CONFIG_INVALID)
+            snprintf(diag, diag_len, "cannot bring the state tries up to block %llu: %s",
+                     (unsigned long long)head, err_str(e));
+        else if (replayed)
+            LOG_INFO("Replayed blocks into the state tries blocks=%llu head=%llu",
+                     (unsigned long long)replayed, (unsigned long long)head);
         return e;
     }
     buf_t b;
@@ -112,6 +125,7 @@ err_t chain_genesis_init(db_txn_t *txn, const chain_spec_t *s, hash_t *genesis_h
     if (!e)
         e = chain_genesis_state_root(s, &mpt);
     /* The persistent tries of the alloc; their root must be the genesis MPT root. */
+    db_txn_writeback_mark(txn, 0);
     if (!e)
         e = state_db_build_tries(txn);
     if (!e)

@@ -1,10 +1,7 @@
 /* LMDB environment, tables, transactions and the datadir lock. See db.h. */
 #define LOG_TARGET "scroll::db"
-#include "db/db.h"
-
 #include <errno.h>
 #include <fcntl.h>
-#include <lmdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,17 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct db {
-    MDB_env *env;
-    MDB_dbi dbi[DB_TABLE_COUNT];
-    int lock_fd; /**< holds the exclusive flock on <dir>/LOCK; -1 when read-only */
-    bool readonly;
-};
-
-struct db_txn {
-    db_t *db;
-    MDB_txn *txn;
-};
+#include "db/db_int.h"
 
 struct db_cursor {
     MDB_cursor *cur;
@@ -40,7 +27,7 @@ const char *db_table_name(db_table_t t)
 }
 
 /* Map an LMDB or errno result to our code, logging the raw value once here (STYLE.md 2.4). */
-static err_t map_rc(int rc, const char *what)
+err_t db__map_rc(int rc, const char *what)
 {
     switch (rc) {
     case MDB_SUCCESS:
@@ -134,6 +121,7 @@ err_t db_open(db_t **out, const char *dir, uint64_t map_size, db_open_flags_t fl
     *out = NULL;
     db_t *db = RN_NEW(db_t);
     db->lock_fd = -1;
+    pthread_mutex_init(&db->wb.mu, NULL);
     db->readonly = (flags & DB_OPEN_READONLY) != 0;
     err_t e;
     int rc;
@@ -150,7 +138,7 @@ err_t db_open(db_t **out, const char *dir, uint64_t map_size, db_open_flags_t fl
     }
     rc = mdb_env_create(&db->env);
     if (rc) {
-        e = map_rc(rc, "env_create");
+        e = db__map_rc(rc, "env_create");
         goto fail;
     }
     mdb_env_set_maxdbs(db->env, DB_TABLE_COUNT + 4);
@@ -166,14 +154,14 @@ err_t db_open(db_t **out, const char *dir, uint64_t map_size, db_open_flags_t fl
     rc = mdb_env_open(db->env, dir, envflags, 0600);
     if (rc) {
         set_diag(diag, diag_len, "cannot open database in %s: %s", dir, mdb_strerror(rc));
-        e = rc == ENOENT ? ERR_NOT_FOUND : map_rc(rc, "env_open");
+        e = rc == ENOENT ? ERR_NOT_FOUND : db__map_rc(rc, "env_open");
         goto fail;
     }
     /* Open (create) every table and check the schema in one transaction. */
     MDB_txn *txn;
     rc = mdb_txn_begin(db->env, NULL, db->readonly ? MDB_RDONLY : 0, &txn);
     if (rc) {
-        e = map_rc(rc, "txn_begin");
+        e = db__map_rc(rc, "txn_begin");
         goto fail;
     }
     for (int t = 0; t < DB_TABLE_COUNT; t++) {
@@ -182,7 +170,7 @@ err_t db_open(db_t **out, const char *dir, uint64_t map_size, db_open_flags_t fl
             mdb_txn_abort(txn);
             set_diag(diag, diag_len, "cannot open table %s in %s: %s", table_names[t], dir,
                      mdb_strerror(rc));
-            e = rc == MDB_NOTFOUND ? ERR_DB_SCHEMA : map_rc(rc, "dbi_open");
+            e = rc == MDB_NOTFOUND ? ERR_DB_SCHEMA : db__map_rc(rc, "dbi_open");
             goto fail;
         }
     }
@@ -207,14 +195,15 @@ err_t db_open(db_t **out, const char *dir, uint64_t map_size, db_open_flags_t fl
     }
     if (rc && rc != MDB_NOTFOUND) {
         mdb_txn_abort(txn);
-        e = map_rc(rc, "schema");
+        e = db__map_rc(rc, "schema");
         goto fail;
     }
     rc = mdb_txn_commit(txn);
     if (rc) {
-        e = map_rc(rc, "open_commit");
+        e = db__map_rc(rc, "open_commit");
         goto fail;
     }
+    db__wb_open(db);
     *out = db;
     return ERR_OK;
 fail:
@@ -230,6 +219,7 @@ void db_close(db_t *db)
         mdb_env_close(db->env);
     if (db->lock_fd >= 0)
         close(db->lock_fd); /* releases the flock */
+    db__wb_close(db);
     rn_free(db);
 }
 
@@ -241,19 +231,27 @@ err_t db_txn_begin(db_t *db, db_txn_kind_t kind, db_txn_t **out)
     MDB_txn *txn;
     int rc = mdb_txn_begin(db->env, NULL, kind == DB_TXN_WRITE ? 0 : MDB_RDONLY, &txn);
     if (rc)
-        return map_rc(rc, "txn_begin");
+        return db__map_rc(rc, "txn_begin");
     db_txn_t *t = RN_NEW(db_txn_t);
     t->db = db;
     t->txn = txn;
+    t->write = kind == DB_TXN_WRITE;
+    t->wb_lag = -1;
     *out = t;
     return ERR_OK;
 }
 
 err_t db_txn_commit(db_txn_t *txn)
 {
-    int rc = mdb_txn_commit(txn->txn);
+    err_t e;
+    if (txn->write) {
+        e = db__wb_commit(txn); /* the write-back cache joins every write commit */
+    } else {
+        e = db__map_rc(mdb_txn_commit(txn->txn), "commit");
+        db__wb_txn_end(txn);
+    }
     rn_free(txn);
-    return map_rc(rc, "commit");
+    return e;
 }
 
 void db_txn_abort(db_txn_t *txn)
@@ -261,6 +259,7 @@ void db_txn_abort(db_txn_t *txn)
     if (!txn)
         return;
     mdb_txn_abort(txn->txn);
+    db__wb_txn_end(txn);
     rn_free(txn);
 }
 
@@ -272,30 +271,38 @@ static MDB_val mval(bview_t v)
 
 err_t db_get(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val)
 {
+    if (db__wb_table(t))
+        return db__wb_get(txn, t, key, val);
     MDB_val k = mval(key), v;
     int rc = mdb_get(txn->txn, txn->db->dbi[t], &k, &v);
     if (rc)
-        return map_rc(rc, "get");
+        return db__map_rc(rc, "get");
     *val = bview(v.mv_data, v.mv_size);
     return ERR_OK;
 }
 
 err_t db_put(db_txn_t *txn, db_table_t t, bview_t key, bview_t val)
 {
+    if (db__wb_table(t))
+        return db__wb_put(txn, t, key, val, false);
     MDB_val k = mval(key), v = mval(val);
-    return map_rc(mdb_put(txn->txn, txn->db->dbi[t], &k, &v, 0), "put");
+    return db__map_rc(mdb_put(txn->txn, txn->db->dbi[t], &k, &v, 0), "put");
 }
 
 err_t db_del(db_txn_t *txn, db_table_t t, bview_t key)
 {
+    if (db__wb_table(t))
+        return db__wb_put(txn, t, key, bview(NULL, 0), true);
     MDB_val k = mval(key);
     int rc = mdb_del(txn->txn, txn->db->dbi[t], &k, NULL);
-    return rc == MDB_NOTFOUND ? ERR_OK : map_rc(rc, "del");
+    return rc == MDB_NOTFOUND ? ERR_OK : db__map_rc(rc, "del");
 }
 
 err_t db_clear(db_txn_t *txn, db_table_t t)
 {
-    return map_rc(mdb_drop(txn->txn, txn->db->dbi[t], 0), "clear");
+    if (db__wb_table(t))
+        return ERR_UNSUPPORTED;
+    return db__map_rc(mdb_drop(txn->txn, txn->db->dbi[t], 0), "clear");
 }
 
 err_t db_meta_get(db_txn_t *txn, const char *name, bview_t *out)
@@ -328,10 +335,12 @@ err_t db_meta_put_u64(db_txn_t *txn, const char *name, uint64_t v)
 err_t db_cursor_open(db_txn_t *txn, db_table_t t, db_cursor_t **out)
 {
     *out = NULL;
+    if (db__wb_table(t))
+        return ERR_UNSUPPORTED; /* LMDB alone may not hold the newest entries */
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn->txn, txn->db->dbi[t], &cur);
     if (rc)
-        return map_rc(rc, "cursor_open");
+        return db__map_rc(rc, "cursor_open");
     db_cursor_t *c = RN_NEW(db_cursor_t);
     c->cur = cur;
     *out = c;
@@ -351,7 +360,7 @@ static err_t cursor_op(db_cursor_t *c, MDB_val *k, MDB_cursor_op op, bview_t *ko
     MDB_val v;
     int rc = mdb_cursor_get(c->cur, k, &v, op);
     if (rc)
-        return map_rc(rc, "cursor_get");
+        return db__map_rc(rc, "cursor_get");
     if (ko)
         *ko = bview(k->mv_data, k->mv_size);
     if (vo)
@@ -391,15 +400,41 @@ err_t db_cursor_prev(db_cursor_t *c, bview_t *k, bview_t *v)
 
 err_t db_cursor_del(db_cursor_t *c)
 {
-    return map_rc(mdb_cursor_del(c->cur, 0), "cursor_del");
+    return db__map_rc(mdb_cursor_del(c->cur, 0), "cursor_del");
+}
+
+err_t db_del_prefix(db_txn_t *txn, db_table_t t, bview_t prefix)
+{
+    if (!txn->write)
+        return ERR_PERMISSION;
+    if (db__wb_table(t))
+        TRY(db__wb_del_prefix(txn, t, prefix));
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn->txn, txn->db->dbi[t], &cur);
+    if (rc)
+        return db__map_rc(rc, "cursor_open");
+    MDB_val k = { prefix.n, (void *)prefix.p }, v;
+    rc = mdb_cursor_get(cur, &k, &v, prefix.n ? MDB_SET_RANGE : MDB_FIRST);
+    while (rc == 0 && k.mv_size >= prefix.n &&
+           (prefix.n == 0 || memcmp(k.mv_data, prefix.p, prefix.n) == 0)) {
+        rc = mdb_cursor_del(cur, 0);
+        if (!rc) {
+            k = (MDB_val){ prefix.n, (void *)prefix.p };
+            rc = mdb_cursor_get(cur, &k, &v, prefix.n ? MDB_SET_RANGE : MDB_FIRST);
+        }
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND || rc == 0 ? ERR_OK : db__map_rc(rc, "del_prefix");
 }
 
 err_t db_count(db_txn_t *txn, db_table_t t, uint64_t *out)
 {
+    if (db__wb_table(t))
+        return ERR_UNSUPPORTED;
     MDB_stat st;
     int rc = mdb_stat(txn->txn, txn->db->dbi[t], &st);
     if (rc)
-        return map_rc(rc, "stat");
+        return db__map_rc(rc, "stat");
     *out = st.ms_entries;
     return ERR_OK;
 }

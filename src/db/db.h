@@ -124,6 +124,65 @@ RN_NODISCARD err_t db_cursor_prev(db_cursor_t *c, bview_t *k, bview_t *v);
 /** Delete the entry under the cursor (write transactions). */
 RN_NODISCARD err_t db_cursor_del(db_cursor_t *c);
 
+/**
+ * Delete every entry of table t whose key starts with prefix (write transactions; also in
+ * write-back tables).
+ */
+RN_NODISCARD err_t db_del_prefix(db_txn_t *txn, db_table_t t, bview_t prefix);
+
+/* ---- Write-back tables (decision 0019) ------------------------------------------------------
+ *
+ * ACCOUNT_TRIE and STORAGE_TRIE are derived data: the tries can always be rebuilt from the flat
+ * state and the change sets. Their writes go to an in-memory cache instead of LMDB, and the cache
+ * is written to LMDB in one sorted batch inside some later write transaction (a "flush"): when
+ * flush_every commits have passed, when the unflushed bytes reach flush_bytes, or when a
+ * transaction asks for it. Reads see the cache first, so every transaction sees its own and all
+ * committed writes. A write transaction's entries join the cache only if it commits.
+ *
+ * On disk, META wb_lag = 1 says LMDB's copy is older than the committed state, and META wb_mark
+ * says which state it holds (the mark of the flushing transaction, see db_txn_writeback_mark).
+ * After a crash the owner of the tables (the state layer) replays what happened after the mark
+ * and flushes; until then readers of a lagging snapshot get ERR_DB_STALE.
+ *
+ * A read transaction reads a write-back table consistently only while it is on the newest
+ * snapshot (the cache holds the newest state only): a reader whose snapshot has META wb_lag = 1
+ * and is older than the last commit gets ERR_DB_STALE and should retry with a new transaction.
+ * Cursors and db_count/db_clear are not available on write-back tables (ERR_UNSUPPORTED). Clean
+ * entries are kept up to cache_bytes (second-chance eviction). */
+
+typedef struct db_writeback_opts {
+    uint32_t flush_every; /**< commits between flushes; 1 = write through every commit */
+    uint64_t flush_bytes; /**< flush once unflushed entries reach this many bytes */
+    uint64_t cache_bytes; /**< clean entries kept for reads */
+} db_writeback_opts_t;
+
+typedef struct db_writeback_stats {
+    uint64_t flushes;                   /**< flushes since open */
+    uint64_t flushed_entries;           /**< puts and deletes written by them */
+    uint64_t hits, misses;              /**< reads answered by the cache / by LMDB (writer only) */
+    uint64_t evictions;                 /**< clean entries dropped */
+    size_t entries, bytes, dirty_bytes; /**< now */
+} db_writeback_stats_t;
+
+/** Defaults: flush every 128 commits or at 64 MiB unflushed; 256 MiB of clean entries. */
+void db_writeback_defaults(db_writeback_opts_t *o);
+/** Change the policy (no transaction may be open). */
+void db_writeback_configure(db_t *db, const db_writeback_opts_t *o);
+void db_writeback_get_stats(db_t *db, db_writeback_stats_t *out);
+/** This write transaction brings the write-back tables to the state the caller calls `mark`
+ *  (the state layer: a block number). Stored as META wb_mark when the transaction flushes. */
+void db_txn_writeback_mark(db_txn_t *w, uint64_t mark);
+/** Write every unflushed entry to LMDB when this write transaction commits. */
+void db_txn_writeback_flush(db_txn_t *w);
+/**
+ * True when the environment was opened with LMDB's copy lagging behind the committed state (the
+ * process ended before a flush) and nobody has replayed since; *mark is the state LMDB's copy
+ * holds. Then w (a write transaction) becomes the one allowed to replay into the tables, and its
+ * commit, which must flush (db_txn_writeback_flush), makes them usable again. Until then other
+ * transactions get ERR_DB_STALE from the write-back tables.
+ */
+bool db_writeback_begin_replay(db_txn_t *w, uint64_t *mark);
+
 /** Number of entries in a table. */
 RN_NODISCARD err_t db_count(db_txn_t *txn, db_table_t t, uint64_t *out);
 

@@ -309,4 +309,13 @@ void state_db_backend_at_free(void *ctx);
  *  root after block `to`. The block store is unwound by chain_unwind. */
 RN_NODISCARD err_t state_db_unwind(struct db_txn *txn, uint64_t from, uint64_t to, hash_t *root);
 
+/**
+ * After opening a datadir whose tries on disk lag behind the flat state (the process ended
+ * before the write-back cache was flushed, decision 0019): replay the keys changed by the blocks
+ * after the tries' mark up to head into the tries, check the root against META state_root, and
+ * flush them in txn. *replayed = blocks replayed (0: nothing to do). ERR_TRIE_CORRUPT if the
+ * replayed root disagrees.
+ */
+RN_NODISCARD err_t state_db_catch_up(struct db_txn *txn, uint64_t head, uint64_t *replayed);
+
 #endif

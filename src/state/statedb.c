@@ -139,7 +139,7 @@ static trie_store_t account_trie(tstore_t *t, db_txn_t *txn)
     t->txn = txn;
     t->table = DB_ACCOUNT_TRIE;
     t->plen = 0;
-    return (trie_store_t){ ts_get, ts_put, ts_del, t };
+    return (trie_store_t){ ts_get, ts_put, ts_del, t, true };
 }
 
 static trie_store_t storage_trie(tstore_t *t, db_txn_t *txn, const addr_t *a)
@@ -148,7 +148,7 @@ static trie_store_t storage_trie(tstore_t *t, db_txn_t *txn, const addr_t *a)
     t->table = DB_STORAGE_TRIE;
     keccak256(t->key, a->b, 20);
     t->plen = 32;
-    return (trie_store_t){ ts_get, ts_put, ts_del, t };
+    return (trie_store_t){ ts_get, ts_put, ts_del, t, true };
 }
 
 /* Remove every node of a's storage trie. */
@@ -156,17 +156,7 @@ static err_t drop_storage_trie(db_txn_t *txn, const addr_t *a)
 {
     uint8_t pre[32];
     keccak256(pre, a->b, 20);
-    db_cursor_t *c;
-    TRY(db_cursor_open(txn, DB_STORAGE_TRIE, &c));
-    bview_t k, v;
-    err_t e = db_cursor_seek(c, bview(pre, 32), &k, &v);
-    while (e == ERR_OK && k.n >= 32 && memcmp(k.p, pre, 32) == 0) {
-        e = db_cursor_del(c);
-        if (!e)
-            e = db_cursor_seek(c, bview(pre, 32), &k, &v);
-    }
-    db_cursor_close(c);
-    return e == ERR_NOT_FOUND ? ERR_OK : e;
+    return db_del_prefix(txn, DB_STORAGE_TRIE, bview(pre, 32));
 }
 
 /* One storage-trie update: keccak(slot) → rlp(value) (empty = delete). */
@@ -350,6 +340,7 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
     uint8_t num[8];
     be_store64(num, number);
     err_t e = ERR_OK;
+    db_txn_writeback_mark(txn, number); /* the tries (write-back tables) now hold this block */
     /* 1. Previous account values; deletions and storage clears (flat slots and trie). */
     for (size_t i = 0; i < c->naccounts && !e; i++) {
         const state_account_change_t *ac = &c->accounts[i];
@@ -561,6 +552,7 @@ err_t state_db_build_tries(db_txn_t *txn)
         e = account_trie_update(txn, ptrs, na, &root);
     rn_free(ptrs);
     rn_free(addrs);
+    db_txn_writeback_flush(txn); /* a new datadir starts with its tries on disk */
     return e;
 }
 
@@ -763,6 +755,52 @@ static int key52_cmp(const void *x, const void *y)
     return memcmp(x, y, 52);
 }
 
+static int addr_cmp(const void *x, const void *y)
+{
+    return memcmp(x, y, 20);
+}
+
+/* Bring the tries to the flat values of every touched key: storage tries one batch per
+ * account, then the account trie (flat accounts carry their storage roots). */
+static err_t retrie(db_txn_t *txn, touched_t *tt, hash_t *root)
+{
+    err_t e = ERR_OK;
+    qsort(tt->slots, tt->nslots, 52, key52_cmp);
+    slot_upd_t *u = RN_NEWV(slot_upd_t, tt->nslots ? tt->nslots : 1);
+    for (size_t i = 0; i < tt->nslots && !e;) {
+        addr_t a;
+        memcpy(a.b, tt->slots[i], 20);
+        size_t nu = 0, j = i;
+        for (; j < tt->nslots && memcmp(tt->slots[j], a.b, 20) == 0; j++) {
+            if (j > i && memcmp(tt->slots[j], tt->slots[j - 1], 52) == 0)
+                continue;
+            bview_t v;
+            u256_t val = db_get(txn, DB_STORAGE, bview(tt->slots[j], 52), &v) == ERR_OK && v.n <= 32
+                             ? u256_from_be(v.p, v.n)
+                             : u256_from_u64(0);
+            u256_t slot = u256_from_be(tt->slots[j] + 20, 32);
+            slot_upd_set(&u[nu++], &slot, val);
+        }
+        hash_t sroot;
+        e = apply_slot_updates(txn, &a, u, nu, &sroot);
+        touch_acct(tt, a.b);
+        i = j;
+    }
+    rn_free(u);
+    qsort(tt->accts, tt->naccts, sizeof(addr_t), addr_cmp);
+    size_t na = 0;
+    for (size_t i = 0; i < tt->naccts; i++)
+        if (na == 0 || !addr_eq(&tt->accts[na - 1], &tt->accts[i]))
+            tt->accts[na++] = tt->accts[i];
+    const addr_t **ptrs = RN_NEWV(const addr_t *, na ? na : 1);
+    for (size_t i = 0; i < na; i++)
+        ptrs[i] = &tt->accts[i];
+    if (!e)
+        e = account_trie_update(txn, ptrs, na, root);
+    rn_free(ptrs);
+    return e;
+}
+
 err_t state_db_unwind(db_txn_t *txn, uint64_t from, uint64_t to, hash_t *root)
 {
     touched_t tt;
@@ -770,41 +808,65 @@ err_t state_db_unwind(db_txn_t *txn, uint64_t from, uint64_t to, hash_t *root)
     err_t e = ERR_OK;
     for (uint64_t n = from; n > to && !e; n--)
         e = unwind_block(txn, n, &tt);
-    /* Storage tries follow the restored flat slots, one batch per account. */
-    qsort(tt.slots, tt.nslots, 52, key52_cmp);
-    slot_upd_t *u = RN_NEWV(slot_upd_t, tt.nslots ? tt.nslots : 1);
-    for (size_t i = 0; i < tt.nslots && !e;) {
-        addr_t a;
-        memcpy(a.b, tt.slots[i], 20);
-        size_t nu = 0, j = i;
-        for (; j < tt.nslots && memcmp(tt.slots[j], a.b, 20) == 0; j++) {
-            if (j > i && memcmp(tt.slots[j], tt.slots[j - 1], 52) == 0)
-                continue;
-            bview_t v;
-            u256_t val = db_get(txn, DB_STORAGE, bview(tt.slots[j], 52), &v) == ERR_OK && v.n <= 32
-                             ? u256_from_be(v.p, v.n)
-                             : u256_from_u64(0);
-            u256_t slot = u256_from_be(tt.slots[j] + 20, 32);
-            slot_upd_set(&u[nu++], &slot, val);
-        }
-        hash_t sroot;
-        e = apply_slot_updates(txn, &a, u, nu, &sroot);
-        touch_acct(&tt, a.b);
-        i = j;
-    }
-    rn_free(u);
-    /* The account trie follows the restored flat accounts (their values carry the storage roots
-     * they had). */
-    const addr_t **ptrs = RN_NEWV(const addr_t *, tt.naccts ? tt.naccts : 1);
-    for (size_t i = 0; i < tt.naccts; i++)
-        ptrs[i] = &tt.accts[i];
     if (!e)
-        e = account_trie_update(txn, ptrs, tt.naccts, root);
-    rn_free(ptrs);
+        e = retrie(txn, &tt, root);
     rn_free(tt.slots);
     rn_free(tt.accts);
+    /* The change sets of the unwound blocks are gone: the tries on disk must not need them. */
+    db_txn_writeback_mark(txn, to);
+    db_txn_writeback_flush(txn);
     if (!e)
         e = db_meta_put(txn, "state_root", bview(root->b, 32));
+    return e;
+}
+
+/* Keys changed by block number, from its change sets. */
+static err_t touched_by(db_txn_t *txn, uint64_t number, touched_t *tt)
+{
+    uint8_t num[8];
+    be_store64(num, number);
+    db_cursor_t *c;
+    bview_t k, v;
+    TRY(db_cursor_open(txn, DB_STORAGE_CHANGES, &c));
+    err_t e = db_cursor_seek(c, bview(num, 8), &k, &v);
+    for (; e == ERR_OK && k.n == 60 && memcmp(k.p, num, 8) == 0; e = db_cursor_next(c, &k, &v))
+        touch_slot(tt, k.p + 8);
+    db_cursor_close(c);
+    if (e != ERR_OK && e != ERR_NOT_FOUND)
+        return e;
+    TRY(db_cursor_open(txn, DB_ACCOUNT_CHANGES, &c));
+    e = db_cursor_seek(c, bview(num, 8), &k, &v);
+    for (; e == ERR_OK && k.n == 28 && memcmp(k.p, num, 8) == 0; e = db_cursor_next(c, &k, &v))
+        touch_acct(tt, k.p + 8);
+    db_cursor_close(c);
+    return e == ERR_NOT_FOUND ? ERR_OK : e;
+}
+
+err_t state_db_catch_up(db_txn_t *txn, uint64_t head, uint64_t *replayed)
+{
+    uint64_t mark;
+    *replayed = 0;
+    if (!db_writeback_begin_replay(txn, &mark))
+        return ERR_OK;
+    if (mark > head)
+        return ERR_DB_CORRUPT;
+    touched_t tt;
+    memset(&tt, 0, sizeof(tt));
+    err_t e = ERR_OK;
+    for (uint64_t n = mark + 1; n <= head && !e; n++)
+        e = touched_by(txn, n, &tt);
+    hash_t root;
+    if (!e)
+        e = retrie(txn, &tt, &root);
+    rn_free(tt.slots);
+    rn_free(tt.accts);
+    bview_t want;
+    if (!e && db_meta_get(txn, "state_root", &want) == ERR_OK &&
+        (want.n != 32 || memcmp(want.p, root.b, 32) != 0))
+        e = ERR_TRIE_CORRUPT;
+    db_txn_writeback_mark(txn, head);
+    db_txn_writeback_flush(txn);
+    *replayed = head - mark;
     return e;
 }
 

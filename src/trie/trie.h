@@ -74,6 +74,11 @@ typedef struct trie_store {
     /** Remove the node at path; ERR_OK or ERR_NOT_FOUND if there was none. */
     err_t (*del)(void *ctx, bview_t path);
     void *ctx;
+    /** The store holds only what this module's updates wrote to it (the node's own tables):
+     *  trie_db_update then takes a loaded node's hash from its parent's reference instead of
+     *  re-hashing the node to check it (a quarter of an update's time). Readers (get, prove)
+     *  always check. */
+    bool trusted;
 } trie_store_t;
 
 /**

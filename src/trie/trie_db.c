@@ -197,9 +197,14 @@ static err_t load_child(upd_t *u, mnode_t *parent, unsigned i, const uint8_t *pa
         if (e == ERR_NOT_FOUND)
             return ERR_TRIE_CORRUPT;
         TRY(e);
-        hash_t got = keccak256_hash(enc.p, enc.n);
-        if (memcmp(got.b, ref.p + 1, 32) != 0)
-            return ERR_TRIE_CORRUPT;
+        hash_t got;
+        if (u->s->trusted) {
+            memcpy(got.b, ref.p + 1, 32);
+        } else {
+            got = keccak256_hash(enc.p, enc.n);
+            if (memcmp(got.b, ref.p + 1, 32) != 0)
+                return ERR_TRIE_CORRUPT;
+        }
         TRY(node_from(u, &n, enc, d, true));
         n->hash = got;
         n->has_hash = true;

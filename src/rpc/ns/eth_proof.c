@@ -22,6 +22,54 @@ static json_t *nodes_json(const bview_t *nodes, size_t n)
     return a;
 }
 
+/* The EIP-1186 answer for a at the snapshot t (the head). ERR_DB_STALE: t was overtaken by a
+ * newer block while the tries' newest nodes are in the write-back cache; retry. */
+static err_t prove(db_txn_t *t, const addr_t *a, const u256_t *slots, const json_t *keys,
+                   json_t **out)
+{
+    buf_t buf;
+    buf_init(&buf, 1u << 24);
+    bview_t nodes[TRIE_PROOF_MAX];
+    size_t n;
+    hash_t sroot;
+    err_t e = state_db_prove_account(t, a, &buf, nodes, &n);
+    if (!e)
+        e = state_db_storage_root(t, a, &sroot);
+    if (e) {
+        buf_deinit(&buf);
+        return e;
+    }
+    state_backend_t be = state_db_backend(t);
+    state_account_t acct = { .code_hash = KECCAK_EMPTY };
+    bool exists = be.get_account(be.ctx, a, &acct);
+    json_t *res = json_object();
+    json_object_set_new(res, "address", rpc__data(a->b, 20));
+    json_object_set_new(res, "accountProof", nodes_json(nodes, n));
+    json_object_set_new(res, "balance", rpc__quantity256(acct.balance));
+    json_object_set_new(res, "codeHash", rpc__data(exists ? acct.code_hash.b : KECCAK_EMPTY.b, 32));
+    json_object_set_new(res, "nonce", rpc__quantity(acct.nonce));
+    json_object_set_new(res, "storageHash", rpc__data(sroot.b, 32));
+    json_t *sp = json_array();
+    for (size_t i = 0; i < json_array_size(keys) && !e; i++) {
+        buf_reset(&buf);
+        e = state_db_prove_storage(t, a, &slots[i], &buf, nodes, &n);
+        if (e)
+            break;
+        json_array_append_new(sp,
+                              json_pack("{s:O,s:o,s:o}", "key", json_array_get(keys, i), "value",
+                                        rpc__quantity256(be.get_storage(be.ctx, a, &slots[i])),
+                                        "proof", nodes_json(nodes, n)));
+    }
+    json_object_set_new(res, "storageProof", sp);
+    buf_deinit(&buf);
+    if (e) {
+        json_decref(res);
+        return e;
+    }
+    *out = res;
+    return ERR_OK;
+}
+
 static void get_proof(void *ctx, const json_t *params, rpc_reply_t *r)
 {
     const rpc_ctx_t *c = ctx;
@@ -51,6 +99,11 @@ static void get_proof(void *ctx, const json_t *params, rpc_reply_t *r)
             return;
         }
     }
+    /* The tries' newest nodes may live in the write-back cache, which serves the newest
+     * snapshot only (decision 0019): a snapshot overtaken by a new block is retried. */
+    int attempts = 0;
+retry:
+    attempts++;
     db_txn_t *t;
     if (!c->db || db_txn_begin(c->db, DB_TXN_READ, &t) != ERR_OK) {
         rpc_reply_error(r, RPC_INTERNAL_ERROR, "database unavailable");
@@ -71,44 +124,16 @@ static void get_proof(void *ctx, const json_t *params, rpc_reply_t *r)
                         (unsigned long long)head);
         goto out;
     }
-    buf_t buf;
-    buf_init(&buf, 1u << 24);
-    bview_t nodes[TRIE_PROOF_MAX];
-    size_t n;
-    if (state_db_prove_account(t, &a, &buf, nodes, &n) != ERR_OK) {
-        rpc_reply_error(r, RPC_INTERNAL_ERROR, "cannot build the account proof");
-        buf_deinit(&buf);
-        goto out;
+    json_t *res = NULL;
+    err_t pe = prove(t, &a, slots, keys, &res);
+    if (pe == ERR_DB_STALE && attempts < 20) {
+        db_txn_abort(t);
+        goto retry;
     }
-    state_backend_t be = state_db_backend(t);
-    state_account_t acct = { .code_hash = KECCAK_EMPTY };
-    bool exists = be.get_account(be.ctx, &a, &acct);
-    hash_t sroot;
-    if (state_db_storage_root(t, &a, &sroot) != ERR_OK) {
-        rpc_reply_error(r, RPC_INTERNAL_ERROR, "cannot read the storage root");
-        buf_deinit(&buf);
-        goto out;
-    }
-    json_t *res = json_object();
-    json_object_set_new(res, "address", rpc__data(a.b, 20));
-    json_object_set_new(res, "accountProof", nodes_json(nodes, n));
-    json_object_set_new(res, "balance", rpc__quantity256(acct.balance));
-    json_object_set_new(res, "codeHash", rpc__data(exists ? acct.code_hash.b : KECCAK_EMPTY.b, 32));
-    json_object_set_new(res, "nonce", rpc__quantity(acct.nonce));
-    json_object_set_new(res, "storageHash", rpc__data(sroot.b, 32));
-    json_t *sp = json_array();
-    for (size_t i = 0; i < json_array_size(keys); i++) {
-        buf_reset(&buf);
-        if (state_db_prove_storage(t, &a, &slots[i], &buf, nodes, &n) != ERR_OK)
-            n = 0;
-        json_array_append_new(sp,
-                              json_pack("{s:O,s:o,s:o}", "key", json_array_get(keys, i), "value",
-                                        rpc__quantity256(be.get_storage(be.ctx, &a, &slots[i])),
-                                        "proof", nodes_json(nodes, n)));
-    }
-    json_object_set_new(res, "storageProof", sp);
-    r->result = res;
-    buf_deinit(&buf);
+    if (pe != ERR_OK)
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "cannot build the proof: %s", err_str(pe));
+    else
+        r->result = res;
 out:
     db_txn_abort(t);
     rn_free(slots);

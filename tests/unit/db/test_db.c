@@ -241,3 +241,176 @@ TEST(db, sigkill_during_commits_keeps_transactions_whole)
     }
     rmrf(dir);
 }
+
+/* ---- write-back tables (decision 0019) ---- */
+
+static db_t *open_wb(const char *dir, uint32_t flush_every, uint64_t cache_bytes)
+{
+    db_t *db;
+    if (db_open(&db, dir, 1 << 26, DB_OPEN_NOSYNC, NULL, 0) != ERR_OK)
+        return NULL;
+    db_writeback_opts_t o;
+    db_writeback_defaults(&o);
+    o.flush_every = flush_every;
+    if (cache_bytes)
+        o.cache_bytes = cache_bytes;
+    db_writeback_configure(db, &o);
+    return db;
+}
+
+static err_t wb_put1(db_t *db, const char *k, const char *v, bool flush)
+{
+    db_txn_t *w;
+    TRY(db_txn_begin(db, DB_TXN_WRITE, &w));
+    static uint64_t n;
+    err_t e = v ? db_put(w, DB_ACCOUNT_TRIE, sv(k), sv(v)) : db_del(w, DB_ACCOUNT_TRIE, sv(k));
+    if (!e) /* like a block: LMDB changes too (a commit that changes nothing keeps the snapshot) */
+        e = db_meta_put_u64(w, "n", ++n);
+    db_txn_writeback_mark(w, 7);
+    if (flush)
+        db_txn_writeback_flush(w);
+    if (e) {
+        db_txn_abort(w);
+        return e;
+    }
+    return db_txn_commit(w);
+}
+
+static void check_val(db_txn_t *t, const char *k, const char *want)
+{
+    bview_t v;
+    if (!want) {
+        CHECK_ERR(ERR_NOT_FOUND, db_get(t, DB_ACCOUNT_TRIE, sv(k), &v));
+        return;
+    }
+    CHECK_OK(db_get(t, DB_ACCOUNT_TRIE, sv(k), &v));
+    CHECK_MEM_EQ(v.p, v.n, want, strlen(want));
+}
+
+TEST(db, writeback_commits_join_the_cache_aborts_do_not)
+{
+    char *dir = tmpdir();
+    db_t *db = open_wb(dir, 1000, 0);
+    CHECK(db != NULL);
+    db_txn_t *w, *r;
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    CHECK_OK(db_put(w, DB_ACCOUNT_TRIE, sv("a"), sv("1")));
+    check_val(w, "a", "1"); /* a transaction sees its own writes */
+    db_txn_abort(w);
+    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    check_val(r, "a", NULL);
+    db_txn_abort(r);
+    CHECK_OK(wb_put1(db, "a", "1", false));
+    CHECK_OK(wb_put1(db, "b", "2", false));
+    CHECK_OK(wb_put1(db, "b", NULL, false));
+    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    check_val(r, "a", "1");
+    check_val(r, "b", NULL);
+    /* Overtaken by a new commit while the tables lag: the reader is told to retry. */
+    CHECK_OK(wb_put1(db, "a", "3", false));
+    bview_t v;
+    CHECK_ERR(ERR_DB_STALE, db_get(r, DB_ACCOUNT_TRIE, sv("a"), &v));
+    db_txn_abort(r);
+    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    check_val(r, "a", "3");
+    db_txn_abort(r);
+    db_cursor_t *c;
+    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    CHECK_ERR(ERR_UNSUPPORTED, db_cursor_open(r, DB_ACCOUNT_TRIE, &c));
+    db_txn_abort(r);
+    db_writeback_stats_t st;
+    db_writeback_get_stats(db, &st);
+    CHECK_EQ_U64(st.flushes, 0);
+    CHECK(st.dirty_bytes > 0);
+    db_close(db);
+    rmrf(dir);
+}
+
+TEST(db, writeback_unflushed_tables_need_a_replay_after_reopen)
+{
+    char *dir = tmpdir();
+    db_t *db = open_wb(dir, 1000, 0);
+    CHECK(db != NULL);
+    CHECK_OK(wb_put1(db, "a", "1", true)); /* on disk, mark 7 */
+    CHECK_OK(wb_put1(db, "a", "2", false));
+    CHECK_OK(wb_put1(db, "n", "9", false));
+    db_close(db); /* like a crash: nothing flushed the last two */
+    db = open_wb(dir, 1000, 0);
+    CHECK(db != NULL);
+    db_txn_t *r, *w;
+    bview_t v;
+    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    CHECK_ERR(ERR_DB_STALE, db_get(r, DB_ACCOUNT_TRIE, sv("a"), &v));
+    db_txn_abort(r);
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    CHECK_ERR(ERR_DB_STALE, db_put(w, DB_ACCOUNT_TRIE, sv("x"), sv("1")));
+    db_txn_abort(w);
+    /* The replaying transaction sees LMDB's copy (the flushed "1"), repairs and flushes. */
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    uint64_t mark;
+    CHECK(db_writeback_begin_replay(w, &mark));
+    CHECK_EQ_U64(mark, 7);
+    check_val(w, "a", "1");
+    check_val(w, "n", NULL);
+    CHECK_OK(db_put(w, DB_ACCOUNT_TRIE, sv("a"), sv("2")));
+    db_txn_writeback_mark(w, 9);
+    db_txn_writeback_flush(w);
+    CHECK_OK(db_txn_commit(w));
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    CHECK(!db_writeback_begin_replay(w, &mark));
+    CHECK_EQ_U64(mark, 9);
+    db_txn_abort(w);
+    db_close(db);
+    db = open_wb(dir, 1000, 0);
+    CHECK(db != NULL);
+    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    check_val(r, "a", "2");
+    db_txn_abort(r);
+    db_close(db);
+    rmrf(dir);
+}
+
+TEST(db, writeback_flush_policy_prefix_delete_and_eviction)
+{
+    char *dir = tmpdir();
+    db_t *db = open_wb(dir, 4, 2048); /* flush every 4th commit; tiny clean budget */
+    CHECK(db != NULL);
+    char k[32], val[32];
+    for (int i = 0; i < 8; i++) {
+        db_txn_t *w;
+        CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+        for (int j = 0; j < 50; j++) {
+            snprintf(k, sizeof(k), "%c%03d", j % 2 ? 'p' : 'q', i * 50 + j);
+            snprintf(val, sizeof(val), "v%d", i * 50 + j);
+            CHECK_OK(db_put(w, DB_STORAGE_TRIE, sv(k), sv(val)));
+        }
+        CHECK_OK(db_txn_commit(w));
+    }
+    db_writeback_stats_t st;
+    db_writeback_get_stats(db, &st);
+    CHECK_EQ_U64(st.flushes, 2);
+    CHECK_EQ_U64(st.flushed_entries, 400);
+    CHECK(st.evictions > 0);
+    CHECK_EQ_U64(st.dirty_bytes, 0);
+    db_txn_t *w, *r;
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    CHECK_OK(db_put(w, DB_STORAGE_TRIE, sv("p999"), sv("new"))); /* unflushed, same prefix */
+    CHECK_OK(db_del_prefix(w, DB_STORAGE_TRIE, sv("p")));
+    CHECK_OK(db_txn_commit(w));
+    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    bview_t v;
+    for (int i = 0; i < 400; i++) {
+        snprintf(k, sizeof(k), "%c%03d", i % 2 ? 'p' : 'q', i);
+        snprintf(val, sizeof(val), "v%d", i);
+        if (i % 2) {
+            CHECK_ERR(ERR_NOT_FOUND, db_get(r, DB_STORAGE_TRIE, sv(k), &v));
+        } else {
+            CHECK_OK(db_get(r, DB_STORAGE_TRIE, sv(k), &v));
+            CHECK_MEM_EQ(v.p, v.n, val, strlen(val));
+        }
+    }
+    CHECK_ERR(ERR_NOT_FOUND, db_get(r, DB_STORAGE_TRIE, sv("p999"), &v));
+    db_txn_abort(r);
+    db_close(db);
+    rmrf(dir);
+}

@@ -180,6 +180,7 @@ static void random_batches(bool secure, int rounds, size_t max_batch)
     ref_set_t *r = calloc(1, sizeof(*r));
     trie_mem_store_t *m = trie_mem_store_new();
     trie_store_t s = trie_mem_store(m);
+    s.trusted = test_rand() % 2; /* both load paths: hash-checked and trusted */
 
     enum {
         BATCH_MAX = 64

@@ -1,0 +1,94 @@
+/* src/db/db_int.h — private to the db module: the environment, transactions, and the write-back
+ * cache of the trie tables (wb.c, decision 0019). */
+#ifndef RN_DB_DB_INT_H
+#define RN_DB_DB_INT_H
+
+#include <lmdb.h>
+#include <pthread.h>
+
+#include "db/db.h"
+
+enum {
+    WB_CLEAN = 1,    /**< equals what LMDB holds */
+    WB_DIRTY = 2,    /**< written, not yet in LMDB */
+    WB_DELETED = 3,  /**< deleted, not yet removed from LMDB */
+    WB_ABSENT = 4,   /**< known absent from LMDB (a flushed deletion) */
+    WB_MAX_KEY = 511 /**< table byte + key: LMDB's own key limit */
+};
+
+/** One cached entry: key (table byte first) then value, inline. */
+typedef struct wb_ent {
+    uint64_t h;
+    uint32_t vlen;
+    uint16_t klen;
+    uint8_t state;
+    uint8_t ref; /**< read since the last eviction sweep (second chance) */
+    uint8_t data[];
+} wb_ent_t;
+
+/** Open-addressing map of entry pointers (linear probing, power-of-two capacity). */
+typedef struct wb_map {
+    wb_ent_t **slot;
+    size_t cap, n;
+    size_t bytes;       /**< sum of entry sizes */
+    size_t dirty_bytes; /**< of entries WB_DIRTY or WB_DELETED */
+} wb_map_t;
+
+typedef struct wb_cache {
+    pthread_mutex_t mu; /**< readers of the map, and the writer while it changes it */
+    wb_map_t map;       /**< committed entries: clean, or dirty (not yet in LMDB) */
+    uint64_t version;   /**< LMDB id of the newest committed transaction */
+    uint64_t mark;      /**< the caller's mark of the committed state (db_txn_writeback_mark) */
+    bool lag_on_disk;   /**< META wb_lag as last committed */
+    /** LMDB's copy lagged when the environment was opened (a crash before a flush): only a
+     *  forced flush, after the owner replayed what is missing, makes the tables usable. */
+    bool stale_disk;
+    uint32_t since_flush;
+    db_writeback_opts_t opts;
+    db_writeback_stats_t stats;
+} wb_cache_t;
+
+struct db {
+    MDB_env *env;
+    MDB_dbi dbi[DB_TABLE_COUNT];
+    int lock_fd; /**< holds the exclusive flock on <dir>/LOCK; -1 when read-only */
+    bool readonly;
+    wb_cache_t wb;
+};
+
+/** Copies handed to readers of write-back tables live until the transaction ends. */
+typedef struct arena_chunk {
+    struct arena_chunk *prev;
+    size_t used, cap;
+    uint8_t data[];
+} arena_chunk_t;
+
+struct db_txn {
+    db_t *db;
+    MDB_txn *txn;
+    bool write;
+    /* Write transactions: this transaction's write-back entries (merged into the cache on
+     * commit, dropped on abort). */
+    wb_map_t wb;
+    bool wb_force;
+    bool wb_replay; /**< this transaction replays into stale tables (db_writeback_begin_replay) */
+    bool wb_has_mark;
+    uint64_t wb_mark;
+    /* Read transactions: META wb_lag in this snapshot (-1 not read yet). */
+    int wb_lag;
+    arena_chunk_t *arena;
+};
+
+err_t db__map_rc(int rc, const char *what);
+bool db__wb_table(db_table_t t);
+void db__wb_open(db_t *db);
+void db__wb_close(db_t *db);
+err_t db__wb_get(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val);
+err_t db__wb_put(db_txn_t *txn, db_table_t t, bview_t key, bview_t val, bool del);
+err_t db__wb_del_prefix(db_txn_t *txn, db_table_t t, bview_t prefix);
+/** Commit txn (a write transaction with the cache in use) and free it. */
+err_t db__wb_commit(db_txn_t *txn);
+/** Free the transaction's write-back state and arena. */
+void db__wb_txn_end(db_txn_t *txn);
+
+#endif
