@@ -117,6 +117,8 @@ err_t chain_genesis_init(db_txn_t *txn, const chain_spec_t *s, hash_t *genesis_h
         e = db_meta_put(txn, "genesis_hash", bview(genesis_hash->b, 32));
     if (!e)
         e = db_meta_put_u64(txn, "head_number", 0);
+    if (!e) /* the history index holds no block yet (decision 0012) */
+        e = db_meta_put_u64(txn, "history_indexed", 0);
     if (!e)
         e = db_meta_put(txn, "head_hash", bview(genesis_hash->b, 32));
     /* The MPT root of the flat state (differs from the header's root where the header carries a

@@ -310,6 +310,22 @@ void state_db_backend_at_free(void *ctx);
 RN_NODISCARD err_t state_db_unwind(struct db_txn *txn, uint64_t from, uint64_t to, hash_t *root);
 
 /**
+ * The blocks that changed account a (from the history index and, after it, the change sets):
+ * backward = blocks <= from, newest first; forward = blocks >= from, oldest first. Free with
+ * state_db_changed_blocks_close (NULL-safe) before txn ends. next returns false at the end, and
+ * sets *err on a database error.
+ */
+typedef struct state_hist_iter state_hist_iter_t;
+RN_NODISCARD err_t state_db_changed_blocks_open(struct db_txn *txn, const addr_t *a, uint64_t from,
+                                                bool backward, state_hist_iter_t **out);
+bool state_db_changed_blocks_next(state_hist_iter_t *it, uint64_t *block, bool *err);
+void state_db_changed_blocks_close(state_hist_iter_t *it);
+
+/** Blocks between additions to the history index (default 128; tests use small values). The
+ *  history of newer blocks is read from their change sets. Process-wide. */
+void state_db_set_history_batch(uint32_t blocks);
+
+/**
  * After opening a datadir whose tries on disk lag behind the flat state (the process ended
  * before the write-back cache was flushed, decision 0019): replay the keys changed by the blocks
  * after the tries' mark up to head into the tries, check the root against META state_root, and

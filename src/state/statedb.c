@@ -242,11 +242,9 @@ static err_t account_trie_update(db_txn_t *txn, const addr_t *const *addrs, size
 
 static err_t record_slot(db_txn_t *txn, const uint8_t num[8], const uint8_t key[52], bview_t prev)
 {
-    uint8_t ck[60], hk[60];
+    uint8_t ck[60];
     memcpy(ck, num, 8);
     memcpy(ck + 8, key, 52);
-    memcpy(hk, key, 52);
-    memcpy(hk + 52, num, 8);
     bview_t have;
     if (db_get(txn, DB_STORAGE_CHANGES, bview(ck, 60), &have) == ERR_OK)
         return ERR_OK; /* the first previous value of this block wins */
@@ -255,28 +253,114 @@ static err_t record_slot(db_txn_t *txn, const uint8_t num[8], const uint8_t key[
     size_t n = prev.n <= 32 ? prev.n : 32;
     if (n)
         memcpy(v, prev.p, n);
-    TRY(db_put(txn, DB_STORAGE_CHANGES, bview(ck, 60), bview(v, n)));
-    return db_put(txn, DB_STORAGE_HISTORY, bview(hk, 60), bview(v, n));
+    return db_put(txn, DB_STORAGE_CHANGES, bview(ck, 60), bview(v, n));
 }
 
-/* The account before block num: in the block-keyed change set and the address-keyed index. */
+/* The account before block num, in the block's change set. Called once per account and block:
+ * state_changes lists an account once, and the accounts whose slots alone changed are not in
+ * that list. (The address-keyed history index is filled from the change sets in batches.) */
 static err_t record_account(db_txn_t *txn, const uint8_t num[8], const addr_t *a, bview_t prev)
 {
-    uint8_t ck[28], hk[28];
+    uint8_t ck[28];
     memcpy(ck, num, 8);
     memcpy(ck + 8, a->b, 20);
-    memcpy(hk, a->b, 20);
-    memcpy(hk + 20, num, 8);
-    bview_t have;
-    if (db_get(txn, DB_ACCOUNT_CHANGES, bview(ck, 28), &have) == ERR_OK)
-        return ERR_OK;
     uint8_t v[160];
     if (prev.n > sizeof(v))
         return ERR_DB;
     if (prev.n)
         memcpy(v, prev.p, prev.n);
-    TRY(db_put(txn, DB_ACCOUNT_CHANGES, bview(ck, 28), bview(v, prev.n)));
-    return db_put(txn, DB_ACCOUNT_HISTORY, bview(hk, 28), bview(v, prev.n));
+    return db_put(txn, DB_ACCOUNT_CHANGES, bview(ck, 28), bview(v, prev.n));
+}
+
+/* ---- the history index, filled in batches ----
+ *
+ * ACCOUNT_HISTORY / STORAGE_HISTORY (key ‖ block → value before the block) hold the change sets
+ * of blocks up to META history_indexed (absent: every block, as datadirs written before the
+ * batches). Newer blocks are added every history_batch blocks, in key order, in that block's
+ * transaction: per block the history costs a sequential append to the change sets instead of a
+ * random B-tree write per key. Readers look at the change sets of the blocks after the mark. */
+
+static uint32_t g_history_batch = 128;
+
+void state_db_set_history_batch(uint32_t blocks)
+{
+    g_history_batch = blocks ? blocks : 1;
+}
+
+static uint64_t history_indexed(db_txn_t *txn, uint64_t head)
+{
+    uint64_t v;
+    return db_meta_get_u64(txn, "history_indexed", &v) == ERR_OK && v < head ? v : head;
+}
+
+typedef struct hrec {
+    uint8_t key[60]; /* key ‖ be64 block */
+    uint8_t val[160];
+    uint8_t klen, vlen;
+} hrec_t;
+
+static int hrec_cmp(const void *x, const void *y)
+{
+    const hrec_t *a = x, *b = y;
+    return memcmp(a->key, b->key, a->klen);
+}
+
+/* Copy the change sets of blocks from..to of one kind into its history index. */
+static err_t index_changes(db_txn_t *txn, db_table_t changes, db_table_t hist, size_t kn,
+                           uint64_t from, uint64_t to)
+{
+    uint8_t start[8];
+    be_store64(start, from);
+    db_cursor_t *c;
+    TRY(db_cursor_open(txn, changes, &c));
+    hrec_t *r = NULL;
+    size_t n = 0, cap = 0;
+    bview_t k, v;
+    err_t e = db_cursor_seek(c, bview(start, 8), &k, &v);
+    for (; e == ERR_OK; e = db_cursor_next(c, &k, &v)) {
+        if (k.n != 8 + kn || v.n > sizeof(r->val)) {
+            e = ERR_DB;
+            break;
+        }
+        if (be_load64(k.p) > to)
+            break;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 4096;
+            r = rn_realloc(r, cap * sizeof(*r));
+        }
+        memcpy(r[n].key, k.p + 8, kn);
+        memcpy(r[n].key + kn, k.p, 8);
+        r[n].klen = (uint8_t)(kn + 8);
+        if (v.n)
+            memcpy(r[n].val, v.p, v.n);
+        r[n].vlen = (uint8_t)v.n;
+        n++;
+    }
+    db_cursor_close(c);
+    if (e == ERR_NOT_FOUND)
+        e = ERR_OK;
+    if (!e && n)
+        qsort(r, n, sizeof(*r), hrec_cmp); /* each B-tree page visited once */
+    for (size_t i = 0; i < n && !e; i++)
+        e = db_put(txn, hist, bview(r[i].key, r[i].klen), bview(r[i].val, r[i].vlen));
+    rn_free(r);
+    return e;
+}
+
+/* After block number's change sets are written: index a batch when one is due. */
+static err_t index_history(db_txn_t *txn, uint64_t number)
+{
+    uint64_t indexed;
+    if (db_meta_get_u64(txn, "history_indexed", &indexed) != ERR_OK) {
+        /* A datadir from before the batches: every earlier block is in the index. */
+        indexed = number - 1;
+        TRY(db_meta_put_u64(txn, "history_indexed", indexed));
+    }
+    if (number - indexed < g_history_batch)
+        return ERR_OK;
+    TRY(index_changes(txn, DB_ACCOUNT_CHANGES, DB_ACCOUNT_HISTORY, 20, indexed + 1, number));
+    TRY(index_changes(txn, DB_STORAGE_CHANGES, DB_STORAGE_HISTORY, 52, indexed + 1, number));
+    return db_meta_put_u64(txn, "history_indexed", number);
 }
 
 /* Delete every slot of a (recording previous values). */
@@ -308,15 +392,30 @@ static int slot_idx_cmp(const void *x, const void *y)
     return c ? c : (i < j ? -1 : i > j);
 }
 
-static int addr_ptr_cmp(const void *x, const void *y)
+/* The account trie's batch: keccak(address) → the flat value written (vlen 0 = deleted). */
+typedef struct acct_out {
+    uint8_t key[32];
+    uint8_t val[160];
+    size_t vlen;
+} acct_out_t;
+
+static err_t out_value(acct_out_t *o, const addr_t *a, bview_t v)
 {
-    return memcmp((*(const addr_t *const *)x)->b, (*(const addr_t *const *)y)->b, 20);
+    if (v.n > sizeof(o->val))
+        return ERR_DB;
+    keccak256(o->key, a->b, 20);
+    if (v.n)
+        memcpy(o->val, v.p, v.n);
+    o->vlen = v.n;
+    return ERR_OK;
 }
 
 /* Write a's flat account with its storage root: from the change when there is one, else from
- * the stored value (an account whose slots alone changed). Records the previous value. */
+ * the stored value (an account whose slots alone changed, recording its previous value). The
+ * value written (or its absence) goes to *o. */
 static err_t write_account(db_txn_t *txn, const uint8_t num[8], const addr_t *a,
-                           const state_account_change_t *ac, const hash_t *sroot, buf_t *b)
+                           const state_account_change_t *ac, const hash_t *sroot, buf_t *b,
+                           acct_out_t *o)
 {
     flat_account_t f;
     if (ac) {
@@ -326,13 +425,39 @@ static err_t write_account(db_txn_t *txn, const uint8_t num[8], const addr_t *a,
     } else {
         bview_t v;
         if (db_get(txn, DB_ACCOUNTS, bview(a->b, 20), &v) != ERR_OK)
-            return ERR_OK; /* slots of an account that no longer exists were cleared */
+            return out_value(o, a, bview(NULL, 0)); /* its slots were cleared with it */
         TRY(flat_decode(v, &f));
         TRY(record_account(txn, num, a, v));
     }
     buf_reset(b);
     TRY(trie_account_rlp(b, f.nonce, f.balance, sroot, &f.code_hash));
+    TRY(out_value(o, a, buf_view(b)));
     return db_put(txn, DB_ACCOUNTS, bview(a->b, 20), buf_view(b));
+}
+
+static const state_account_change_t *g_sort_accts; /* qsort has no context */
+
+static int acct_idx_cmp(const void *x, const void *y)
+{
+    return memcmp(g_sort_accts[*(const size_t *)x].addr.b, g_sort_accts[*(const size_t *)y].addr.b,
+                  20);
+}
+
+/* Index into c->accounts of a's change, or SIZE_MAX; by[] holds the indexes sorted by address. */
+static size_t find_account(const state_changes_t *c, const size_t *by, const addr_t *a)
+{
+    size_t lo = 0, hi = c->naccounts;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int r = memcmp(c->accounts[by[mid]].addr.b, a->b, 20);
+        if (r == 0)
+            return by[mid];
+        if (r < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return SIZE_MAX;
 }
 
 err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, hash_t *root)
@@ -341,17 +466,26 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
     be_store64(num, number);
     err_t e = ERR_OK;
     db_txn_writeback_mark(txn, number); /* the tries (write-back tables) now hold this block */
+    size_t na1 = c->naccounts + 1;
+    hash_t *prev_root = RN_NEWV(hash_t, na1); /* storage root before the block (empty if none) */
     /* 1. Previous account values; deletions and storage clears (flat slots and trie). */
     for (size_t i = 0; i < c->naccounts && !e; i++) {
         const state_account_change_t *ac = &c->accounts[i];
         bview_t prev;
+        flat_account_t pf;
+        prev_root[i] = KECCAK_EMPTY_TRIE;
         if (db_get(txn, DB_ACCOUNTS, bview(ac->addr.b, 20), &prev) != ERR_OK)
             prev = bview(NULL, 0);
-        e = record_account(txn, num, &ac->addr, prev);
-        if (!e && (ac->deleted || ac->storage_cleared))
+        else if ((e = flat_decode(prev, &pf)) == ERR_OK)
+            prev_root[i] = pf.storage_root;
+        if (!e)
+            e = record_account(txn, num, &ac->addr, prev);
+        if (!e && (ac->deleted || ac->storage_cleared)) {
+            prev_root[i] = KECCAK_EMPTY_TRIE;
             e = clear_storage(txn, num, &ac->addr);
-        if (!e && (ac->deleted || ac->storage_cleared))
-            e = drop_storage_trie(txn, &ac->addr);
+            if (!e)
+                e = drop_storage_trie(txn, &ac->addr);
+        }
     }
     /* 2. Flat slots. */
     for (size_t i = 0; i < c->nslots && !e; i++) {
@@ -376,7 +510,8 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
     for (size_t i = 0; i < c->ncodes && !e; i++)
         e = db_put(txn, DB_CODE, bview(c->codes[i].hash.b, 32), c->codes[i].code);
     /* 4. Storage tries, one batch per account (slots grouped by address), then the flat account
-     *    with its new storage root. */
+     *    with its new storage root; accounts without slot changes keep theirs. Every written
+     *    value also goes to the account trie's batch. */
     size_t *order = RN_NEWV(size_t, c->nslots ? c->nslots : 1);
     addr_t *slot_addrs = RN_NEWV(addr_t, c->nslots ? c->nslots : 1);
     for (size_t i = 0; i < c->nslots; i++) {
@@ -385,65 +520,72 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
     }
     g_sort_addrs = slot_addrs;
     qsort(order, c->nslots, sizeof(size_t), slot_idx_cmp);
+    size_t *by_addr = RN_NEWV(size_t, na1);
+    for (size_t i = 0; i < c->naccounts; i++)
+        by_addr[i] = i;
+    g_sort_accts = c->accounts;
+    qsort(by_addr, c->naccounts, sizeof(size_t), acct_idx_cmp);
     slot_upd_t *upd = RN_NEWV(slot_upd_t, c->nslots ? c->nslots : 1);
-    const addr_t **touched = RN_NEWV(const addr_t *, c->naccounts + c->nslots + 1);
-    size_t nt = 0;
+    acct_out_t *outs = RN_NEWV(acct_out_t, c->naccounts + c->nslots + 1);
+    size_t nout = 0;
     buf_t b;
     buf_init(&b, 256);
-    bool *done = RN_NEWV(bool, c->naccounts + 1);
+    bool *done = RN_NEWV(bool, na1);
     for (size_t i = 0; i < c->nslots && !e;) {
         const addr_t *a = &c->slots[order[i]].addr;
         size_t j = i, nu = 0;
         for (; j < c->nslots && addr_eq(&c->slots[order[j]].addr, a); j++)
             slot_upd_set(&upd[nu++], &c->slots[order[j]].key, c->slots[order[j]].value);
-        const state_account_change_t *ac = NULL;
-        for (size_t k = 0; k < c->naccounts && !ac; k++) {
-            if (addr_eq(&c->accounts[k].addr, a)) {
-                ac = &c->accounts[k];
-                done[k] = true;
-            }
-        }
-        hash_t sroot;
-        if (ac && ac->deleted) {
-            e = ERR_OK; /* slots of a deleted account: cleared above */
+        size_t k = find_account(c, by_addr, a);
+        const state_account_change_t *ac = k == SIZE_MAX ? NULL : &c->accounts[k];
+        if (ac)
+            done[k] = true;
+        if (ac && ac->deleted) { /* its slots were cleared above */
+            e = db_del(txn, DB_ACCOUNTS, bview(a->b, 20));
+            if (!e)
+                e = out_value(&outs[nout++], a, bview(NULL, 0));
         } else {
+            hash_t sroot;
             e = apply_slot_updates(txn, a, upd, nu, &sroot);
             if (!e)
-                e = write_account(txn, num, a, ac, &sroot, &b);
+                e = write_account(txn, num, a, ac, &sroot, &b, &outs[nout++]);
         }
-        touched[nt++] = a;
         i = j;
     }
-    /* Accounts without slot changes keep their storage root (empty after a clear). */
     for (size_t k = 0; k < c->naccounts && !e; k++) {
         const state_account_change_t *ac = &c->accounts[k];
-        touched[nt++] = &ac->addr;
         if (done[k])
             continue;
         if (ac->deleted) {
             e = db_del(txn, DB_ACCOUNTS, bview(ac->addr.b, 20));
+            if (!e)
+                e = out_value(&outs[nout++], &ac->addr, bview(NULL, 0));
             continue;
         }
-        hash_t sroot;
-        e = apply_slot_updates(txn, &ac->addr, NULL, 0, &sroot);
-        if (!e)
-            e = write_account(txn, num, &ac->addr, ac, &sroot, &b);
+        e = write_account(txn, num, &ac->addr, ac, &prev_root[k], &b, &outs[nout++]);
     }
     buf_deinit(&b);
-    /* 5. The account trie over every touched address (deduplicated). */
+    /* 5. The account trie: each address once (slot groups and the other accounts are disjoint). */
     if (!e) {
-        qsort(touched, nt, sizeof(*touched), addr_ptr_cmp);
-        size_t u = 0;
-        for (size_t i = 0; i < nt; i++)
-            if (u == 0 || !addr_eq(touched[u - 1], touched[i]))
-                touched[u++] = touched[i];
-        e = account_trie_update(txn, touched, u, root);
+        tstore_t ts;
+        trie_store_t st = account_trie(&ts, txn);
+        trie_kv_t *kv = RN_NEWV(trie_kv_t, nout ? nout : 1);
+        for (size_t i = 0; i < nout; i++) {
+            kv[i].key = bview(outs[i].key, 32);
+            kv[i].value = bview(outs[i].val, outs[i].vlen);
+        }
+        e = nout ? trie_db_update(&st, root, kv, nout) : trie_db_root(&st, root);
+        rn_free(kv);
     }
     rn_free(done);
-    rn_free(touched);
+    rn_free(outs);
     rn_free(upd);
+    rn_free(by_addr);
     rn_free(slot_addrs);
     rn_free(order);
+    rn_free(prev_root);
+    if (!e)
+        e = index_history(txn, number);
     if (!e)
         e = db_meta_put(txn, "state_root", bview(root->b, 32));
     return e;
@@ -560,30 +702,44 @@ err_t state_db_build_tries(db_txn_t *txn)
 
 typedef struct at_ctx {
     db_txn_t *txn;
-    uint8_t after[8]; /* be64(number + 1): the first block whose changes are not included */
-    uint64_t number;
+    uint64_t number;  /* the state after this block */
+    uint64_t head;    /* of the snapshot */
+    uint64_t indexed; /* history index covers blocks <= indexed */
 } at_ctx_t;
 
-/* The value a key had after block `number`: the earliest "before" record of a later block, or
- * the current flat value. found=false when it did not exist then. */
-static bool hist_lookup(db_txn_t *txn, db_table_t hist, db_table_t flat, const uint8_t *key,
-                        size_t kn, const uint8_t after[8], bview_t *out)
+/* The value a key had after block x->number: the "before" record of the first later block that
+ * changed it, or the current flat value. found=false when it did not exist then. The history
+ * index answers for blocks up to x->indexed; the change sets of the blocks after it are looked
+ * at one by one (at most a batch of them). */
+static bool hist_lookup(const at_ctx_t *x, db_table_t hist, db_table_t changes, db_table_t flat,
+                        const uint8_t *key, size_t kn, bview_t *out)
 {
-    uint8_t hk[60];
-    memcpy(hk, key, kn);
-    memcpy(hk + kn, after, 8);
-    db_cursor_t *c;
-    if (db_cursor_open(txn, hist, &c) == ERR_OK) {
-        bview_t k, v;
-        bool hit = db_cursor_seek(c, bview(hk, kn + 8), &k, &v) == ERR_OK && k.n == kn + 8 &&
-                   memcmp(k.p, key, kn) == 0;
-        db_cursor_close(c);
-        if (hit) {
-            *out = v;
-            return v.n > 0;
+    uint64_t first = x->number + 1;
+    if (first <= x->indexed) {
+        uint8_t hk[60];
+        memcpy(hk, key, kn);
+        be_store64(hk + kn, first);
+        db_cursor_t *c;
+        if (db_cursor_open(x->txn, hist, &c) == ERR_OK) {
+            bview_t k, v;
+            bool hit = db_cursor_seek(c, bview(hk, kn + 8), &k, &v) == ERR_OK && k.n == kn + 8 &&
+                       memcmp(k.p, key, kn) == 0;
+            db_cursor_close(c);
+            if (hit) {
+                *out = v;
+                return v.n > 0;
+            }
         }
+        first = x->indexed + 1;
     }
-    return db_get(txn, flat, bview(key, kn), out) == ERR_OK;
+    uint8_t ck[60];
+    memcpy(ck + 8, key, kn);
+    for (uint64_t b = first; b <= x->head; b++) {
+        be_store64(ck, b);
+        if (db_get(x->txn, changes, bview(ck, kn + 8), out) == ERR_OK)
+            return out->n > 0;
+    }
+    return db_get(x->txn, flat, bview(key, kn), out) == ERR_OK;
 }
 
 static bool h_get_account(void *ctx, const addr_t *a, state_account_t *out)
@@ -591,7 +747,7 @@ static bool h_get_account(void *ctx, const addr_t *a, state_account_t *out)
     at_ctx_t *x = ctx;
     bview_t v;
     flat_account_t f;
-    if (!hist_lookup(x->txn, DB_ACCOUNT_HISTORY, DB_ACCOUNTS, a->b, 20, x->after, &v) ||
+    if (!hist_lookup(x, DB_ACCOUNT_HISTORY, DB_ACCOUNT_CHANGES, DB_ACCOUNTS, a->b, 20, &v) ||
         flat_decode(v, &f) != ERR_OK)
         return false;
     out->nonce = f.nonce;
@@ -607,7 +763,7 @@ static u256_t h_get_storage(void *ctx, const addr_t *a, const u256_t *key)
     memcpy(k, a->b, 20);
     u256_to_be(k + 20, *key);
     bview_t v;
-    if (!hist_lookup(x->txn, DB_STORAGE_HISTORY, DB_STORAGE, k, 52, x->after, &v) || v.n > 32)
+    if (!hist_lookup(x, DB_STORAGE_HISTORY, DB_STORAGE_CHANGES, DB_STORAGE, k, 52, &v) || v.n > 32)
         return u256_from_u64(0);
     return u256_from_be(v.p, v.n);
 }
@@ -627,7 +783,7 @@ static bool h_has_storage(void *ctx, const addr_t *a)
                                             0xff, 0x83, 0x45, 0xe6, 0x92, 0xc0, 0xf8, 0x6e,
                                             0x5b, 0x48, 0xe0, 0x1b, 0x99, 0x6c, 0xad, 0xc0,
                                             0x01, 0x62, 0x2f, 0xb5, 0xe3, 0x63, 0xb4, 0x21 };
-    if (!hist_lookup(x->txn, DB_ACCOUNT_HISTORY, DB_ACCOUNTS, a->b, 20, x->after, &v) ||
+    if (!hist_lookup(x, DB_ACCOUNT_HISTORY, DB_ACCOUNT_CHANGES, DB_ACCOUNTS, a->b, 20, &v) ||
         flat_decode(v, &f) != ERR_OK)
         return false;
     return memcmp(f.storage_root.b, empty_root, 32) != 0;
@@ -650,7 +806,8 @@ err_t state_db_backend_at(db_txn_t *txn, uint64_t number, state_backend_t *out, 
     at_ctx_t *x = RN_NEW(at_ctx_t);
     x->txn = txn;
     x->number = number;
-    be_store64(x->after, number + 1);
+    x->head = head;
+    x->indexed = history_indexed(txn, head);
     out->get_account = h_get_account;
     out->get_storage = h_get_storage;
     out->get_code = h_get_code;
@@ -663,6 +820,127 @@ err_t state_db_backend_at(db_txn_t *txn, uint64_t number, state_backend_t *out, 
 void state_db_backend_at_free(void *ctx)
 {
     rn_free(ctx);
+}
+
+/* ---- blocks that changed an account ---- */
+
+struct state_hist_iter {
+    db_txn_t *txn;
+    db_cursor_t *cur;
+    addr_t a;
+    bool backward;
+    int phase;     /* backward: 0 tail, 1 index; forward: 0 index, 1 tail; 2 done */
+    bool started;  /* the index cursor has been positioned */
+    uint64_t next; /* tail: the next block to look at */
+    uint64_t from; /* first block to yield (inclusive) */
+    uint64_t head, indexed;
+};
+
+err_t state_db_changed_blocks_open(db_txn_t *txn, const addr_t *a, uint64_t from, bool backward,
+                                   state_hist_iter_t **out)
+{
+    uint64_t head;
+    TRY(db_meta_get_u64(txn, "head_number", &head));
+    state_hist_iter_t *it = RN_NEW(state_hist_iter_t);
+    it->txn = txn;
+    it->a = *a;
+    it->backward = backward;
+    it->from = from;
+    it->head = head;
+    it->indexed = history_indexed(txn, head);
+    err_t e = db_cursor_open(txn, DB_ACCOUNT_HISTORY, &it->cur);
+    if (e) {
+        rn_free(it);
+        return e;
+    }
+    if (backward) {
+        it->next = from < head ? from : head;
+    } else {
+        it->next = from > it->indexed ? from : it->indexed + 1;
+    }
+    *out = it;
+    return ERR_OK;
+}
+
+void state_db_changed_blocks_close(state_hist_iter_t *it)
+{
+    if (!it)
+        return;
+    db_cursor_close(it->cur);
+    rn_free(it);
+}
+
+/* The change sets of the blocks after the index, one block at a time. */
+static bool tail_next(state_hist_iter_t *it, uint64_t *block, bool *err)
+{
+    uint8_t ck[28];
+    memcpy(ck + 8, it->a.b, 20);
+    for (;;) {
+        if (it->backward ? it->next <= it->indexed : it->next > it->head)
+            return false;
+        uint64_t b = it->next;
+        if (it->backward) {
+            it->next--;
+        } else {
+            it->next++;
+        }
+        be_store64(ck, b);
+        bview_t v;
+        err_t e = db_get(it->txn, DB_ACCOUNT_CHANGES, bview(ck, 28), &v);
+        if (e == ERR_OK) {
+            *block = b;
+            return true;
+        }
+        if (e != ERR_NOT_FOUND) {
+            *err = true;
+            return false;
+        }
+        if (it->backward && b == 0)
+            return false;
+    }
+}
+
+static bool index_next(state_hist_iter_t *it, uint64_t *block, bool *err)
+{
+    bview_t k, v;
+    err_t e;
+    if (!it->started) {
+        it->started = true;
+        uint8_t key[28];
+        memcpy(key, it->a.b, 20);
+        if (it->backward) {
+            uint64_t top = it->from < it->indexed ? it->from : it->indexed;
+            /* top < 2^64 − 1: seek past it, then step back once. */
+            be_store64(key + 20, top + 1);
+            e = db_cursor_seek(it->cur, bview(key, 28), &k, &v);
+            e = e == ERR_NOT_FOUND ? db_cursor_last(it->cur, &k, &v)
+                                   : (e ? e : db_cursor_prev(it->cur, &k, &v));
+        } else {
+            be_store64(key + 20, it->from);
+            e = db_cursor_seek(it->cur, bview(key, 28), &k, &v);
+        }
+    } else {
+        e = it->backward ? db_cursor_prev(it->cur, &k, &v) : db_cursor_next(it->cur, &k, &v);
+    }
+    if (e != ERR_OK && e != ERR_NOT_FOUND)
+        *err = true;
+    if (e != ERR_OK || k.n != 28 || memcmp(k.p, it->a.b, 20) != 0)
+        return false;
+    *block = be_load64(k.p + 20);
+    return *block <= it->indexed;
+}
+
+bool state_db_changed_blocks_next(state_hist_iter_t *it, uint64_t *block, bool *err)
+{
+    while (it->phase < 2) {
+        bool tail = it->backward ? it->phase == 0 : it->phase == 1;
+        if (tail ? tail_next(it, block, err) : index_next(it, block, err))
+            return true;
+        if (*err)
+            return false;
+        it->phase++;
+    }
+    return false;
 }
 
 /* ---- unwind ---- */
@@ -806,8 +1084,11 @@ err_t state_db_unwind(db_txn_t *txn, uint64_t from, uint64_t to, hash_t *root)
     touched_t tt;
     memset(&tt, 0, sizeof(tt));
     err_t e = ERR_OK;
+    uint64_t indexed = history_indexed(txn, from);
     for (uint64_t n = from; n > to && !e; n--)
-        e = unwind_block(txn, n, &tt);
+        e = unwind_block(txn, n, &tt); /* removes the blocks' index entries too, if any */
+    if (!e && indexed > to)
+        e = db_meta_put_u64(txn, "history_indexed", to);
     if (!e)
         e = retrie(txn, &tt, root);
     rn_free(tt.slots);

@@ -809,57 +809,6 @@ static void touch_end(void *ud, size_t i, const hash_t *th)
     tc->idx[tc->n++] = i;
 }
 
-/* Blocks that changed an account, from ACCOUNT_HISTORY (address ‖ be64 block), walked newest
- * first (before) or oldest first (after). */
-typedef struct hist_iter {
-    db_cursor_t *cur;
-    addr_t a;
-    bool backward;
-    bool started, done;
-    uint64_t from; /**< first block to yield (inclusive bound) */
-} hist_iter_t;
-
-static bool hist_key(const hist_iter_t *it, bview_t k, uint64_t *block)
-{
-    if (k.n != 28 || memcmp(k.p, it->a.b, 20) != 0)
-        return false;
-    *block = be_load64(k.p + 20);
-    return true;
-}
-
-/* The next block, or false at the end. *err on a database error. */
-static bool hist_next(hist_iter_t *it, uint64_t *block, bool *err)
-{
-    if (it->done)
-        return false;
-    bview_t k, v;
-    err_t e;
-    if (!it->started) {
-        it->started = true;
-        uint8_t key[28];
-        memcpy(key, it->a.b, 20);
-        if (it->backward) {
-            /* from ≤ head < 2^64 − 1: seek past it, then step back once. */
-            be_store64(key + 20, it->from + 1);
-            e = db_cursor_seek(it->cur, bview(key, 28), &k, &v);
-            e = e == ERR_NOT_FOUND ? db_cursor_last(it->cur, &k, &v)
-                                   : (e ? e : db_cursor_prev(it->cur, &k, &v));
-        } else {
-            be_store64(key + 20, it->from);
-            e = db_cursor_seek(it->cur, bview(key, 28), &k, &v);
-        }
-    } else {
-        e = it->backward ? db_cursor_prev(it->cur, &k, &v) : db_cursor_next(it->cur, &k, &v);
-    }
-    if (e != ERR_OK && e != ERR_NOT_FOUND)
-        *err = true;
-    if (e != ERR_OK || !hist_key(it, k, block)) {
-        it->done = true;
-        return false;
-    }
-    return true;
-}
-
 /* Append the matching transactions of block `number` (newest first when backward). */
 static bool search_block(const rpc_ctx_t *c, db_txn_t *t, uint64_t number, const addr_t *a,
                          bool backward, json_t *txs, json_t *rcs, size_t *count, rpc_reply_t *r)
@@ -943,17 +892,15 @@ static void search(void *ctx, const json_t *params, rpc_reply_t *r, bool backwar
         db_txn_abort(t);
         return;
     }
-    hist_iter_t it;
-    memset(&it, 0, sizeof(it));
-    it.a = a;
-    it.backward = backward;
+    uint64_t from;
     if (backward)
-        it.from = bn == 0 || bn - 1 > head ? head : bn - 1;
+        from = bn == 0 || bn - 1 > head ? head : bn - 1;
     else
-        it.from = bn == 0 ? 0 : bn == UINT64_MAX ? UINT64_MAX : bn + 1;
+        from = bn == 0 ? 0 : bn == UINT64_MAX ? UINT64_MAX : bn + 1;
     /* A block is replayable when the state after its parent is kept. */
     uint64_t oldest = history_from(t) + 1;
-    if (db_cursor_open(t, DB_ACCOUNT_HISTORY, &it.cur) != ERR_OK) {
+    state_hist_iter_t *it;
+    if (state_db_changed_blocks_open(t, &a, from, backward, &it) != ERR_OK) {
         rpc_reply_error(r, RPC_INTERNAL_ERROR, "database unavailable");
         db_txn_abort(t);
         return;
@@ -963,7 +910,7 @@ static void search(void *ctx, const json_t *params, rpc_reply_t *r, bool backwar
     bool ok = true, more = false, err = false;
     uint64_t b;
     if (backward || bn != UINT64_MAX) {
-        while (hist_next(&it, &b, &err)) {
+        while (state_db_changed_blocks_next(it, &b, &err)) {
             if (b > head || b < oldest) {
                 if (backward && b < oldest)
                     break; /* older blocks cannot be replayed */
@@ -995,7 +942,7 @@ static void search(void *ctx, const json_t *params, rpc_reply_t *r, bool backwar
         rpc_reply_error(r, RPC_INTERNAL_ERROR, "account history is unreadable");
         ok = false;
     }
-    db_cursor_close(it.cur);
+    state_db_changed_blocks_close(it);
     if (ok) {
         if (!backward) {
             json_array_reverse(txs);

@@ -164,6 +164,8 @@ static void add_block(fixture_t *fx, uint64_t number, tx_t *txs, size_t n)
 static void setup(fixture_t *fx)
 {
     memset(fx, 0, sizeof(*fx));
+    /* History index every second block: searches read both the index and the change sets. */
+    state_db_set_history_batch(2);
     snprintf(fx->dir, sizeof(fx->dir), "/tmp/rn_ots_XXXXXX");
     CHECK(mkdtemp(fx->dir) != NULL);
     char path[64];
@@ -208,6 +210,7 @@ static void setup(fixture_t *fx)
 
 static void teardown(fixture_t *fx)
 {
+    state_db_set_history_batch(128);
     rpc_registry_free(fx->reg);
     evm_free(fx->evm);
     db_close(fx->db);
