@@ -4,8 +4,9 @@
  * Traces (ots_traceTransaction, ots_getInternalOperations, ots_getTransactionError) replay the
  * transaction's block on the state after its parent with the EVM's call enter/exit hooks, like
  * the debug namespace. Finding an address's transactions uses the state history instead of an
- * index of its own (docs/decisions/0014-ots-search.md): ACCOUNT_HISTORY holds address ‖ block
- * for every block that changed the account, so the search replays only those blocks and keeps
+ * index of its own (docs/decisions/0014-ots-search.md): state_db_changed_blocks_* lists every
+ * block that changed the account (history index and newer change sets), so the search replays
+ * only those blocks and keeps
  * the transactions in which the address is the sender, the recipient, a created contract or a
  * party of an internal call; sender+nonce and contract creator binary-search the account's
  * nonce and code hash over the state at a block. Scroll has no SELFDESTRUCT (undefined under
