@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "chain/chain.h"
 #include "crypto/crypto.h"
 #include "db/db.h"
@@ -83,7 +84,7 @@ err_t chain_genesis_init(db_txn_t *txn, const chain_spec_t *s, hash_t *genesis_h
         }
         header_deinit(&h);
         /* Tries left behind by a crash before their write-back flush catch up here. */
-        uint64_t head = 0, replayed = 0;
+        uint64_t head = 0, replayed = 0, t0 = clock_mono_ns();
         if (!e)
             e = db_meta_get_u64(txn, "head_number", &head);
         if (!e)
@@ -92,8 +93,9 @@ err_t chain_genesis_init(db_txn_t *txn, const chain_spec_t *s, hash_t *genesis_h
             snprintf(diag, diag_len, "cannot bring the state tries up to block %llu: %s",
                      (unsigned long long)head, err_str(e));
         else if (replayed)
-            LOG_INFO("Replayed blocks into the state tries blocks=%llu head=%llu",
-                     (unsigned long long)replayed, (unsigned long long)head);
+            LOG_INFO("Replayed blocks into the state tries blocks=%llu head=%llu elapsed=%.1fms",
+                     (unsigned long long)replayed, (unsigned long long)head,
+                     (double)(clock_mono_ns() - t0) / 1e6);
         return e;
     }
     buf_t b;

@@ -98,8 +98,9 @@ typedef struct node_config {
     uint16_t ws_port;
     uint32_t ws_api;
     const char *ws_origins;
-    bool rpc_rollup_node;       /**< rollupNode namespace */
-    bool rpc_rollup_node_admin; /**< rollupNodeAdmin namespace */
+    uint64_t rpc_eth_proof_window; /**< --rpc.eth-proof-window (blocks) */
+    bool rpc_rollup_node;          /**< rollupNode namespace */
+    bool rpc_rollup_node_admin;    /**< rollupNodeAdmin namespace */
 
     /* ---- networking ---- */
     uint16_t port; /**< p2p TCP/UDP port */

@@ -105,6 +105,10 @@ const node_flag_t node__flags[] = {
     { "ws.origins", 0, "WS_ORIGINS", NULL,
       "Origins from which to accept WebSocket requests (comma separated, or *)",
       G(RPC), K(STRING), OFF(ws_origins), 0 },
+    { "rpc.eth-proof-window", 0, "RPC_ETH_PROOF_WINDOW", "0",
+      "The maximum proof window for historical proof generation: eth_getProof answers for "
+      "blocks up to this many blocks behind the tip (0 = the tip only; at most 1209600)",
+      G(RPC), K(U64), OFF(rpc_eth_proof_window), 0 },
     { "rpc.rollup-node", 0, "BOOL", "true", "Enable the rollupNode RPC namespace",
       G(RPC), K(BOOL), OFF(rpc_rollup_node), 0 },
     { "rpc.rollup-node-admin", 0, NULL, NULL, "Enable the rollupNodeAdmin RPC namespace",

@@ -643,6 +643,7 @@ static err_t start_rpc(node_rt_t *rt, char *diag, size_t diag_len)
     rt->reg = rpc_registry_new(&rt->rpc_ctx);
     rt->rpc_ctx.registry = rt->reg;
     rt->rpc_ctx.spec = rt->spec;
+    rt->rpc_ctx.proof_window = rt->cfg->rpc_eth_proof_window;
     rpc_register_all(rt->reg);
     rpc_register_node(rt->reg);
     if (cfg->http) {

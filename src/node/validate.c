@@ -120,6 +120,11 @@ err_t node_config_validate(node_config_t *cfg, char *diag, size_t diag_len)
                                                  : "max-account-slots");
         return ERR_CONFIG_INVALID;
     }
+    if (cfg->rpc_eth_proof_window > 1209600) { /* reth's MAX_ETH_PROOF_WINDOW */
+        node__diag(diag, diag_len,
+                   "--rpc.eth-proof-window must be at most 1209600 (blocks behind the tip)");
+        return ERR_CONFIG_INVALID;
+    }
     if (cfg->txpool.price_bump > 1000) {
         node__diag(diag, diag_len, "--txpool.pricebump must be at most 1000 (percent)");
         return ERR_CONFIG_INVALID;

@@ -146,6 +146,8 @@ typedef struct rpc_ctx {
     const rpc_node_ops_t *node;          /**< NULL outside a running node (tests) */
     const struct rpc_registry *registry; /**< the registry serving this ctx (filters, subs) */
     const struct chain_spec *spec;       /**< the chain (calls, traces); NULL: not served */
+    uint64_t proof_window; /**< eth_getProof serves blocks this far behind the head (reth's
+                            *   --rpc.eth-proof-window; 0 = the head only) */
     void *ud;
 } rpc_ctx_t;
 

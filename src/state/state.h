@@ -284,14 +284,30 @@ RN_NODISCARD err_t state_db_root(struct db_txn *txn, hash_t *root);
 /** The same root recomputed from the flat tables alone (every account; storage roots as
  *  stored): O(state). Tests compare the two. */
 RN_NODISCARD err_t state_db_root_full(struct db_txn *txn, hash_t *root);
-/** Merkle proofs from the head's tries (eth_getProof): nodes root first, views into *out
- *  (caller-initialised); see trie_db_prove. */
-RN_NODISCARD err_t state_db_prove_account(struct db_txn *txn, const addr_t *a, buf_t *out,
-                                          bview_t nodes[TRIE_PROOF_MAX], size_t *count);
-RN_NODISCARD err_t state_db_prove_storage(struct db_txn *txn, const addr_t *a, const u256_t *slot,
+/**
+ * The tries as of an earlier block (eth_getProof behind the head, reth's --rpc.eth-proof-window):
+ * built in memory over the head's tries by putting back, from the history, the value after
+ * `number` of every account and slot that blocks number+1 … head changed; the stored tries are
+ * not changed. Cost grows with the keys those blocks changed. Use within txn (a read snapshot),
+ * free before it ends. ERR_INVALID_ARG for number >= head, ERR_NOT_FOUND below the kept history,
+ * ERR_DB_STALE as the head's tries (retry on a new snapshot).
+ */
+typedef struct state_past state_past_t;
+RN_NODISCARD err_t state_db_past_open(struct db_txn *txn, uint64_t number, state_past_t **out);
+void state_db_past_free(state_past_t *p);
+/** Its state root: equals that block's header state root. */
+const hash_t *state_db_past_root(const state_past_t *p);
+
+/** Merkle proofs (eth_getProof) from the head's tries (past NULL) or an earlier block's: nodes
+ *  root first, views into *out (caller-initialised); see trie_db_prove. */
+RN_NODISCARD err_t state_db_prove_account(struct db_txn *txn, state_past_t *past, const addr_t *a,
                                           buf_t *out, bview_t nodes[TRIE_PROOF_MAX], size_t *count);
-/** The storage root of a's trie at the head. */
-RN_NODISCARD err_t state_db_storage_root(struct db_txn *txn, const addr_t *a, hash_t *root);
+RN_NODISCARD err_t state_db_prove_storage(struct db_txn *txn, state_past_t *past, const addr_t *a,
+                                          const u256_t *slot, buf_t *out,
+                                          bview_t nodes[TRIE_PROOF_MAX], size_t *count);
+/** The storage root of a's trie at the head (past NULL) or the earlier block. */
+RN_NODISCARD err_t state_db_storage_root(struct db_txn *txn, state_past_t *past, const addr_t *a,
+                                         hash_t *root);
 /** Build the account and storage tries from the flat tables (genesis). */
 RN_NODISCARD err_t state_db_build_tries(struct db_txn *txn);
 

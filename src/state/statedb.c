@@ -1153,30 +1153,186 @@ err_t state_db_catch_up(db_txn_t *txn, uint64_t head, uint64_t *replayed)
 
 /* ---- proofs ---- */
 
-err_t state_db_prove_account(db_txn_t *txn, const addr_t *a, buf_t *out,
+/* The tries as of an earlier block: overlays over the head's tries holding the nodes that differ
+ * (reth's approach: revert the newer blocks' changes, in memory). */
+typedef struct past_storage {
+    addr_t a;
+    tstore_t ts;
+    trie_store_t base;
+    trie_mem_store_t *m;
+    trie_store_t st;
+} past_storage_t;
+
+struct state_past {
+    db_txn_t *txn;
+    at_ctx_t at;
+    tstore_t ts;
+    trie_store_t base;
+    trie_mem_store_t *acct;
+    trie_store_t st;
+    hash_t root;
+    touched_t tt; /* keys changed after the block; slots sorted */
+    past_storage_t **stor;
+    size_t nstor;
+};
+
+void state_db_past_free(state_past_t *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->nstor; i++) {
+        trie_mem_store_free(p->stor[i]->m);
+        rn_free(p->stor[i]);
+    }
+    rn_free(p->stor);
+    trie_mem_store_free(p->acct);
+    rn_free(p->tt.slots);
+    rn_free(p->tt.accts);
+    rn_free(p);
+}
+
+err_t state_db_past_open(db_txn_t *txn, uint64_t number, state_past_t **out)
+{
+    *out = NULL;
+    uint64_t head, pruned = 0;
+    TRY(db_meta_get_u64(txn, "head_number", &head));
+    if (number >= head)
+        return ERR_INVALID_ARG;
+    if (db_meta_get_u64(txn, "history_from", &pruned) == ERR_OK && number < pruned)
+        return ERR_NOT_FOUND;
+    state_past_t *p = RN_NEW(state_past_t);
+    p->txn = txn;
+    p->at = (at_ctx_t){ txn, number, head, history_indexed(txn, head) };
+    p->base = account_trie(&p->ts, txn);
+    p->acct = trie_mem_store_over(&p->base);
+    p->st = trie_mem_store(p->acct);
+    err_t e = ERR_OK;
+    for (uint64_t b = number + 1; b <= head && !e; b++)
+        e = touched_by(txn, b, &p->tt);
+    qsort(p->tt.slots, p->tt.nslots, 52, key52_cmp);
+    qsort(p->tt.accts, p->tt.naccts, sizeof(addr_t), addr_cmp);
+    size_t na = 0;
+    for (size_t i = 0; i < p->tt.naccts; i++)
+        if (na == 0 || !addr_eq(&p->tt.accts[na - 1], &p->tt.accts[i]))
+            p->tt.accts[na++] = p->tt.accts[i];
+    /* Every account the later blocks changed goes back to its value after `number` (the flat
+     * bytes, storage root included). */
+    trie_kv_t *kv = RN_NEWV(trie_kv_t, na ? na : 1);
+    uint8_t(*keys)[32] = rn_calloc(na ? na : 1, 32);
+    for (size_t i = 0; i < na && !e; i++) {
+        keccak256(keys[i], p->tt.accts[i].b, 20);
+        kv[i].key = bview(keys[i], 32);
+        bview_t v;
+        if (!hist_lookup(&p->at, DB_ACCOUNT_HISTORY, DB_ACCOUNT_CHANGES, DB_ACCOUNTS,
+                         p->tt.accts[i].b, 20, &v))
+            v = bview(NULL, 0);
+        kv[i].value = v; /* views into the read snapshot: valid while txn is */
+    }
+    if (!e)
+        e = na ? trie_db_update(&p->st, &p->root, kv, na) : trie_db_root(&p->st, &p->root);
+    rn_free(keys);
+    rn_free(kv);
+    if (e) {
+        state_db_past_free(p);
+        return e;
+    }
+    *out = p;
+    return ERR_OK;
+}
+
+const hash_t *state_db_past_root(const state_past_t *p)
+{
+    return &p->root;
+}
+
+/* a's storage trie as of the past block (built on first use). */
+static err_t past_storage(state_past_t *p, const addr_t *a, trie_store_t **out)
+{
+    for (size_t i = 0; i < p->nstor; i++) {
+        if (addr_eq(&p->stor[i]->a, a)) {
+            *out = &p->stor[i]->st;
+            return ERR_OK;
+        }
+    }
+    past_storage_t *ps = RN_NEW(past_storage_t);
+    ps->a = *a;
+    ps->base = storage_trie(&ps->ts, p->txn, a);
+    ps->m = trie_mem_store_over(&ps->base);
+    ps->st = trie_mem_store(ps->m);
+    p->stor = rn_realloc(p->stor, (p->nstor + 1) * sizeof(*p->stor));
+    p->stor[p->nstor++] = ps;
+    /* The slots of a the later blocks changed, back to their values after the block. */
+    size_t lo = 0, hi = p->tt.nslots;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (memcmp(p->tt.slots[mid], a->b, 20) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t nu = 0;
+    slot_upd_t *u = NULL;
+    for (size_t j = lo; j < p->tt.nslots && memcmp(p->tt.slots[j], a->b, 20) == 0; j++) {
+        if (j > lo && memcmp(p->tt.slots[j], p->tt.slots[j - 1], 52) == 0)
+            continue;
+        bview_t v;
+        u256_t val = hist_lookup(&p->at, DB_STORAGE_HISTORY, DB_STORAGE_CHANGES, DB_STORAGE,
+                                 p->tt.slots[j], 52, &v) &&
+                             v.n <= 32
+                         ? u256_from_be(v.p, v.n)
+                         : u256_from_u64(0);
+        u256_t slot = u256_from_be(p->tt.slots[j] + 20, 32);
+        u = rn_realloc(u, (nu + 1) * sizeof(*u));
+        slot_upd_set(&u[nu++], &slot, val);
+    }
+    err_t e = ERR_OK;
+    if (nu) {
+        trie_kv_t *kv = RN_NEWV(trie_kv_t, nu);
+        for (size_t i = 0; i < nu; i++) {
+            kv[i].key = bview(u[i].key, 32);
+            kv[i].value = bview(u[i].val, u[i].vlen);
+        }
+        hash_t r;
+        e = trie_db_update(&ps->st, &r, kv, nu);
+        rn_free(kv);
+    }
+    rn_free(u);
+    *out = &ps->st;
+    return e;
+}
+
+err_t state_db_prove_account(db_txn_t *txn, state_past_t *past, const addr_t *a, buf_t *out,
                              bview_t nodes[TRIE_PROOF_MAX], size_t *count)
 {
     tstore_t ts;
-    trie_store_t st = account_trie(&ts, txn);
+    trie_store_t st = past ? past->st : account_trie(&ts, txn);
     uint8_t key[32];
     keccak256(key, a->b, 20);
     return trie_db_prove(&st, out, nodes, count, bview(key, 32));
 }
 
-err_t state_db_prove_storage(db_txn_t *txn, const addr_t *a, const u256_t *slot, buf_t *out,
-                             bview_t nodes[TRIE_PROOF_MAX], size_t *count)
+err_t state_db_prove_storage(db_txn_t *txn, state_past_t *past, const addr_t *a, const u256_t *slot,
+                             buf_t *out, bview_t nodes[TRIE_PROOF_MAX], size_t *count)
 {
     tstore_t ts;
-    trie_store_t st = storage_trie(&ts, txn, a);
+    trie_store_t st, *sp = &st;
+    if (past)
+        TRY(past_storage(past, a, &sp));
+    else
+        st = storage_trie(&ts, txn, a);
     uint8_t be[32], key[32];
     u256_to_be(be, *slot);
     keccak256(key, be, 32);
-    return trie_db_prove(&st, out, nodes, count, bview(key, 32));
+    return trie_db_prove(sp, out, nodes, count, bview(key, 32));
 }
 
-err_t state_db_storage_root(db_txn_t *txn, const addr_t *a, hash_t *root)
+err_t state_db_storage_root(db_txn_t *txn, state_past_t *past, const addr_t *a, hash_t *root)
 {
     tstore_t ts;
-    trie_store_t st = storage_trie(&ts, txn, a);
-    return trie_db_root(&st, root);
+    trie_store_t st, *sp = &st;
+    if (past)
+        TRY(past_storage(past, a, &sp));
+    else
+        st = storage_trie(&ts, txn, a);
+    return trie_db_root(sp, root);
 }

@@ -136,6 +136,10 @@ typedef struct trie_mem_stats {
 
 /** New empty store; free with trie_mem_store_free (NULL is a no-op). Aborts on OOM. */
 trie_mem_store_t *trie_mem_store_new(void);
+/** An overlay over base (borrowed; must outlive the store): reads of paths not written or
+ *  deleted here go to base; writes and deletes stay here, base is never changed. So an update
+ *  through the overlay gives the updated trie while base keeps the original. */
+trie_mem_store_t *trie_mem_store_over(const trie_store_t *base);
 void trie_mem_store_free(trie_mem_store_t *m);
 /** The trie_store_t view of m (borrowed: valid while m is). */
 trie_store_t trie_mem_store(trie_mem_store_t *m);

@@ -1,6 +1,7 @@
 /* In-memory trie node store: an open-addressing hash map from nibble path to node encoding, for
- * tests and benchmarks (the node binds the trie to LMDB instead). Linear probing, tombstone-free
- * deletion by backward shift, grown at 1/2 load. */
+ * tests and benchmarks, and as an overlay over another store (the node's tries as of an earlier
+ * block, for eth_getProof). Linear probing, deletion by backward shift (an overlay keeps a
+ * "deleted" entry instead, so the base's node stays hidden), grown at 1/2 load. */
 #include <string.h>
 
 #include "trie/trie.h"
@@ -10,9 +11,11 @@ typedef struct slot {
     size_t path_n;
     size_t node_n;
     uint64_t h;
+    bool deleted; /**< overlay: the base's node at this path is gone */
 } slot_t;
 
 struct trie_mem_store {
+    const trie_store_t *base; /**< overlay: reads of paths not held here go to base */
     slot_t *slots;
     size_t cap; /**< power of two */
     size_t used;
@@ -71,15 +74,16 @@ static err_t mem_get(void *ctx, bview_t path, bview_t *node)
     m->gets++;
     slot_t *s = &m->slots[find(m, path, hash_path(path))];
     if (!s->path)
+        return m->base ? m->base->get(m->base->ctx, path, node) : ERR_NOT_FOUND;
+    if (s->deleted)
         return ERR_NOT_FOUND;
     *node = bview(s->path + s->path_n, s->node_n);
     return ERR_OK;
 }
 
-static err_t mem_put(void *ctx, bview_t path, bview_t node)
+/* Hold node (or, deleted, a mark hiding the base's node) at path. */
+static void store(trie_mem_store_t *m, bview_t path, bview_t node, bool deleted)
 {
-    trie_mem_store_t *m = ctx;
-    m->puts++;
     if (2 * (m->used + 1) > m->cap)
         grow(m);
     uint64_t h = hash_path(path);
@@ -99,7 +103,15 @@ static err_t mem_put(void *ctx, bview_t path, bview_t node)
     s->path_n = path.n;
     s->node_n = node.n;
     s->h = h;
+    s->deleted = deleted;
     m->bytes += node.n;
+}
+
+static err_t mem_put(void *ctx, bview_t path, bview_t node)
+{
+    trie_mem_store_t *m = ctx;
+    m->puts++;
+    store(m, path, node, false);
     return ERR_OK;
 }
 
@@ -107,6 +119,10 @@ static err_t mem_del(void *ctx, bview_t path)
 {
     trie_mem_store_t *m = ctx;
     m->dels++;
+    if (m->base) {
+        store(m, path, bview(NULL, 0), true);
+        return ERR_OK;
+    }
     size_t mask = m->cap - 1;
     size_t i = find(m, path, hash_path(path));
     if (!m->slots[i].path)
@@ -136,6 +152,13 @@ trie_mem_store_t *trie_mem_store_new(void)
     return m;
 }
 
+trie_mem_store_t *trie_mem_store_over(const trie_store_t *base)
+{
+    trie_mem_store_t *m = trie_mem_store_new();
+    m->base = base;
+    return m;
+}
+
 void trie_mem_store_free(trie_mem_store_t *m)
 {
     if (!m)
@@ -149,6 +172,7 @@ void trie_mem_store_free(trie_mem_store_t *m)
 trie_store_t trie_mem_store(trie_mem_store_t *m)
 {
     trie_store_t s = { .get = mem_get, .put = mem_put, .del = mem_del, .ctx = m };
+    s.trusted = m->base && m->base->trusted;
     return s;
 }
 

@@ -268,6 +268,7 @@ test('invalid values are refused with the valid forms', () => {
   expectError([...base, '--txpool.max-account-slots', '0'], '--txpool.max-account-slots must be at least 1');
   expectError([...base, '--txpool.pending-max-count', '0'], '--txpool.pending-max-count must be at least 1');
   expectError([...base, '--txpool.pricebump', '5000'], '--txpool.pricebump must be at most 1000');
+  expectError([...base, '--rpc.eth-proof-window', '1209601'], '--rpc.eth-proof-window must be at most 1209600');
   expectError([...base, '--txpool.queued-max-count', 'many'],
     "invalid value 'many' for '--txpool.queued-max-count <COUNT>'");
   assert.ok(!existsSync(d));

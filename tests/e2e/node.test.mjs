@@ -40,7 +40,8 @@ before(async () => {
   [ethers, viem, viemAccounts, keys] = await Promise.all([
     import('ethers'), import('viem'), import('viem/accounts'), devKeys(),
   ]);
-  node = await startSequencer({ datadir: join(work, 'shared') });
+  node = await startSequencer({ datadir: join(work, 'shared'),
+    extraArgs: ['--rpc.eth-proof-window', '64'] });
 });
 
 after(async () => {
@@ -534,6 +535,16 @@ test('cast: send, block-number, balance, receipt, call', async (t) => {
   await t.test('cast balance --block (state history)', async () => {
     assert.equal(BigInt(await cast('balance', '--block', String(head0), to, '--rpc-url', node.url)),
       toBefore);
+  });
+
+  await t.test('cast proof --block: an earlier block\'s proof (--rpc.eth-proof-window 64)', async () => {
+    const p = JSON.parse(await cast('proof', '--block', String(head0), '--rpc-url', node.url, to));
+    assert.equal(BigInt(p.balance), toBefore);
+    const blk = await call(node.url, 'eth_getBlockByNumber', ['0x' + head0.toString(16), false]);
+    assert.equal(ethers.keccak256(p.accountProof[0]), blk.stateRoot, 'the proof is of that block');
+    const now = JSON.parse(await cast('proof', '--rpc-url', node.url, to));
+    assert.equal(BigInt(now.balance), await balance(node.url, to));
+    assert.notEqual(now.accountProof[0], p.accountProof[0]);
   });
 
   await t.test('cast send (waits for the receipt) and cast receipt', async () => {

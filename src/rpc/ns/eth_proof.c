@@ -1,5 +1,6 @@
-/* eth_getProof (EIP-1186): account and storage proofs from the persistent tries. Proofs are
- * served for the head block (the tries hold the head's state; older blocks answer -32000). */
+/* eth_getProof (EIP-1186): account and storage proofs from the persistent tries. The head's
+ * tries answer for the head; a block up to --rpc.eth-proof-window behind it gets tries rebuilt in
+ * memory from the history (state_db_past_open, reth's approach); further back answers -32000. */
 #include <stdio.h>
 #include <string.h>
 
@@ -24,22 +25,27 @@ static json_t *nodes_json(const bview_t *nodes, size_t n)
 
 /* The EIP-1186 answer for a at the snapshot t (the head). ERR_DB_STALE: t was overtaken by a
  * newer block while the tries' newest nodes are in the write-back cache; retry. */
-static err_t prove(db_txn_t *t, const addr_t *a, const u256_t *slots, const json_t *keys,
-                   json_t **out)
+static err_t prove(db_txn_t *t, uint64_t num, state_past_t *past, const addr_t *a,
+                   const u256_t *slots, const json_t *keys, json_t **out)
 {
     buf_t buf;
     buf_init(&buf, 1u << 24);
     bview_t nodes[TRIE_PROOF_MAX];
     size_t n;
     hash_t sroot;
-    err_t e = state_db_prove_account(t, a, &buf, nodes, &n);
+    err_t e = state_db_prove_account(t, past, a, &buf, nodes, &n);
     if (!e)
-        e = state_db_storage_root(t, a, &sroot);
+        e = state_db_storage_root(t, past, a, &sroot);
     if (e) {
         buf_deinit(&buf);
         return e;
     }
-    state_backend_t be = state_db_backend(t);
+    state_backend_t be; /* the values at the block */
+    void *bctx;
+    if ((e = state_db_backend_at(t, num, &be, &bctx)) != ERR_OK) {
+        buf_deinit(&buf);
+        return e;
+    }
     state_account_t acct = { .code_hash = KECCAK_EMPTY };
     bool exists = be.get_account(be.ctx, a, &acct);
     json_t *res = json_object();
@@ -52,7 +58,7 @@ static err_t prove(db_txn_t *t, const addr_t *a, const u256_t *slots, const json
     json_t *sp = json_array();
     for (size_t i = 0; i < json_array_size(keys) && !e; i++) {
         buf_reset(&buf);
-        e = state_db_prove_storage(t, a, &slots[i], &buf, nodes, &n);
+        e = state_db_prove_storage(t, past, a, &slots[i], &buf, nodes, &n);
         if (e)
             break;
         json_array_append_new(sp,
@@ -62,6 +68,7 @@ static err_t prove(db_txn_t *t, const addr_t *a, const u256_t *slots, const json
     }
     json_object_set_new(res, "storageProof", sp);
     buf_deinit(&buf);
+    state_db_backend_at_free(bctx);
     if (e) {
         json_decref(res);
         return e;
@@ -118,14 +125,22 @@ retry:
     }
     if (!rpc__block_param(t, rpc__param(params, 2), "argument 2 (block)", &num, NULL, r))
         goto out;
-    if (num != head) {
+    if (head - num > c->proof_window) {
+        /* reth's EthApiError::ExceedsMaxProofWindow */
         rpc_reply_error(r, RPC_SERVER_ERROR,
-                        "proofs are served for the latest block only (head %llu)",
-                        (unsigned long long)head);
+                        "distance to target block exceeds maximum proof window (%llu blocks; "
+                        "--rpc.eth-proof-window)",
+                        (unsigned long long)c->proof_window);
         goto out;
     }
+    state_past_t *past = NULL;
+    err_t pe = ERR_OK;
+    if (num < head)
+        pe = state_db_past_open(t, num, &past);
     json_t *res = NULL;
-    err_t pe = prove(t, &a, slots, keys, &res);
+    if (!pe)
+        pe = prove(t, num, past, &a, slots, keys, &res);
+    state_db_past_free(past);
     if (pe == ERR_DB_STALE && attempts < 20) {
         db_txn_abort(t);
         goto retry;

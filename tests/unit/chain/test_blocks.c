@@ -13,7 +13,9 @@
 #include "evm/evm.h"
 #include "harness.h"
 #include "primitives/primitives.h"
+#include "rlp/rlp.h"
 #include "state/state.h"
+#include "trie/trie.h"
 
 static const char *KEY0 = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
@@ -500,6 +502,79 @@ TEST(blocks, sigkill_during_block_production_loses_nothing_committed)
     chain_spec_free(spec);
 }
 
+/* The account in a proof's leaf value: rlp([nonce, balance, storageRoot, codeHash]). */
+static void decode_account(bview_t v, uint64_t *nonce, u256_t *bal, hash_t *sroot)
+{
+    rlp_item_t list, it;
+    CHECK_OK(rlp_decode_one(v, &list));
+    bview_t cur = list.payload;
+    CHECK_OK(rlp_next(&cur, &it));
+    CHECK_OK(rlp_read_u64(&it, nonce));
+    CHECK_OK(rlp_next(&cur, &it));
+    CHECK_OK(rlp_read_u256(&it, bal));
+    CHECK_OK(rlp_next(&cur, &it));
+    CHECK_OK(rlp_read_hash(&it, sroot));
+}
+
+/* eth_getProof's view of block n (head or past): the account proof verifies against the block's
+ * state root with the balance and nonce it had, and a slot of the EIP-2935 contract (written by
+ * every block) verifies against the storage root of that block. */
+static void check_proofs_at(db_txn_t *r, uint64_t n, uint64_t head, const hash_t *root,
+                            const addr_t *who, u256_t bal, uint64_t nonce)
+{
+    state_past_t *past = NULL;
+    if (n < head) {
+        CHECK_OK(state_db_past_open(r, n, &past));
+        CHECK_MEM_EQ(state_db_past_root(past)->b, 32, root->b, 32);
+    } else {
+        CHECK_ERR(ERR_INVALID_ARG, state_db_past_open(r, n, &past));
+    }
+    buf_t out, val;
+    buf_init(&out, 1 << 20);
+    buf_init(&val, 1 << 16);
+    bview_t nodes[TRIE_PROOF_MAX];
+    size_t count;
+    bool found;
+    uint8_t key[32];
+    CHECK_OK(state_db_prove_account(r, past, who, &out, nodes, &count));
+    keccak256(key, who->b, 20);
+    CHECK_OK(trie_verify_proof(&val, &found, root, bview(key, 32), nodes, count));
+    CHECK(found);
+    uint64_t pn;
+    u256_t pb;
+    hash_t sroot;
+    decode_account(buf_view(&val), &pn, &pb, &sroot);
+    CHECK_EQ_U64(pn, nonce);
+    CHECK(u256_eq(pb, bal));
+    /* EIP-2935: block b stores its parent's hash at slot (b - 1) % 8191. */
+    addr_t h2935;
+    CHECK_OK(addr_from_hex(&h2935, "0x0000F90827F1C53a10cb7A02335B175320002935", 42));
+    buf_reset(&out);
+    buf_reset(&val);
+    CHECK_OK(state_db_prove_account(r, past, &h2935, &out, nodes, &count));
+    keccak256(key, h2935.b, 20);
+    CHECK_OK(trie_verify_proof(&val, &found, root, bview(key, 32), nodes, count));
+    CHECK(found);
+    decode_account(buf_view(&val), &pn, &pb, &sroot);
+    hash_t sr;
+    CHECK_OK(state_db_storage_root(r, past, &h2935, &sr));
+    CHECK_MEM_EQ(sr.b, 32, sroot.b, 32);
+    for (uint64_t b = 1; b <= head; b++) { /* slots written up to n hold hashes, later ones not */
+        u256_t slot = u256_from_u64(b - 1);
+        uint8_t be[32];
+        buf_reset(&out);
+        buf_reset(&val);
+        CHECK_OK(state_db_prove_storage(r, past, &h2935, &slot, &out, nodes, &count));
+        u256_to_be(be, slot);
+        keccak256(key, be, 32);
+        CHECK_OK(trie_verify_proof(&val, &found, &sroot, bview(key, 32), nodes, count));
+        CHECK(found == (b <= n));
+    }
+    buf_deinit(&val);
+    buf_deinit(&out);
+    state_db_past_free(past);
+}
+
 /* Balances at every earlier block, then unwind: the state root returns exactly, and the chain
  * continues from there. Run with the history index filled every block, every second block
  * (reads mix the index and the change sets), and never within the test (change sets only). */
@@ -552,6 +627,7 @@ static void history_reads_and_unwind(uint32_t batch)
         /* The first recipient did not exist at genesis. */
         CHECK(be.get_account(be.ctx, &rcpt, &a) == (i > 0));
         state_db_backend_at_free(ctx);
+        check_proofs_at(r, i, 5, &roots[i], &sender, bal[i], nonce[i]);
     }
     state_backend_t be;
     void *ctx;
