@@ -9,6 +9,7 @@
 #include "chain/chain.h"
 #include "crypto/crypto.h"
 #include "db/db.h"
+#include "devchain.h"
 #include "evm/evm.h"
 #include "harness.h"
 #include "primitives/primitives.h"
@@ -67,20 +68,12 @@ static char *call(const rpc_registry_t *reg, const char *body)
 
 TEST(debug, traces_of_transactions_blocks_and_calls)
 {
-    char dir[] = "/tmp/rn_debug_XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char path[64];
-    snprintf(path, sizeof(path), "%s/db", dir);
-    chain_spec_t *spec;
-    CHECK_OK(chain_spec_load(&spec, "dev", NULL, 0));
-    db_t *db;
-    CHECK_OK(db_open(&db, path, 1ull << 28, DB_OPEN_NOSYNC, NULL, 0));
+    devchain_t dc;
     db_txn_t *w;
-    hash_t g, hh;
-    bool written;
-    char diag[256];
-    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
-    CHECK_OK(chain_genesis_init(w, spec, &g, &written, diag, sizeof(diag)));
+    CHECK(devchain_open(&dc, "rn_debug", 1ull << 28, &w));
+    chain_spec_t *spec = dc.spec;
+    db_t *db = dc.db;
+    hash_t g = dc.genesis, hh;
     header_t parent;
     CHECK_OK(chain_read_header(w, &g, &parent));
     evm_t *evm = evm_new();
@@ -319,10 +312,5 @@ TEST(debug, traces_of_transactions_blocks_and_calls)
     tx_deinit(&tx[0]);
     tx_deinit(&tx[1]);
     evm_free(evm);
-    db_close(db);
-    chain_spec_free(spec);
-    char cmd[96];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    if (system(cmd) != 0) {
-    }
+    devchain_close(&dc);
 }

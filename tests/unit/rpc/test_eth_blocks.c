@@ -8,6 +8,7 @@
 #include "chain/chain.h"
 #include "crypto/crypto.h"
 #include "db/db.h"
+#include "devchain.h"
 #include "harness.h"
 #include "primitives/primitives.h"
 #include "rpc/rpc.h"
@@ -18,9 +19,7 @@ static const char *ADDR0 = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
 static const char *CREATED = "0xe7f1725e7734ce288f8367e1bb143e90bb3f0512";
 
 typedef struct fixture {
-    char dir[64];
-    chain_spec_t *spec;
-    db_t *db;
+    devchain_t dc;
     rpc_ctx_t ctx;
     rpc_registry_t *reg;
     hash_t h1, h2; /**< block hashes */
@@ -160,26 +159,13 @@ static size_t encoded_size(const block_t *b)
 static bool setup(fixture_t *f)
 {
     memset(f, 0, sizeof(*f));
-    snprintf(f->dir, sizeof(f->dir), "/tmp/rn_rpcblk_XXXXXX");
-    if (!mkdtemp(f->dir) || chain_spec_load(&f->spec, "dev", NULL, 0) != ERR_OK)
-        return false;
-    char path[128];
-    snprintf(path, sizeof(path), "%s/db", f->dir);
-    if (db_open(&f->db, path, 1ull << 30, DB_OPEN_NOSYNC, NULL, 0) != ERR_OK)
-        return false;
-    db_txn_t *w;
-    hash_t g;
-    bool written;
-    if (db_txn_begin(f->db, DB_TXN_WRITE, &w) != ERR_OK)
-        return false;
-    if (chain_genesis_init(w, f->spec, &g, &written, NULL, 0) != ERR_OK ||
-        db_txn_commit(w) != ERR_OK)
+    if (!devchain_open(&f->dc, "rn_rpcblk", 1ull << 30, NULL))
         return false;
     header_t gh;
     hash_t ghash;
-    if (chain_genesis_header(f->spec, &gh, &ghash) != ERR_OK)
+    if (chain_genesis_header(f->dc.spec, &gh, &ghash) != ERR_OK)
         return false;
-    uint64_t cid = f->spec->chain_id;
+    uint64_t cid = f->dc.spec->chain_id;
 
     fill(f->a.b, 0xaa, 20);
     fill(f->b.b, 0xbb, 20);
@@ -210,7 +196,7 @@ static bool setup(fixture_t *f)
     set_receipt(&rs, 1, TX_LEGACY, 51000, 12345, NULL, 0);
     set_receipt(&rs, 2, TX_DYNAMIC_FEE, 111000, 67890, l2, 2);
     block_t b1;
-    ok = ok && store(f->db, &gh, &ghash, txs, 3, &rs, &b1, &f->h1) == ERR_OK;
+    ok = ok && store(f->dc.db, &gh, &ghash, txs, 3, &rs, &b1, &f->h1) == ERR_OK;
     f->size1 = encoded_size(&b1);
     chain_receipts_free(&rs);
 
@@ -222,13 +208,13 @@ static bool setup(fixture_t *f)
     log_t l3[1] = { make_log(&f->a, &f->t1, &f->t3) };
     set_receipt(&rs2, 0, TX_DYNAMIC_FEE, 25000, 5, l3, 1);
     block_t b2;
-    ok = ok && store(f->db, &b1.header, &f->h1, txs2, 1, &rs2, &b2, &f->h2) == ERR_OK;
+    ok = ok && store(f->dc.db, &b1.header, &f->h1, txs2, 1, &rs2, &b2, &f->h2) == ERR_OK;
     chain_receipts_free(&rs2);
     block_deinit(&b1);
     block_deinit(&b2);
     header_deinit(&gh);
 
-    f->ctx.db = f->db;
+    f->ctx.db = f->dc.db;
     f->ctx.chain_id = cid;
     f->ctx.ns_enabled = RPC_NS_ETH;
     f->reg = rpc_registry_new(&f->ctx);
@@ -239,12 +225,7 @@ static bool setup(fixture_t *f)
 static void teardown(fixture_t *f)
 {
     rpc_registry_free(f->reg);
-    db_close(f->db);
-    chain_spec_free(f->spec);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0) {
-    }
+    devchain_close(&f->dc);
 }
 
 /* Call a method; returns the parsed response (caller decrefs). */
@@ -361,10 +342,10 @@ TEST(eth_blocks, full_transaction_objects)
     CHECK_STR_EQ(str(leg, "transactionIndex"), "0x1");
     CHECK_STR_EQ(str(leg, "to"), "0x9999999999999999999999999999999999999999");
     char cid[24];
-    snprintf(cid, sizeof(cid), "0x%llx", (unsigned long long)f.spec->chain_id);
+    snprintf(cid, sizeof(cid), "0x%llx", (unsigned long long)f.dc.spec->chain_id);
     CHECK_STR_EQ(str(leg, "chainId"), cid);
     uint64_t v = strtoull(str(leg, "v"), NULL, 16);
-    CHECK(v == f.spec->chain_id * 2 + 35 || v == f.spec->chain_id * 2 + 36);
+    CHECK(v == f.dc.spec->chain_id * 2 + 35 || v == f.dc.spec->chain_id * 2 + 36);
     CHECK(json_object_get(leg, "yParity") == NULL);
     CHECK(json_object_get(leg, "maxFeePerGas") == NULL);
 
@@ -650,7 +631,7 @@ TEST(eth_blocks, get_logs_block_range_limit)
     CHECK(setup(&f));
     /* 10 000 more empty blocks: head 10 002. */
     db_txn_t *w;
-    CHECK_OK(db_txn_begin(f.db, DB_TXN_WRITE, &w));
+    CHECK_OK(db_txn_begin(f.dc.db, DB_TXN_WRITE, &w));
     header_t parent;
     CHECK_OK(chain_read_header(w, &f.h2, &parent));
     hash_t ph = f.h2;
@@ -692,7 +673,7 @@ TEST(eth_blocks, access_list_and_authorization_fields)
 {
     fixture_t f;
     CHECK(setup(&f));
-    uint64_t cid = f.spec->chain_id;
+    uint64_t cid = f.dc.spec->chain_id;
     addr_t y;
     fill(y.b, 0x99, 20);
     tx_t *txs = RN_NEWV(tx_t, 2);
@@ -720,7 +701,7 @@ TEST(eth_blocks, access_list_and_authorization_fields)
     CHECK_OK(tx_hash(&txs[1], &th[1]));
 
     db_txn_t *rt;
-    CHECK_OK(db_txn_begin(f.db, DB_TXN_READ, &rt));
+    CHECK_OK(db_txn_begin(f.dc.db, DB_TXN_READ, &rt));
     header_t parent;
     CHECK_OK(chain_read_header(rt, &f.h2, &parent));
     db_txn_abort(rt);
@@ -729,7 +710,7 @@ TEST(eth_blocks, access_list_and_authorization_fields)
     set_receipt(&rs, 1, TX_SET_CODE, 80000, 2, NULL, 0);
     block_t b3;
     hash_t h3;
-    CHECK_OK(store(f.db, &parent, &f.h2, txs, 2, &rs, &b3, &h3));
+    CHECK_OK(store(f.dc.db, &parent, &f.h2, txs, 2, &rs, &b3, &h3));
     chain_receipts_free(&rs);
     block_deinit(&b3);
     header_deinit(&parent);

@@ -10,6 +10,7 @@
 #include "chain/chain.h"
 #include "crypto/crypto.h"
 #include "db/db.h"
+#include "devchain.h"
 #include "evm/evm.h"
 #include "harness.h"
 #include "primitives/primitives.h"
@@ -63,9 +64,7 @@ static void sign_create(tx_t *tx, uint64_t nonce, const uint8_t *data, size_t n)
 }
 
 typedef struct fx {
-    char dir[32];
-    chain_spec_t *spec;
-    db_t *db;
+    devchain_t dc;
     rpc_ctx_t ctx;
     rpc_registry_t *reg;
     char a[43], b[43];
@@ -75,23 +74,14 @@ typedef struct fx {
 static void fx_open(fx_t *f)
 {
     memset(f, 0, sizeof(*f));
-    snprintf(f->dir, sizeof(f->dir), "/tmp/rn_ethcall_XXXXXX");
-    CHECK(mkdtemp(f->dir) != NULL);
-    char path[64];
-    snprintf(path, sizeof(path), "%s/db", f->dir);
-    CHECK_OK(chain_spec_load(&f->spec, "dev", NULL, 0));
-    CHECK_OK(db_open(&f->db, path, 1ull << 28, DB_OPEN_NOSYNC, NULL, 0));
     db_txn_t *w;
-    hash_t g;
-    bool written;
-    char diag[256];
-    CHECK_OK(db_txn_begin(f->db, DB_TXN_WRITE, &w));
-    CHECK_OK(chain_genesis_init(w, f->spec, &g, &written, diag, sizeof(diag)));
+    CHECK(devchain_open(&f->dc, "rn_ethcall", 1ull << 28, &w));
+    hash_t g = f->dc.genesis;
     header_t parent;
     CHECK_OK(chain_read_header(w, &g, &parent));
     evm_t *evm = evm_new();
     chain_builder_t *b;
-    CHECK_OK(chain_builder_new(&b, f->spec, evm, w, &parent, &g, parent.timestamp + 1, 0));
+    CHECK_OK(chain_builder_new(&b, f->dc.spec, evm, w, &parent, &g, parent.timestamp + 1, 0));
     addr_t sender;
     CHECK_OK(addr_from_hex(&sender, "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", 42));
     addr_t ca = evm_create_address(&sender, 0), cb = evm_create_address(&sender, 1);
@@ -123,7 +113,7 @@ static void fx_open(fx_t *f)
     evm_free(evm);
     hex_encode_0x(f->a, ca.b, 20);
     hex_encode_0x(f->b, cb.b, 20);
-    f->ctx = (rpc_ctx_t){ .db = f->db, .chain_id = 1337, .ns_enabled = ~0u, .spec = f->spec };
+    f->ctx = (rpc_ctx_t){ .db = f->dc.db, .chain_id = 1337, .ns_enabled = ~0u, .spec = f->dc.spec };
     f->reg = rpc_registry_new(&f->ctx);
     f->ctx.registry = f->reg;
     rpc_register_all(f->reg);
@@ -133,12 +123,7 @@ static void fx_open(fx_t *f)
 static void fx_close(fx_t *f)
 {
     rpc_registry_free(f->reg);
-    db_close(f->db);
-    chain_spec_free(f->spec);
-    char cmd[96];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0) {
-    }
+    devchain_close(&f->dc);
 }
 
 /* Call method with the params JSON text; the parsed response (json_decref it). */

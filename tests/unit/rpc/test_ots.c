@@ -13,6 +13,7 @@
 #include "chain/chain.h"
 #include "crypto/crypto.h"
 #include "db/db.h"
+#include "devchain.h"
 #include "evm/evm.h"
 #include "harness.h"
 #include "primitives/primitives.h"
@@ -98,9 +99,7 @@ static void sign_tx(tx_t *tx, uint64_t nonce, const addr_t *to, uint64_t value, 
 }
 
 typedef struct fixture {
-    char dir[32];
-    chain_spec_t *spec;
-    db_t *db;
+    devchain_t dc;
     evm_t *evm;
     rpc_ctx_t ctx;
     rpc_registry_t *reg;
@@ -116,13 +115,13 @@ static void add_block(fixture_t *fx, uint64_t number, tx_t *txs, size_t n)
     db_txn_t *w;
     hash_t ph;
     uint64_t head;
-    CHECK_OK(db_txn_begin(fx->db, DB_TXN_WRITE, &w));
+    CHECK_OK(db_txn_begin(fx->dc.db, DB_TXN_WRITE, &w));
     CHECK_OK(chain_head(w, &head, &ph));
     CHECK_EQ_U64(head + 1, number);
     header_t parent;
     CHECK_OK(chain_read_header(w, &ph, &parent));
     chain_builder_t *b;
-    CHECK_OK(chain_builder_new(&b, fx->spec, fx->evm, w, &parent, &ph, parent.timestamp + 1, 0));
+    CHECK_OK(chain_builder_new(&b, fx->dc.spec, fx->evm, w, &parent, &ph, parent.timestamp + 1, 0));
     for (size_t i = 0; i < n; i++) {
         buf_t raw;
         buf_init(&raw, 1 << 16);
@@ -166,20 +165,8 @@ static void setup(fixture_t *fx)
     memset(fx, 0, sizeof(*fx));
     /* History index every second block: searches read both the index and the change sets. */
     state_db_set_history_batch(2);
-    snprintf(fx->dir, sizeof(fx->dir), "/tmp/rn_ots_XXXXXX");
-    CHECK(mkdtemp(fx->dir) != NULL);
-    char path[64];
-    snprintf(path, sizeof(path), "%s/db", fx->dir);
-    CHECK_OK(chain_spec_load(&fx->spec, "dev", NULL, 0));
-    CHECK_OK(db_open(&fx->db, path, 1ull << 28, DB_OPEN_NOSYNC, NULL, 0));
-    db_txn_t *w;
-    hash_t g;
-    bool written;
-    char diag[256];
-    CHECK_OK(db_txn_begin(fx->db, DB_TXN_WRITE, &w));
-    CHECK_OK(chain_genesis_init(w, fx->spec, &g, &written, diag, sizeof(diag)));
-    CHECK_OK(db_txn_commit(w));
-    fx->bh[0] = g;
+    CHECK(devchain_open(&fx->dc, "rn_ots", 1ull << 28, NULL));
+    fx->bh[0] = fx->dc.genesis;
     fx->evm = evm_new();
     CHECK_OK(addr_from_hex(&fx->sender, SENDER, 42));
     CHECK_OK(addr_from_hex(&fx->x, X_ADDR, 42));
@@ -201,7 +188,8 @@ static void setup(fixture_t *fx)
     sign_tx(&txs[0], 5, &fx->y, 1, NULL, 0);
     add_block(fx, 3, txs, 1);
 
-    fx->ctx = (rpc_ctx_t){ .db = fx->db, .chain_id = 1337, .ns_enabled = ~0u, .spec = fx->spec };
+    fx->ctx =
+        (rpc_ctx_t){ .db = fx->dc.db, .chain_id = 1337, .ns_enabled = ~0u, .spec = fx->dc.spec };
     fx->reg = rpc_registry_new(&fx->ctx);
     fx->ctx.registry = fx->reg;
     rpc_register_all(fx->reg);
@@ -213,12 +201,7 @@ static void teardown(fixture_t *fx)
     state_db_set_history_batch(128);
     rpc_registry_free(fx->reg);
     evm_free(fx->evm);
-    db_close(fx->db);
-    chain_spec_free(fx->spec);
-    char cmd[96];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
-    if (system(cmd) != 0) {
-    }
+    devchain_close(&fx->dc);
 }
 
 /* The whole response of method(params) (params: a JSON array text). */
@@ -690,9 +673,9 @@ TEST(ots, search_replay_cap)
         sign_tx(&tx, n + 2, &fx.x, 1, NULL, 0);
         add_block(&fx, n, &tx, 1);
     }
-    CHECK(fx.spec->has_fee_vault);
+    CHECK(fx.dc.spec->has_fee_vault);
     char a[43], p[160];
-    snprintf(p, sizeof(p), "[\"%s\",0,25]", hex_of(a, fx.spec->fee_vault.b, 20));
+    snprintf(p, sizeof(p), "[\"%s\",0,25]", hex_of(a, fx.dc.spec->fee_vault.b, 20));
     json_t *j = rpc(&fx, "ots_searchTransactionsBefore", p);
     CHECK_EQ_INT(err_code(j), -32005);
     CHECK(strstr(str(json_object_get(j, "error"), "message"), "continue from block 11") != NULL);

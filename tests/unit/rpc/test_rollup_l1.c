@@ -7,14 +7,13 @@
 #include "chain/chain.h"
 #include "crypto/crypto.h"
 #include "db/db.h"
+#include "devchain.h"
 #include "harness.h"
 #include "primitives/primitives.h"
 #include "rpc/rpc.h"
 
 typedef struct l1fix {
-    char dir[64];
-    chain_spec_t *spec;
-    db_t *db;
+    devchain_t dc;
     rpc_ctx_t ctx;
     rpc_registry_t *reg;
     hash_t msg_hash[2];
@@ -40,18 +39,9 @@ static void l1_message(buf_t *out, uint64_t index, uint64_t value)
 static bool setup(l1fix_t *f)
 {
     memset(f, 0, sizeof(*f));
-    snprintf(f->dir, sizeof(f->dir), "/tmp/rn_rpc_l1_XXXXXX");
-    if (!mkdtemp(f->dir) || chain_spec_load(&f->spec, "dev", NULL, 0) != ERR_OK)
-        return false;
-    char path[128];
-    snprintf(path, sizeof(path), "%s/db", f->dir);
     db_txn_t *w;
-    hash_t g;
-    bool written;
     char diag[128];
-    if (db_open(&f->db, path, 1ull << 30, DB_OPEN_NOSYNC, NULL, 0) != ERR_OK ||
-        db_txn_begin(f->db, DB_TXN_WRITE, &w) != ERR_OK ||
-        chain_genesis_init(w, f->spec, &g, &written, diag, sizeof(diag)) != ERR_OK)
+    if (!devchain_open(&f->dc, "rn_rpc_l1", 1ull << 30, &w))
         return false;
     buf_t raw;
     buf_init(&raw, 1 << 12);
@@ -76,7 +66,7 @@ static bool setup(l1fix_t *f)
               chain_l1_set_heads(w, 120, 110) == ERR_OK && db_txn_commit(w) == ERR_OK;
     block_deinit(&b);
     buf_deinit(&raw);
-    f->ctx.db = f->db;
+    f->ctx.db = f->dc.db;
     f->ctx.chain_id = 1337;
     f->ctx.ns_enabled = RPC_NS_ROLLUP_NODE;
     f->reg = rpc_registry_new(&f->ctx);
@@ -89,12 +79,7 @@ static bool setup(l1fix_t *f)
 static void teardown(l1fix_t *f)
 {
     rpc_registry_free(f->reg);
-    db_close(f->db);
-    chain_spec_free(f->spec);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0) {
-    }
+    devchain_close(&f->dc);
 }
 
 static json_t *call(l1fix_t *f, uint32_t ns, const char *method, const char *params)

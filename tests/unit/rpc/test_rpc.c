@@ -409,22 +409,14 @@ TEST(ns, static_namespaces)
 
 #include "chain/chain.h"
 #include "db/db.h"
+#include "devchain.h"
 
 TEST(ns, eth_reads_the_genesis_written_by_init)
 {
-    char dir[] = "/tmp/rn_rpc_XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    db_t *db;
-    CHECK_OK(db_open(&db, dir, 1 << 26, DB_OPEN_NOSYNC, NULL, 0));
-    chain_spec_t *spec;
-    CHECK_OK(chain_spec_load(&spec, "dev", NULL, 0));
-    db_txn_t *w;
-    hash_t genesis;
-    bool written;
-    char diag[256];
-    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
-    CHECK_OK(chain_genesis_init(w, spec, &genesis, &written, diag, sizeof(diag)));
-    CHECK_OK(db_txn_commit(w));
+    devchain_t dc;
+    CHECK(devchain_open(&dc, "rn_rpc", 1 << 26, NULL));
+    db_t *db = dc.db;
+    hash_t genesis = dc.genesis;
     rpc_ctx_t ctx = { .db = db, .chain_id = 1337, .ns_enabled = RPC_NS_ETH };
     rpc_registry_t *reg = rpc_registry_new(&ctx);
     rpc_register_all(reg);
@@ -488,11 +480,7 @@ TEST(ns, eth_reads_the_genesis_written_by_init)
                       "\"params\":[\"banana\",false],\"id\":1}"),
                  "\"code\":-32602"));
     rpc_registry_free(reg);
-    chain_spec_free(spec);
-    db_close(db);
-    char cmd[64];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    devchain_close(&dc);
 }
 
 /* A block with one transaction emitting one log at address 0x11…11 with topic 0xaa…aa. */
