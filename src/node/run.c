@@ -251,7 +251,7 @@ static void fill_block(node_rt_t *rt, chain_builder_t *b, uint64_t deadline_ns)
                     LOG_DEBUG("Skipping invalid transaction tx_hash=%s error=\"%s\"", h,
                               tx_invalid_msg(res.invalid));
                     drop_sender = res.invalid != TX_INVALID_NONCE_TOO_LOW;
-                    txpool_remove(rt->pool, &cand[i].hash);
+                    txpool_remove(rt->pool, &cand[i]);
                 }
             }
             if (drop_sender) {
@@ -360,11 +360,7 @@ static void build_one(node_rt_t *rt, uint64_t slot_start_ns)
             log_signed(&hash, blk.header.number, signer_address(rt->signer));
         log_broadcast(&hash, blk.header.number);
         rpc_publish_block(rt->reg, &blk, &hash, &rs);
-        for (size_t i = 0; i < blk.ntxs; i++) {
-            hash_t th;
-            if (tx_hash(&blk.txs[i], &th) == ERR_OK)
-                txpool_remove(rt->pool, &th);
-        }
+        /* The included transactions leave the pool here: they are below their senders' nonces. */
         db_txn_t *r;
         if (db_txn_begin(rt->db, DB_TXN_READ, &r) == ERR_OK) {
             txpool_on_new_head(rt->pool, account_at_head, r);

@@ -375,30 +375,48 @@ void txpool_counts(txpool_t *p, size_t *pending, size_t *queued)
     pthread_mutex_unlock(&p->mu);
 }
 
-/* Linear search over accounts: hash lookups are rare (RPC reads), adds are keyed by sender. */
-static entry_t *find_hash(txpool_t *p, const hash_t *h, account_t **acc, size_t *idx)
+/* Linear search over accounts: lookups by hash alone are rare (RPC reads); removals and the
+ * builder know the sender and nonce (find_tx). */
+static entry_t *find_hash(txpool_t *p, const hash_t *h)
 {
     for (size_t i = 0; i < p->accounts.cap; i++) {
         account_t *a = p->accounts.slots[i];
         if (!a)
             continue;
         for (size_t j = 0; j < a->n; j++) {
-            if (hash_eq(&a->txs[j].info.hash, h)) {
-                if (acc)
-                    *acc = a;
-                if (idx)
-                    *idx = j;
+            if (hash_eq(&a->txs[j].info.hash, h))
                 return &a->txs[j];
-            }
         }
     }
     return NULL;
 }
 
+/* The sender's transaction with this nonce and hash: its index in *a's list, or SIZE_MAX. */
+static size_t find_tx(txpool_t *p, const addr_t *sender, uint64_t nonce, const hash_t *hash,
+                      account_t **out)
+{
+    account_t **slot = amap_find(&p->accounts, sender);
+    if (!slot || !*slot)
+        return SIZE_MAX;
+    account_t *a = *slot;
+    size_t lo = 0, hi = a->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (a->txs[mid].info.nonce < nonce)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo >= a->n || a->txs[lo].info.nonce != nonce || !hash_eq(&a->txs[lo].info.hash, hash))
+        return SIZE_MAX;
+    *out = a;
+    return lo;
+}
+
 bool txpool_contains(txpool_t *p, const hash_t *hash)
 {
     pthread_mutex_lock(&p->mu);
-    bool found = find_hash(p, hash, NULL, NULL) != NULL;
+    bool found = find_hash(p, hash) != NULL;
     pthread_mutex_unlock(&p->mu);
     return found;
 }
@@ -406,7 +424,7 @@ bool txpool_contains(txpool_t *p, const hash_t *hash)
 uint8_t *txpool_get_raw(txpool_t *p, const hash_t *hash, size_t *len)
 {
     pthread_mutex_lock(&p->mu);
-    entry_t *e = find_hash(p, hash, NULL, NULL);
+    entry_t *e = find_hash(p, hash);
     uint8_t *copy = e ? rn_memdup(e->raw, e->len) : NULL;
     if (e && len)
         *len = e->len;
@@ -414,12 +432,12 @@ uint8_t *txpool_get_raw(txpool_t *p, const hash_t *hash, size_t *len)
     return copy;
 }
 
-void txpool_remove(txpool_t *p, const hash_t *hash)
+void txpool_remove(txpool_t *p, const txpool_tx_info_t *tx)
 {
     pthread_mutex_lock(&p->mu);
-    account_t *a;
-    size_t idx;
-    if (find_hash(p, hash, &a, &idx)) {
+    account_t *a = NULL;
+    size_t idx = find_tx(p, &tx->sender, tx->nonce, &tx->hash, &a);
+    if (idx != SIZE_MAX) {
         size_t pb = pending_of(a), nb = a->n;
         drop_at(a, idx);
         recount(p, a, pb, nb);
@@ -575,21 +593,11 @@ uint8_t *txpool_get_raw_of(txpool_t *p, const addr_t *sender, uint64_t nonce, co
 {
     pthread_mutex_lock(&p->mu);
     uint8_t *copy = NULL;
-    account_t **slot = amap_find(&p->accounts, sender);
-    if (slot && *slot) {
-        const account_t *a = *slot;
-        size_t lo = 0, hi = a->n;
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            if (a->txs[mid].info.nonce < nonce)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        if (lo < a->n && a->txs[lo].info.nonce == nonce && hash_eq(&a->txs[lo].info.hash, hash)) {
-            copy = rn_memdup(a->txs[lo].raw, a->txs[lo].len);
-            *len = a->txs[lo].len;
-        }
+    account_t *a = NULL;
+    size_t i = find_tx(p, sender, nonce, hash, &a);
+    if (i != SIZE_MAX) {
+        copy = rn_memdup(a->txs[i].raw, a->txs[i].len);
+        *len = a->txs[i].len;
     }
     pthread_mutex_unlock(&p->mu);
     return copy;

@@ -91,8 +91,10 @@ typedef void (*txpool_account_fn)(void *ud, const addr_t *sender, uint64_t *nonc
  */
 void txpool_on_new_head(txpool_t *pool, txpool_account_fn account, void *ud);
 
-/** Remove one transaction (and make the sender's later ones queued). */
-void txpool_remove(txpool_t *pool, const hash_t *hash);
+/** Remove one transaction, found by its sender, nonce and hash (and make the sender's later
+ *  ones queued). Transactions a new block included need no removal: txpool_on_new_head drops
+ *  every transaction below its sender's new nonce. */
+void txpool_remove(txpool_t *pool, const txpool_tx_info_t *tx);
 
 /**
  * Pending transactions for a block, best first: by effective tip

@@ -118,7 +118,7 @@ TEST(txpool, new_head_drops_included_and_promotes)
     uint8_t *raw = txpool_get_raw(p, &kept.hash, &len);
     CHECK(raw && len == 32);
     rn_free(raw);
-    txpool_remove(p, &kept.hash);
+    txpool_remove(p, &kept);
     txpool_counts(p, &np, &nq);
     CHECK_EQ_U64(np, 1);
     CHECK_EQ_U64(nq, 1);
@@ -228,7 +228,7 @@ TEST(txpool, counters_stay_exact_under_random_operations)
             txpool_tx_info_t best[64];
             size_t n = txpool_best(p, u256_from_u64(0), best, 64);
             if (n)
-                txpool_remove(p, &best[test_rand() % n].hash);
+                txpool_remove(p, &best[test_rand() % n]);
             break;
         }
         default:
@@ -286,7 +286,7 @@ TEST(txpool, best_after_skips_what_the_block_holds_and_generation_tracks_changes
     /* Reading does not change the generation; a removal does. */
     CHECK_EQ_U64(txpool_generation(p), g1);
     txpool_tx_info_t t = mk(2, 2, 20, 1000);
-    txpool_remove(p, &t.hash);
+    txpool_remove(p, &t);
     CHECK(txpool_generation(p) != g1);
     txpool_free(p);
 }
