@@ -164,6 +164,14 @@ static db_t *open_db(const char *path, const chain_spec_t *spec, db_open_flags_t
         e = db_txn_commit(w);
     if (e)
         die(diag, e);
+    /* BENCH_WB_FLUSH_EVERY=N: the trie write-back interval in blocks (default: the node's). */
+    const char *fe = getenv("BENCH_WB_FLUSH_EVERY");
+    if (fe && atoi(fe) > 0) {
+        db_writeback_opts_t o;
+        db_writeback_defaults(&o);
+        o.flush_every = (uint32_t)atoi(fe);
+        db_writeback_configure(db, &o);
+    }
     return db;
 }
 
