@@ -1126,3 +1126,54 @@ TEST(blocks, tries_left_behind_by_an_unflushed_exit_are_replayed_on_open)
     rmrf(dir);
     chain_spec_free(spec);
 }
+
+/* A datadir written before the history batches has every block in the index and no
+ * META history_indexed: reads stay right, and new blocks go to the change sets first. */
+TEST(blocks, history_of_a_datadir_from_before_the_batches)
+{
+    chain_spec_t *spec;
+    CHECK_OK(chain_spec_load(&spec, "dev", NULL, 0));
+    char *dir = tmpdir();
+    db_t *db = open_dev(dir, spec);
+    CHECK(db != NULL);
+    evm_t *evm = evm_new();
+    addr_t sender;
+    CHECK_OK(addr_from_hex(&sender, "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", 42));
+    u256_t bal[6];
+    state_db_set_history_batch(1); /* the old layout: every block indexed at once */
+    for (uint64_t i = 0; i <= 5; i++) {
+        if (i == 3) { /* the upgrade: the mark disappears, the batches start */
+            db_txn_t *w;
+            CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+            CHECK_OK(db_del(w, DB_META, bview("history_indexed", 15)));
+            CHECK_OK(db_txn_commit(w));
+            state_db_set_history_batch(128);
+        }
+        if (i > 0) {
+            built_t blk;
+            size_t inc;
+            CHECK_OK(build_block(db, spec, evm, spec->timestamp + i, (i - 1) * 2, 2, &blk, &inc));
+            block_deinit(&blk.blk);
+        }
+        bal[i] = balance_of(db, "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+    }
+    db_txn_t *r;
+    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    uint64_t mark;
+    CHECK_OK(db_meta_get_u64(r, "history_indexed", &mark));
+    CHECK_EQ_U64(mark, 2); /* recorded by block 3: blocks up to 2 are in the index */
+    for (uint64_t i = 0; i <= 5; i++) {
+        state_backend_t be;
+        void *ctx;
+        CHECK_OK(state_db_backend_at(r, i, &be, &ctx));
+        state_account_t a;
+        CHECK(be.get_account(be.ctx, &sender, &a));
+        CHECK(u256_eq(a.balance, bal[i]));
+        state_db_backend_at_free(ctx);
+    }
+    db_txn_abort(r);
+    evm_free(evm);
+    db_close(db);
+    rmrf(dir);
+    chain_spec_free(spec);
+}
