@@ -532,6 +532,13 @@ err_t db__wb_commit(db_txn_t *txn)
     }
     if (!e && lag_after != c->lag_on_disk)
         e = meta_put(txn, "wb_lag", lag_after ? "\x01" : "\x00", 1);
+    if (!e && !flush && txn->wb.dirty_bytes) {
+        /* Readers tell cache versions apart by LMDB's transaction id, which only advances when
+         * LMDB changes: make sure it does whenever the cache does. */
+        uint8_t seq[8];
+        be_store64(seq, ++c->seq);
+        e = meta_put(txn, "wb_seq", seq, 8);
+    }
     pthread_mutex_lock(&c->mu);
     int rc = 0;
     if (e)

@@ -262,10 +262,7 @@ static err_t wb_put1(db_t *db, const char *k, const char *v, bool flush)
 {
     db_txn_t *w;
     TRY(db_txn_begin(db, DB_TXN_WRITE, &w));
-    static uint64_t n;
     err_t e = v ? db_put(w, DB_ACCOUNT_TRIE, sv(k), sv(v)) : db_del(w, DB_ACCOUNT_TRIE, sv(k));
-    if (!e) /* like a block: LMDB changes too (a commit that changes nothing keeps the snapshot) */
-        e = db_meta_put_u64(w, "n", ++n);
     db_txn_writeback_mark(w, 7);
     if (flush)
         db_txn_writeback_flush(w);
