@@ -397,16 +397,21 @@ typedef struct acct_out {
     uint8_t key[32];
     uint8_t val[160];
     size_t vlen;
+    uint8_t old[160]; /* the value before the block: the trie update's leaf hint */
+    size_t oldlen;
 } acct_out_t;
 
-static err_t out_value(acct_out_t *o, const addr_t *a, bview_t v)
+static err_t out_value(acct_out_t *o, const addr_t *a, bview_t v, bview_t old)
 {
-    if (v.n > sizeof(o->val))
+    if (v.n > sizeof(o->val) || old.n > sizeof(o->old))
         return ERR_DB;
     keccak256(o->key, a->b, 20);
     if (v.n)
         memcpy(o->val, v.p, v.n);
     o->vlen = v.n;
+    if (old.n)
+        memcpy(o->old, old.p, old.n);
+    o->oldlen = old.n;
     return ERR_OK;
 }
 
@@ -414,8 +419,8 @@ static err_t out_value(acct_out_t *o, const addr_t *a, bview_t v)
  * the stored value (an account whose slots alone changed, recording its previous value). The
  * value written (or its absence) goes to *o. */
 static err_t write_account(db_txn_t *txn, const uint8_t num[8], const addr_t *a,
-                           const state_account_change_t *ac, const hash_t *sroot, buf_t *b,
-                           acct_out_t *o)
+                           const state_account_change_t *ac, bview_t prev, const hash_t *sroot,
+                           buf_t *b, acct_out_t *o)
 {
     flat_account_t f;
     if (ac) {
@@ -425,13 +430,15 @@ static err_t write_account(db_txn_t *txn, const uint8_t num[8], const addr_t *a,
     } else {
         bview_t v;
         if (db_get(txn, DB_ACCOUNTS, bview(a->b, 20), &v) != ERR_OK)
-            return out_value(o, a, bview(NULL, 0)); /* its slots were cleared with it */
+            return out_value(o, a, bview(NULL, 0), prev); /* its slots were cleared with it */
         TRY(flat_decode(v, &f));
         TRY(record_account(txn, num, a, v));
+        prev = v;
     }
+    /* The old value is copied before the put: LMDB views may alias the page being written. */
     buf_reset(b);
     TRY(trie_account_rlp(b, f.nonce, f.balance, sroot, &f.code_hash));
-    TRY(out_value(o, a, buf_view(b)));
+    TRY(out_value(o, a, buf_view(b), prev));
     return db_put(txn, DB_ACCOUNTS, bview(a->b, 20), buf_view(b));
 }
 
@@ -468,6 +475,8 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
     db_txn_writeback_mark(txn, number); /* the tries (write-back tables) now hold this block */
     size_t na1 = c->naccounts + 1;
     hash_t *prev_root = RN_NEWV(hash_t, na1); /* storage root before the block (empty if none) */
+    uint8_t(*prev_val)[160] = rn_calloc(na1, 160); /* flat value before the block */
+    size_t *prev_len = RN_NEWV(size_t, na1);
     /* 1. Previous account values; deletions and storage clears (flat slots and trie). */
     for (size_t i = 0; i < c->naccounts && !e; i++) {
         const state_account_change_t *ac = &c->accounts[i];
@@ -478,6 +487,11 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
             prev = bview(NULL, 0);
         else if ((e = flat_decode(prev, &pf)) == ERR_OK)
             prev_root[i] = pf.storage_root;
+        if (!e && prev.n <= 160) {
+            if (prev.n)
+                memcpy(prev_val[i], prev.p, prev.n);
+            prev_len[i] = prev.n;
+        }
         if (!e)
             e = record_account(txn, num, &ac->addr, prev);
         if (!e && (ac->deleted || ac->storage_cleared)) {
@@ -540,15 +554,16 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
         const state_account_change_t *ac = k == SIZE_MAX ? NULL : &c->accounts[k];
         if (ac)
             done[k] = true;
+        bview_t prev = ac ? bview(prev_val[k], prev_len[k]) : bview(NULL, 0);
         if (ac && ac->deleted) { /* its slots were cleared above */
             e = db_del(txn, DB_ACCOUNTS, bview(a->b, 20));
             if (!e)
-                e = out_value(&outs[nout++], a, bview(NULL, 0));
+                e = out_value(&outs[nout++], a, bview(NULL, 0), prev);
         } else {
             hash_t sroot;
             e = apply_slot_updates(txn, a, upd, nu, &sroot);
             if (!e)
-                e = write_account(txn, num, a, ac, &sroot, &b, &outs[nout++]);
+                e = write_account(txn, num, a, ac, prev, &sroot, &b, &outs[nout++]);
         }
         i = j;
     }
@@ -556,13 +571,14 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
         const state_account_change_t *ac = &c->accounts[k];
         if (done[k])
             continue;
+        bview_t prev = bview(prev_val[k], prev_len[k]);
         if (ac->deleted) {
             e = db_del(txn, DB_ACCOUNTS, bview(ac->addr.b, 20));
             if (!e)
-                e = out_value(&outs[nout++], &ac->addr, bview(NULL, 0));
+                e = out_value(&outs[nout++], &ac->addr, bview(NULL, 0), prev);
             continue;
         }
-        e = write_account(txn, num, &ac->addr, ac, &prev_root[k], &b, &outs[nout++]);
+        e = write_account(txn, num, &ac->addr, ac, prev, &prev_root[k], &b, &outs[nout++]);
     }
     buf_deinit(&b);
     /* 5. The account trie: each address once (slot groups and the other accounts are disjoint). */
@@ -573,6 +589,7 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
         for (size_t i = 0; i < nout; i++) {
             kv[i].key = bview(outs[i].key, 32);
             kv[i].value = bview(outs[i].val, outs[i].vlen);
+            kv[i].old = bview(outs[i].old, outs[i].oldlen);
         }
         e = nout ? trie_db_update(&st, root, kv, nout) : trie_db_root(&st, root);
         rn_free(kv);
@@ -584,6 +601,8 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
     rn_free(slot_addrs);
     rn_free(order);
     rn_free(prev_root);
+    rn_free(prev_val);
+    rn_free(prev_len);
     if (!e)
         e = index_history(txn, number);
     if (!e)

@@ -14,6 +14,11 @@
 typedef struct trie_kv {
     bview_t key;
     bview_t value; /**< empty = the key is absent */
+    /** trie_db_update only, optional: the key's value in the stored trie before the update
+     *  (empty = not known). When the leaf it implies matches its parent's hash, the update
+     *  takes it from there instead of reading the leaf from the store; a wrong hint only costs
+     *  that check. Other functions ignore it. */
+    bview_t old;
 } trie_kv_t;
 
 /**

@@ -214,6 +214,37 @@ static err_t load_child(upd_t *u, mnode_t *parent, unsigned i, const uint8_t *pa
     return ERR_OK;
 }
 
+/* Slot i of parent is a hash reference; if it is the leaf of key k (path k[0..d)) holding old,
+ * build that leaf from the hint instead of reading it: its encoding is known, and its hash must
+ * equal the reference, so a wrong hint is caught and the slot is left for load_child. */
+static err_t guess_leaf(upd_t *u, mnode_t *parent, unsigned i, const uint8_t *k, size_t kn,
+                        size_t d, bview_t old)
+{
+    bview_t ref = parent->cref[i];
+    if (parent->child[i] || old.n == 0 || ref.n != 33 || ref.p[0] != 0xa0 || d > kn)
+        return ERR_OK;
+    buf_t *enc = &u->scratch[0]; /* free while keys are applied; commit uses it later */
+    buf_reset(enc);
+    size_t m;
+    TRY(rlp_list_begin(enc, &m));
+    TRY(trie__hex_prefix(enc, k + d, kn - d, true));
+    TRY(rlp_encode_bytes(enc, old.p, old.n));
+    TRY(rlp_list_end(enc, m));
+    if (enc->n < 32)
+        return ERR_OK; /* such a leaf is embedded, never referenced by hash */
+    hash_t h = keccak256_hash(enc->p, enc->n);
+    if (memcmp(h.b, ref.p + 1, 32) != 0)
+        return ERR_OK;
+    mnode_t *n;
+    TRY(node_from(u, &n, pool_copy(&u->pool, buf_view(enc)), d, true));
+    n->hash = h;
+    n->has_hash = true;
+    note_loaded(u, k, d); /* a stored node: deleted at the end if it moves */
+    parent->child[i] = n;
+    parent->cref[i] = bview(NULL, 0);
+    return ERR_OK;
+}
+
 static size_t common_prefix(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 {
     size_t i = 0;
@@ -222,8 +253,10 @@ static size_t common_prefix(const uint8_t *a, size_t an, const uint8_t *b, size_
     return i;
 }
 
-/* Set key k[0..kn) to a non-empty value in the subtree at *np, whose path is k[0..d). */
-static err_t put_rec(upd_t *u, mnode_t **np, const uint8_t *k, size_t kn, size_t d, bview_t value)
+/* Set key k[0..kn) to a non-empty value in the subtree at *np, whose path is k[0..d); old is
+ * the caller's hint of the key's stored value (guess_leaf). */
+static err_t put_rec(upd_t *u, mnode_t **np, const uint8_t *k, size_t kn, size_t d, bview_t value,
+                     bview_t old)
 {
     mnode_t *n = *np;
     if (!n) {
@@ -235,8 +268,9 @@ static err_t put_rec(upd_t *u, mnode_t **np, const uint8_t *k, size_t kn, size_t
             n->value = value;
             return ERR_OK;
         }
+        TRY(guess_leaf(u, n, k[d], k, kn, d + 1, old));
         TRY(load_child(u, n, k[d], k, d + 1));
-        return put_rec(u, &n->child[k[d]], k, kn, d + 1, value);
+        return put_rec(u, &n->child[k[d]], k, kn, d + 1, value, old);
     }
     size_t cp = common_prefix(n->frag, n->nfrag, k + d, kn - d);
     if (n->kind == TRIE__LEAF && cp == n->nfrag && cp == kn - d) {
@@ -245,7 +279,7 @@ static err_t put_rec(upd_t *u, mnode_t **np, const uint8_t *k, size_t kn, size_t
     }
     if (n->kind == TRIE__EXT && cp == n->nfrag) {
         TRY(load_child(u, n, 0, k, d + cp));
-        return put_rec(u, &n->child[0], k, kn, d + cp, value);
+        return put_rec(u, &n->child[0], k, kn, d + cp, value, old);
     }
     /* Split at d + cp: a new branch there takes the rest of this node and the new key. */
     mnode_t *b = new_node(u, TRIE__BRANCH);
@@ -496,7 +530,7 @@ static err_t apply(upd_t *u, hash_t *new_root, const trie_kv_t *updates, size_t 
         uint8_t k[TRIE_DB_MAX_NIBBLES];
         size_t kn = trie__key_nibbles(k, updates[i].key);
         if (updates[i].value.n) {
-            TRY(put_rec(u, &root, k, kn, 0, updates[i].value));
+            TRY(put_rec(u, &root, k, kn, 0, updates[i].value, updates[i].old));
         } else {
             bool hit = false;
             TRY(del_rec(u, &root, k, kn, 0, &hit));

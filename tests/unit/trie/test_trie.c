@@ -140,7 +140,8 @@ TEST(trie, empty_and_ordered)
     CHECK(hash_eq(&h, &KECCAK_EMPTY_TRIE));
     CHECK_OK(trie_root_ordered(&h, NULL, 0));
     CHECK(hash_eq(&h, &KECCAK_EMPTY_TRIE));
-    trie_kv_t dup[2] = { { bview("a", 1), bview("x", 1) }, { bview("a", 1), bview("y", 1) } };
+    trie_kv_t dup[2] = { { .key = bview("a", 1), .value = bview("x", 1) },
+                         { .key = bview("a", 1), .value = bview("y", 1) } };
     CHECK_ERR(ERR_INVALID_ARG, trie_root(&h, dup, 2));
 }
 

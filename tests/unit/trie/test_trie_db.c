@@ -186,7 +186,7 @@ static void random_batches(bool secure, int rounds, size_t max_batch)
         BATCH_MAX = 64
     };
 
-    uint8_t keys[BATCH_MAX][32], vals[BATCH_MAX][VAL_MAX];
+    uint8_t keys[BATCH_MAX][32], vals[BATCH_MAX][VAL_MAX], olds[BATCH_MAX][VAL_MAX];
     hash_t hk[BATCH_MAX];
     trie_kv_t kv[BATCH_MAX];
     for (int round = 0; round < rounds; round++) {
@@ -206,6 +206,16 @@ static void random_batches(bool secure, int rounds, size_t max_batch)
             hk[i] = keccak256_hash(keys[i], kl);
             kv[i].key = secure ? bview(hk[i].b, 32) : bview(keys[i], kl);
             kv[i].value = bview(vals[i], vl);
+            /* The stored-value hint: right, wrong or absent (a wrong one must not matter). */
+            size_t j = ref_find(r, keys[i], kl), ol = 0;
+            unsigned pick = (unsigned)(test_rand() % 4);
+            if (pick < 2 && j != SIZE_MAX) {
+                ol = r->vl[j];
+                memcpy(olds[i], r->val[j], ol);
+            } else if (pick == 2) {
+                ol = random_value(olds[i]);
+            }
+            kv[i].old = bview(olds[i], ol);
             ref_apply(r, keys[i], kl, vals[i], vl);
         }
         hash_t got, want = ref_root(r, secure);
@@ -267,7 +277,7 @@ TEST(trie_db, single_updates_then_delete_all_in_random_order)
         uint8_t k[32], v[VAL_MAX];
         size_t kl = random_key(k), vl = random_value(v);
         ref_apply(r, k, kl, v, vl);
-        trie_kv_t kv = { bview(k, kl), bview(v, vl) };
+        trie_kv_t kv = { .key = bview(k, kl), .value = bview(v, vl) };
         hash_t h;
         CHECK_OK(trie_db_update(&s, &h, &kv, 1));
     }
@@ -280,7 +290,7 @@ TEST(trie_db, single_updates_then_delete_all_in_random_order)
         size_t kl = r->kl[i];
         memcpy(k, r->key[i], kl);
         ref_apply(r, k, kl, NULL, 0);
-        trie_kv_t kv = { bview(k, kl), bview(NULL, 0) };
+        trie_kv_t kv = { .key = bview(k, kl), .value = bview(NULL, 0) };
         CHECK_OK(trie_db_update(&s, &h, &kv, 1));
         want = ref_root(r, false);
         CHECK(hash_eq(&h, &want));
@@ -290,7 +300,7 @@ TEST(trie_db, single_updates_then_delete_all_in_random_order)
     trie_mem_store_stats(m, &st);
     CHECK_EQ_U64(st.nodes, 0);
     /* Deleting from an empty trie, and an empty batch, are no-ops. */
-    trie_kv_t kv = { bview("a", 1), bview(NULL, 0) };
+    trie_kv_t kv = { .key = bview("a", 1), .value = bview(NULL, 0) };
     CHECK_OK(trie_db_update(&s, &h, &kv, 1));
     CHECK(hash_eq(&h, &KECCAK_EMPTY_TRIE));
     CHECK_OK(trie_db_update(&s, &h, NULL, 0));
@@ -303,17 +313,17 @@ TEST(trie_db, duplicate_keys_in_a_batch_last_wins_and_long_keys_rejected)
 {
     trie_mem_store_t *m = trie_mem_store_new();
     trie_store_t s = trie_mem_store(m);
-    trie_kv_t kv[4] = { { bview("dog", 3), bview("a", 1) },
-                        { bview("dog", 3), bview("puppy", 5) },
-                        { bview("cat", 3), bview("x", 1) },
-                        { bview("cat", 3), bview(NULL, 0) } };
+    trie_kv_t kv[4] = { { .key = bview("dog", 3), .value = bview("a", 1) },
+                        { .key = bview("dog", 3), .value = bview("puppy", 5) },
+                        { .key = bview("cat", 3), .value = bview("x", 1) },
+                        { .key = bview("cat", 3), .value = bview(NULL, 0) } };
     hash_t h, want;
     CHECK_OK(trie_db_update(&s, &h, kv, 4));
-    trie_kv_t ref[1] = { { bview("dog", 3), bview("puppy", 5) } };
+    trie_kv_t ref[1] = { { .key = bview("dog", 3), .value = bview("puppy", 5) } };
     CHECK_OK(trie_root(&want, ref, 1));
     CHECK(hash_eq(&h, &want));
     uint8_t big[TRIE_DB_MAX_KEY + 1] = { 0 };
-    trie_kv_t bad = { bview(big, sizeof(big)), bview("v", 1) };
+    trie_kv_t bad = { .key = bview(big, sizeof(big)), .value = bview("v", 1) };
     CHECK_ERR(ERR_TOO_LARGE, trie_db_update(&s, &h, &bad, 1));
     buf_t v;
     buf_init(&v, 64);
@@ -352,7 +362,8 @@ TEST(trie_db, proofs_verify_and_reject_tampering)
     }
     trie_kv_t *kv = calloc(r->n, sizeof(*kv));
     for (size_t i = 0; i < r->n; i++)
-        kv[i] = (trie_kv_t){ bview(r->key[i], r->kl[i]), bview(r->val[i], r->vl[i]) };
+        kv[i] =
+            (trie_kv_t){ .key = bview(r->key[i], r->kl[i]), .value = bview(r->val[i], r->vl[i]) };
     CHECK_OK(trie_db_update(&s, &root, kv, r->n));
     free(kv);
 
@@ -421,7 +432,7 @@ TEST(trie_db, corrupt_or_missing_nodes_are_errors)
     trie_kv_t *kv = calloc(N, sizeof(*kv));
     for (size_t i = 0; i < N; i++) {
         test_rand_bytes(keys[i], 32);
-        kv[i] = (trie_kv_t){ bview(keys[i], 32), bview(keys[i], 32) };
+        kv[i] = (trie_kv_t){ .key = bview(keys[i], 32), .value = bview(keys[i], 32) };
     }
     hash_t h;
     CHECK_OK(trie_db_update(&s, &h, kv, N));
@@ -440,7 +451,7 @@ TEST(trie_db, corrupt_or_missing_nodes_are_errors)
     buf_t v;
     buf_init(&v, 1 << 16);
     bool found;
-    trie_kv_t one = { bview(keys[0], 32), bview("new", 3) };
+    trie_kv_t one = { .key = bview(keys[0], 32), .value = bview("new", 3) };
 
     /* Valid RLP, wrong hash. */
     orig[on - 1] ^= 1;
@@ -479,7 +490,7 @@ TEST(trie_db, one_update_touches_only_its_path)
     trie_kv_t *kv = calloc(N, sizeof(*kv));
     for (size_t i = 0; i < N; i++) {
         test_rand_bytes(keys[i], 32);
-        kv[i] = (trie_kv_t){ bview(keys[i], 32), bview(keys[i], 32) };
+        kv[i] = (trie_kv_t){ .key = bview(keys[i], 32), .value = bview(keys[i], 32) };
     }
     hash_t h;
     for (size_t i = 0; i < N; i += 1000)
@@ -492,14 +503,14 @@ TEST(trie_db, one_update_touches_only_its_path)
         trie_kv_t one;
         switch (t % 3) {
         case 0: /* update an existing key */
-            one = (trie_kv_t){ bview(keys[test_rand() % N], 32), bview(val, 8) };
+            one = (trie_kv_t){ .key = bview(keys[test_rand() % N], 32), .value = bview(val, 8) };
             break;
         case 1: /* insert a new key */
             test_rand_bytes(k, 32);
-            one = (trie_kv_t){ bview(k, 32), bview(val, 8) };
+            one = (trie_kv_t){ .key = bview(k, 32), .value = bview(val, 8) };
             break;
         default: /* delete a key */
-            one = (trie_kv_t){ bview(keys[test_rand() % N], 32), bview(NULL, 0) };
+            one = (trie_kv_t){ .key = bview(keys[test_rand() % N], 32), .value = bview(NULL, 0) };
             break;
         }
         trie_mem_store_reset_stats(m);
@@ -543,7 +554,7 @@ static bool apply_one(const trie_store_t *s, const json_t *k, const json_t *v, b
     if (ok && v && !json_is_null(v))
         ok = json_bytes(&vb, v);
     hash_t hk = keccak256_hash(kb.p, kb.n);
-    trie_kv_t kv = { secure ? bview(hk.b, 32) : buf_view(&kb), buf_view(&vb) };
+    trie_kv_t kv = { .key = secure ? bview(hk.b, 32) : buf_view(&kb), .value = buf_view(&vb) };
     hash_t h;
     if (ok)
         ok = trie_db_update(s, &h, &kv, 1) == ERR_OK;
@@ -626,4 +637,53 @@ TEST(trie_db, official_trietests_incremental)
     printf("    TrieTests (incremental): %d passed, %d failed\n", passed, failed);
     CHECK(passed >= 20);
     CHECK_EQ_INT(failed, 0);
+}
+
+/* The stored-value hint: a right one saves reading the key's leaf, a wrong one changes nothing
+ * but the reads. Both give the same root. */
+TEST(trie_db, old_value_hint_skips_the_leaf_read)
+{
+    enum {
+        N = 2000
+    };
+
+    trie_mem_store_t *m = trie_mem_store_new();
+    trie_store_t s = trie_mem_store(m);
+    static uint8_t keys[N][32];
+    trie_kv_t *kv = calloc(N, sizeof(*kv));
+    for (int i = 0; i < N; i++) {
+        uint32_t x = (uint32_t)i * 2654435761u;
+        keccak256(keys[i], (const uint8_t *)&x, 4);
+        kv[i] = (trie_kv_t){ .key = bview(keys[i], 32), .value = bview(keys[i], 32) };
+    }
+    hash_t h0;
+    CHECK_OK(trie_db_update(&s, &h0, kv, N));
+    free(kv);
+    uint64_t gets[3];
+    hash_t roots[3];
+    for (int mode = 0; mode < 3; mode++) { /* no hint, right hint, wrong hint */
+        trie_mem_store_t *c = trie_mem_store_new();
+        trie_store_t cs = trie_mem_store(c);
+        kv = calloc(N, sizeof(*kv));
+        for (int i = 0; i < N; i++)
+            kv[i] = (trie_kv_t){ .key = bview(keys[i], 32), .value = bview(keys[i], 32) };
+        hash_t h;
+        CHECK_OK(trie_db_update(&cs, &h, kv, N));
+        free(kv);
+        trie_mem_store_reset_stats(c);
+        trie_kv_t one = { .key = bview(keys[7], 32), .value = bview("new value", 9) };
+        if (mode == 1)
+            one.old = bview(keys[7], 32);
+        if (mode == 2)
+            one.old = bview("something else", 14);
+        CHECK_OK(trie_db_update(&cs, &roots[mode], &one, 1));
+        trie_mem_stats_t st;
+        trie_mem_store_stats(c, &st);
+        gets[mode] = st.gets;
+        trie_mem_store_free(c);
+    }
+    CHECK(hash_eq(&roots[0], &roots[1]) && hash_eq(&roots[0], &roots[2]));
+    CHECK_EQ_U64(gets[1], gets[0] - 1);
+    CHECK_EQ_U64(gets[2], gets[0]);
+    trie_mem_store_free(m);
 }
