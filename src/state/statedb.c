@@ -164,27 +164,35 @@ typedef struct slot_upd {
     uint8_t key[32];
     uint8_t val[34];
     size_t vlen;
+    uint8_t old[34]; /* the stored value before: the trie update's leaf hint (empty: none) */
+    size_t oldlen;
 } slot_upd_t;
+
+/* The storage-trie value of a slot: rlp(value as a minimal big-endian integer), empty for 0. */
+static size_t slot_rlp(uint8_t out[34], u256_t value)
+{
+    if (u256_is_zero(value))
+        return 0;
+    uint8_t be[32];
+    unsigned n = u256_byte_length(value);
+    u256_to_be(be, value);
+    /* rlp of a minimal big-endian integer: a single byte < 0x80 is itself. */
+    if (n == 1 && be[31] < 0x80) {
+        out[0] = be[31];
+        return 1;
+    }
+    out[0] = (uint8_t)(0x80 + n);
+    memcpy(out + 1, be + 32 - n, n);
+    return n + 1;
+}
 
 static void slot_upd_set(slot_upd_t *u, const u256_t *slot, u256_t value)
 {
     uint8_t be[32];
     u256_to_be(be, *slot);
     keccak256(u->key, be, 32);
-    u->vlen = 0;
-    if (!u256_is_zero(value)) {
-        unsigned n = u256_byte_length(value);
-        u256_to_be(be, value);
-        /* rlp of a minimal big-endian integer: a single byte < 0x80 is itself. */
-        if (n == 1 && be[31] < 0x80) {
-            u->val[0] = be[31];
-            u->vlen = 1;
-        } else {
-            u->val[0] = (uint8_t)(0x80 + n);
-            memcpy(u->val + 1, be + 32 - n, n);
-            u->vlen = n + 1;
-        }
-    }
+    u->vlen = slot_rlp(u->val, value);
+    u->oldlen = 0;
 }
 
 static err_t apply_slot_updates(db_txn_t *txn, const addr_t *a, const slot_upd_t *u, size_t n,
@@ -198,6 +206,7 @@ static err_t apply_slot_updates(db_txn_t *txn, const addr_t *a, const slot_upd_t
     for (size_t i = 0; i < n; i++) {
         kv[i].key = bview(u[i].key, 32);
         kv[i].value = bview(u[i].val, u[i].vlen);
+        kv[i].old = bview(u[i].old, u[i].oldlen);
     }
     err_t e = trie_db_update(&st, root, kv, n);
     rn_free(kv);
@@ -502,6 +511,7 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
         }
     }
     /* 2. Flat slots. */
+    u256_t *slot_prev = RN_NEWV(u256_t, c->nslots ? c->nslots : 1); /* value before the block */
     for (size_t i = 0; i < c->nslots && !e; i++) {
         const state_slot_change_t *sc = &c->slots[i];
         uint8_t key[52];
@@ -510,6 +520,7 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
         bview_t prev;
         if (db_get(txn, DB_STORAGE, bview(key, 52), &prev) != ERR_OK)
             prev = bview(NULL, 0);
+        slot_prev[i] = prev.n <= 32 ? u256_from_be(prev.p, prev.n) : u256_from_u64(0);
         e = record_slot(txn, num, key, prev);
         if (!e && u256_is_zero(sc->value)) {
             e = db_del(txn, DB_STORAGE, bview(key, 52));
@@ -548,8 +559,11 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
     for (size_t i = 0; i < c->nslots && !e;) {
         const addr_t *a = &c->slots[order[i]].addr;
         size_t j = i, nu = 0;
-        for (; j < c->nslots && addr_eq(&c->slots[order[j]].addr, a); j++)
-            slot_upd_set(&upd[nu++], &c->slots[order[j]].key, c->slots[order[j]].value);
+        for (; j < c->nslots && addr_eq(&c->slots[order[j]].addr, a); j++) {
+            slot_upd_t *su = &upd[nu++];
+            slot_upd_set(su, &c->slots[order[j]].key, c->slots[order[j]].value);
+            su->oldlen = slot_rlp(su->old, slot_prev[order[j]]);
+        }
         size_t k = find_account(c, by_addr, a);
         const state_account_change_t *ac = k == SIZE_MAX ? NULL : &c->accounts[k];
         if (ac)
@@ -601,6 +615,7 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
     rn_free(slot_addrs);
     rn_free(order);
     rn_free(prev_root);
+    rn_free(slot_prev);
     rn_free(prev_val);
     rn_free(prev_len);
     if (!e)
