@@ -44,7 +44,8 @@ typedef struct wb_cache {
      *  forced flush, after the owner replayed what is missing, makes the tables usable. */
     bool stale_disk;
     uint32_t since_flush;
-    uint64_t seq; /**< META wb_seq: bumped by commits that change only the cache */
+    uint64_t seq;  /**< META wb_seq: bumped by commits that change only the cache */
+    uint64_t seed; /**< of the maps' hash (random per environment) */
     db_writeback_opts_t opts;
     db_writeback_stats_t stats;
 } wb_cache_t;

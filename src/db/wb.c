@@ -11,14 +11,18 @@
 #define LOG_TARGET "scroll::db"
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include "db/db_int.h"
 
 /* ---- the map ---- */
 
-static uint64_t hash_key(const uint8_t *p, size_t n)
+/* Seeded per environment (db__wb_open), so nobody can choose keys that pile into one probe run
+ * of this process's map. */
+static uint64_t hash_key(uint64_t seed, const uint8_t *p, size_t n)
 {
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)n;
+    uint64_t h = seed ^ 0x9e3779b97f4a7c15ull ^ (uint64_t)n;
     while (n >= 8) {
         uint64_t w;
         memcpy(&w, p, 8);
@@ -182,6 +186,8 @@ void db__wb_open(db_t *db)
 {
     wb_cache_t *c = &db->wb; /* zeroed with db; the mutex is initialised by db_open */
     db_writeback_defaults(&c->opts);
+    if (getrandom(&c->seed, sizeof(c->seed), 0) != (ssize_t)sizeof(c->seed))
+        c->seed = (uint64_t)(uintptr_t)db ^ (uint64_t)getpid() << 32;
     /* The committed state is LMDB's unless it lags (a crash before a flush): then nothing is
      * served to readers (version 0) until the owner catches up and commits. */
     MDB_txn *t;
@@ -318,7 +324,7 @@ err_t db__wb_get(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val)
     uint8_t kb[WB_MAX_KEY];
     size_t kn;
     TRY(make_key(kb, &kn, t, key));
-    uint64_t h = hash_key(kb, kn);
+    uint64_t h = hash_key(txn->db->wb.seed, kb, kn);
     if (!txn->write)
         return reader_get(txn, t, kb, kn, h, key, val);
     if (writer_blocked(txn))
@@ -352,7 +358,7 @@ err_t db__wb_put(db_txn_t *txn, db_table_t t, bview_t key, bview_t val, bool del
     uint8_t kb[WB_MAX_KEY];
     size_t kn;
     TRY(make_key(kb, &kn, t, key));
-    uint64_t h = hash_key(kb, kn);
+    uint64_t h = hash_key(txn->db->wb.seed, kb, kn);
     map_set(&txn->wb, ent_new(kb, kn, h, del ? bview(NULL, 0) : val, del ? WB_DELETED : WB_DIRTY));
     return ERR_OK;
 }
