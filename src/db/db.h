@@ -125,8 +125,10 @@ RN_NODISCARD err_t db_cursor_prev(db_cursor_t *c, bview_t *k, bview_t *v);
 RN_NODISCARD err_t db_cursor_del(db_cursor_t *c);
 
 /**
- * Delete every entry of table t whose key starts with prefix (write transactions; also in
- * write-back tables).
+ * Delete every entry of table t whose key starts with prefix (write transactions). In a
+ * write-back table the deletion also reaches LMDB's copy in this transaction, flush or not: a
+ * replay after a crash starts from the last flush with these prefixes already gone (the state
+ * layer's replay rewrites every slot of a cleared storage trie, so that is what it needs).
  */
 RN_NODISCARD err_t db_del_prefix(db_txn_t *txn, db_table_t t, bview_t prefix);
 

@@ -411,3 +411,162 @@ TEST(db, writeback_flush_policy_prefix_delete_and_eviction)
     db_close(db);
     rmrf(dir);
 }
+
+/* Random puts, deletes, prefix deletes, commits, aborts, flushes, stale readers and reopenings
+ * against a model: the committed state, and the state of the last flush (what LMDB holds). */
+enum {
+    WBM_KEYS = 48,
+    WBM_VLEN = 12
+};
+
+typedef struct wbm {
+    bool has[WBM_KEYS];
+    char val[WBM_KEYS][WBM_VLEN];
+} wbm_t;
+
+static void wbm_key(char k[8], int i)
+{
+    snprintf(k, 8, "%c%02d", "abc"[i % 3], i); /* prefixes a, b, c */
+}
+
+static db_table_t wbm_table(int i)
+{
+    return i % 2 ? DB_ACCOUNT_TRIE : DB_STORAGE_TRIE;
+}
+
+static void wbm_check(db_txn_t *t, const wbm_t *m, int i, const char *what)
+{
+    char k[8];
+    wbm_key(k, i);
+    bview_t v;
+    err_t e = db_get(t, wbm_table(i), sv(k), &v);
+    if (!m->has[i]) {
+        if (e != ERR_NOT_FOUND)
+            harness_fail(__FILE__, __LINE__, "%s: key %s: %s, want absent", what, k, err_name(e));
+        return;
+    }
+    if (e != ERR_OK || v.n != strlen(m->val[i]) || memcmp(v.p, m->val[i], v.n) != 0)
+        harness_fail(__FILE__, __LINE__, "%s: key %s: %s, want %s", what, k, err_name(e),
+                     m->val[i]);
+}
+
+TEST(db, writeback_random_operations_match_a_model)
+{
+    char *dir = tmpdir();
+    db_t *db = open_wb(dir, 3, 4096);
+    CHECK(db != NULL);
+    wbm_t committed, flushed;
+    memset(&committed, 0, sizeof(committed));
+    memset(&flushed, 0, sizeof(flushed));
+    for (int round = 0; round < 400; round++) {
+        unsigned op = (unsigned)(test_rand() % 10);
+        if (op < 7) { /* a write transaction */
+            wbm_t next = committed;
+            bool gone[WBM_KEYS] = { false }; /* prefix deletes reach LMDB at once */
+            db_txn_t *w;
+            CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+            int nops = 1 + (int)(test_rand() % 6);
+            for (int j = 0; j < nops; j++) {
+                int i = (int)(test_rand() % WBM_KEYS);
+                char k[8];
+                wbm_key(k, i);
+                unsigned kind = (unsigned)(test_rand() % 10);
+                if (kind < 6) {
+                    snprintf(next.val[i], WBM_VLEN, "v%d.%d", round, j);
+                    next.has[i] = true;
+                    CHECK_OK(db_put(w, wbm_table(i), sv(k), sv(next.val[i])));
+                } else if (kind < 9) {
+                    next.has[i] = false;
+                    CHECK_OK(db_del(w, wbm_table(i), sv(k)));
+                } else { /* every key of one table with this key's first letter */
+                    char pre[2] = { k[0], 0 };
+                    CHECK_OK(db_del_prefix(w, wbm_table(i), sv(pre)));
+                    for (int x = 0; x < WBM_KEYS; x++) {
+                        char kx[8];
+                        wbm_key(kx, x);
+                        if (kx[0] == k[0] && wbm_table(x) == wbm_table(i)) {
+                            next.has[x] = false;
+                            gone[x] = true;
+                        }
+                    }
+                }
+                wbm_check(w, &next, (int)(test_rand() % WBM_KEYS), "in the write transaction");
+            }
+            if (test_rand() % 5 == 0) {
+                db_txn_abort(w);
+                continue;
+            }
+            if (test_rand() % 10 == 0)
+                db_txn_writeback_flush(w);
+            CHECK_OK(db_meta_put_u64(w, "round", (uint64_t)round)); /* like a block */
+            db_writeback_stats_t before, after;
+            db_writeback_get_stats(db, &before);
+            CHECK_OK(db_txn_commit(w));
+            db_writeback_get_stats(db, &after);
+            committed = next;
+            for (int x = 0; x < WBM_KEYS; x++)
+                if (gone[x])
+                    flushed.has[x] = false;
+            if (after.flushes > before.flushes)
+                flushed = committed;
+        } else if (op < 9) { /* a reader, overtaken by a commit half of the time */
+            db_txn_t *r;
+            CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+            wbm_t snap = committed;
+            for (int x = 0; x < WBM_KEYS; x++)
+                wbm_check(r, &snap, x, "a fresh reader");
+            if (test_rand() % 2) {
+                db_txn_t *w;
+                CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+                char k[8];
+                wbm_key(k, 5);
+                snprintf(committed.val[5], WBM_VLEN, "o%d", round);
+                committed.has[5] = true;
+                CHECK_OK(db_put(w, wbm_table(5), sv(k), sv(committed.val[5])));
+                CHECK_OK(db_meta_put_u64(w, "round", (uint64_t)round));
+                db_writeback_stats_t before, after;
+                db_writeback_get_stats(db, &before);
+                CHECK_OK(db_txn_commit(w));
+                db_writeback_get_stats(db, &after);
+                if (after.flushes > before.flushes)
+                    flushed = committed;
+                bview_t v;
+                char k2[8];
+                int x = (int)(test_rand() % WBM_KEYS);
+                wbm_key(k2, x);
+                err_t e = db_get(r, wbm_table(x), sv(k2), &v);
+                if (e != ERR_DB_STALE) /* else it must still be its own snapshot's value */
+                    wbm_check(r, &snap, x, "an overtaken reader");
+            }
+            db_txn_abort(r);
+        } else { /* close without flushing (like a crash) and reopen */
+            db_close(db);
+            db = open_wb(dir, 3, 4096);
+            CHECK(db != NULL);
+            db_txn_t *w;
+            CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+            uint64_t mark;
+            if (db_writeback_begin_replay(w, &mark)) {
+                /* LMDB holds the last flush; the replay writes what came after it. */
+                for (int x = 0; x < WBM_KEYS; x++)
+                    wbm_check(w, &flushed, x, "the replaying transaction");
+                for (int x = 0; x < WBM_KEYS; x++) {
+                    char k[8];
+                    wbm_key(k, x);
+                    if (committed.has[x])
+                        CHECK_OK(db_put(w, wbm_table(x), sv(k), sv(committed.val[x])));
+                    else
+                        CHECK_OK(db_del(w, wbm_table(x), sv(k)));
+                }
+                db_txn_writeback_flush(w);
+                flushed = committed;
+            } else {
+                for (int x = 0; x < WBM_KEYS; x++)
+                    wbm_check(w, &committed, x, "after a reopen with nothing to replay");
+            }
+            CHECK_OK(db_txn_commit(w));
+        }
+    }
+    db_close(db);
+    rmrf(dir);
+}
