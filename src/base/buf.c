@@ -103,3 +103,25 @@ void secure_wipe(void *p, size_t n)
         *v++ = 0;
     __asm__ __volatile__("" ::: "memory");
 }
+
+uint64_t bytes_hash64(uint64_t seed, const void *data, size_t n)
+{
+    const uint8_t *p = data;
+    uint64_t h = seed ^ 0x9e3779b97f4a7c15ull ^ (uint64_t)n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
+        p += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        w |= (uint64_t)p[i] << (8 * i);
+    h = (h ^ w) * 0x94d049bb133111ebull;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return h;
+}

@@ -26,6 +26,13 @@ static inline bool bview_eq(bview_t a, bview_t b)
     return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
 }
 
+/**
+ * A 64-bit hash of n bytes for in-memory hash maps (not cryptographic): multiply-xorshift over
+ * 8-byte words, finished so that every input bit reaches the low bits (maps index by them).
+ * seed varies it (a per-process random seed keeps chosen keys from colliding).
+ */
+uint64_t bytes_hash64(uint64_t seed, const void *p, size_t n);
+
 /** 20-byte address and 32-byte hash as distinct value types. */
 typedef struct addr {
     uint8_t b[20];

@@ -18,29 +18,6 @@
 
 /* ---- the map ---- */
 
-/* Seeded per environment (db__wb_open), so nobody can choose keys that pile into one probe run
- * of this process's map. */
-static uint64_t hash_key(uint64_t seed, const uint8_t *p, size_t n)
-{
-    uint64_t h = seed ^ 0x9e3779b97f4a7c15ull ^ (uint64_t)n;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-        h ^= h >> 31;
-        p += 8;
-        n -= 8;
-    }
-    uint64_t w = 0;
-    for (size_t i = 0; i < n; i++)
-        w |= (uint64_t)p[i] << (8 * i);
-    h = (h ^ w) * 0x94d049bb133111ebull;
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 32; /* the slot index takes the low bits: every input bit must reach them */
-    return h;
-}
-
 static size_t ent_size(const wb_ent_t *e)
 {
     return sizeof(*e) + e->klen + e->vlen;
@@ -324,7 +301,7 @@ err_t db__wb_get(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val)
     uint8_t kb[WB_MAX_KEY];
     size_t kn;
     TRY(make_key(kb, &kn, t, key));
-    uint64_t h = hash_key(txn->db->wb.seed, kb, kn);
+    uint64_t h = bytes_hash64(txn->db->wb.seed, kb, kn);
     if (!txn->write)
         return reader_get(txn, t, kb, kn, h, key, val);
     if (writer_blocked(txn))
@@ -358,7 +335,7 @@ err_t db__wb_put(db_txn_t *txn, db_table_t t, bview_t key, bview_t val, bool del
     uint8_t kb[WB_MAX_KEY];
     size_t kn;
     TRY(make_key(kb, &kn, t, key));
-    uint64_t h = hash_key(txn->db->wb.seed, kb, kn);
+    uint64_t h = bytes_hash64(txn->db->wb.seed, kb, kn);
     map_set(&txn->wb, ent_new(kb, kn, h, del ? bview(NULL, 0) : val, del ? WB_DELETED : WB_DIRTY));
     return ERR_OK;
 }

@@ -2,29 +2,6 @@
  * container of the overlay and the in-memory backend. */
 #include "state/state_int.h"
 
-uint64_t state__hash_bytes(const uint8_t *p, size_t n)
-{
-    /* Multiply-xorshift over 8-byte words: addresses in tests are often 0x00…01, so every byte
-     * must reach the high bits. */
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)n;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-        h ^= h >> 31;
-        p += 8;
-        n -= 8;
-    }
-    uint64_t w = 0;
-    for (size_t i = 0; i < n; i++)
-        w |= (uint64_t)p[i] << (8 * i);
-    h = (h ^ w) * 0x94d049bb133111ebull;
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 32;
-    return h;
-}
-
 void state__hmap_init(hmap_t *m, size_t ksize, size_t vsize)
 {
     memset(m, 0, sizeof(*m));
@@ -57,7 +34,7 @@ void *state__hmap_get(const hmap_t *m, const void *key)
 {
     if (!m->n)
         return NULL;
-    size_t i = (size_t)state__hash_bytes(key, m->ksize) & (m->cap - 1);
+    size_t i = (size_t)bytes_hash64(0, key, m->ksize) & (m->cap - 1);
     for (;;) {
         uint8_t *e = entry(m, i);
         if (!e[0])
@@ -78,7 +55,7 @@ static void rehash(hmap_t *m, size_t cap)
         uint8_t *src = old + j * m->esize;
         if (!src[0])
             continue;
-        size_t i = (size_t)state__hash_bytes(src + 1, m->ksize) & (cap - 1);
+        size_t i = (size_t)bytes_hash64(0, src + 1, m->ksize) & (cap - 1);
         while (entry(m, i)[0])
             i = (i + 1) & (cap - 1);
         memcpy(entry(m, i), src, m->esize);
@@ -90,7 +67,7 @@ void *state__hmap_put(hmap_t *m, const void *key, bool *found)
 {
     if ((m->n + 1) * 4 > m->cap * 3)
         rehash(m, m->cap ? m->cap * 2 : 64);
-    size_t i = (size_t)state__hash_bytes(key, m->ksize) & (m->cap - 1);
+    size_t i = (size_t)bytes_hash64(0, key, m->ksize) & (m->cap - 1);
     for (;;) {
         uint8_t *e = entry(m, i);
         if (!e[0]) {

@@ -23,7 +23,6 @@ void *state__hmap_get(const hmap_t *m, const void *key);
 void *state__hmap_put(hmap_t *m, const void *key, bool *found);
 /** Iterate: i from 0; returns the next used entry's key (and *val) or NULL at the end. */
 const void *state__hmap_next(const hmap_t *m, size_t *i, void **val);
-uint64_t state__hash_bytes(const uint8_t *p, size_t n);
 
 /* ---- overlay records ---- */
 

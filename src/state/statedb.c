@@ -195,22 +195,28 @@ static void slot_upd_set(slot_upd_t *u, const u256_t *slot, u256_t value)
     u->oldlen = 0;
 }
 
-static err_t apply_slot_updates(db_txn_t *txn, const addr_t *a, const slot_upd_t *u, size_t n,
-                                hash_t *root)
+/* Apply slot updates to the storage trie in st (none: just its root). */
+static err_t slot_trie_update(const trie_store_t *st, const slot_upd_t *u, size_t n, hash_t *root)
 {
-    tstore_t ts;
-    trie_store_t st = storage_trie(&ts, txn, a);
     if (n == 0)
-        return trie_db_root(&st, root);
+        return trie_db_root(st, root);
     trie_kv_t *kv = RN_NEWV(trie_kv_t, n);
     for (size_t i = 0; i < n; i++) {
         kv[i].key = bview(u[i].key, 32);
         kv[i].value = bview(u[i].val, u[i].vlen);
         kv[i].old = bview(u[i].old, u[i].oldlen);
     }
-    err_t e = trie_db_update(&st, root, kv, n);
+    err_t e = trie_db_update(st, root, kv, n);
     rn_free(kv);
     return e;
+}
+
+static err_t apply_slot_updates(db_txn_t *txn, const addr_t *a, const slot_upd_t *u, size_t n,
+                                hash_t *root)
+{
+    tstore_t ts;
+    trie_store_t st = storage_trie(&ts, txn, a);
+    return slot_trie_update(&st, u, n, root);
 }
 
 /* Account-trie update for a from its current flat value (absent = delete). */
@@ -483,28 +489,23 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
     err_t e = ERR_OK;
     db_txn_writeback_mark(txn, number); /* the tries (write-back tables) now hold this block */
     size_t na1 = c->naccounts + 1;
-    hash_t *prev_root = RN_NEWV(hash_t, na1); /* storage root before the block (empty if none) */
     uint8_t(*prev_val)[160] = rn_calloc(na1, 160); /* flat value before the block */
     size_t *prev_len = RN_NEWV(size_t, na1);
     /* 1. Previous account values; deletions and storage clears (flat slots and trie). */
     for (size_t i = 0; i < c->naccounts && !e; i++) {
         const state_account_change_t *ac = &c->accounts[i];
         bview_t prev;
-        flat_account_t pf;
-        prev_root[i] = KECCAK_EMPTY_TRIE;
         if (db_get(txn, DB_ACCOUNTS, bview(ac->addr.b, 20), &prev) != ERR_OK)
             prev = bview(NULL, 0);
-        else if ((e = flat_decode(prev, &pf)) == ERR_OK)
-            prev_root[i] = pf.storage_root;
-        if (!e && prev.n <= 160) {
-            if (prev.n)
-                memcpy(prev_val[i], prev.p, prev.n);
-            prev_len[i] = prev.n;
+        if (prev.n > 160) {
+            e = ERR_DB;
+            break;
         }
-        if (!e)
-            e = record_account(txn, num, &ac->addr, prev);
+        if (prev.n)
+            memcpy(prev_val[i], prev.p, prev.n);
+        prev_len[i] = prev.n;
+        e = record_account(txn, num, &ac->addr, prev);
         if (!e && (ac->deleted || ac->storage_cleared)) {
-            prev_root[i] = KECCAK_EMPTY_TRIE;
             e = clear_storage(txn, num, &ac->addr);
             if (!e)
                 e = drop_storage_trie(txn, &ac->addr);
@@ -592,7 +593,13 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
                 e = out_value(&outs[nout++], &ac->addr, bview(NULL, 0), prev);
             continue;
         }
-        e = write_account(txn, num, &ac->addr, ac, prev, &prev_root[k], &b, &outs[nout++]);
+        /* Without slot changes the storage root stays as it was (empty after a clear). */
+        hash_t sroot = KECCAK_EMPTY_TRIE;
+        flat_account_t pf;
+        if (!ac->storage_cleared && prev.n && (e = flat_decode(prev, &pf)) == ERR_OK)
+            sroot = pf.storage_root;
+        if (!e)
+            e = write_account(txn, num, &ac->addr, ac, prev, &sroot, &b, &outs[nout++]);
     }
     buf_deinit(&b);
     /* 5. The account trie: each address once (slot groups and the other accounts are disjoint). */
@@ -614,7 +621,6 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
     rn_free(by_addr);
     rn_free(slot_addrs);
     rn_free(order);
-    rn_free(prev_root);
     rn_free(slot_prev);
     rn_free(prev_val);
     rn_free(prev_len);
@@ -1072,43 +1078,70 @@ static int addr_cmp(const void *x, const void *y)
     return memcmp(x, y, 20);
 }
 
+/* Sort the touched keys and drop repeats; the account of every touched slot counts as touched
+ * (its storage root changes with it). */
+static void touched_sort(touched_t *tt)
+{
+    for (size_t i = 0; i < tt->nslots; i++)
+        touch_acct(tt, tt->slots[i]);
+    qsort(tt->slots, tt->nslots, 52, key52_cmp);
+    size_t n = 0;
+    for (size_t i = 0; i < tt->nslots; i++)
+        if (n == 0 || memcmp(tt->slots[n - 1], tt->slots[i], 52) != 0)
+            memmove(tt->slots[n++], tt->slots[i], 52);
+    tt->nslots = n;
+    qsort(tt->accts, tt->naccts, sizeof(addr_t), addr_cmp);
+    n = 0;
+    for (size_t i = 0; i < tt->naccts; i++)
+        if (n == 0 || !addr_eq(&tt->accts[n - 1], &tt->accts[i]))
+            tt->accts[n++] = tt->accts[i];
+    tt->naccts = n;
+}
+
+/* A slot's value (key = address ‖ slot): after block at->number, or the flat one (at NULL). */
+static u256_t slot_value(db_txn_t *txn, const at_ctx_t *at, const uint8_t key[52])
+{
+    bview_t v;
+    bool ok = at ? hist_lookup(at, DB_STORAGE_HISTORY, DB_STORAGE_CHANGES, DB_STORAGE, key, 52, &v)
+                 : db_get(txn, DB_STORAGE, bview(key, 52), &v) == ERR_OK;
+    return ok && v.n <= 32 ? u256_from_be(v.p, v.n) : u256_from_u64(0);
+}
+
+/* The updates for the touched slots of one account, from index i of the sorted list, to the
+ * values slot_value gives; *nu of them in u. Returns the index after that account's slots. */
+static size_t slot_group(db_txn_t *txn, const at_ctx_t *at, const touched_t *tt, size_t i,
+                         slot_upd_t *u, size_t *nu)
+{
+    size_t j = i;
+    *nu = 0;
+    for (; j < tt->nslots && memcmp(tt->slots[j], tt->slots[i], 20) == 0; j++) {
+        u256_t slot = u256_from_be(tt->slots[j] + 20, 32);
+        slot_upd_set(&u[(*nu)++], &slot, slot_value(txn, at, tt->slots[j]));
+    }
+    return j;
+}
+
 /* Bring the tries to the flat values of every touched key: storage tries one batch per
  * account, then the account trie (flat accounts carry their storage roots). */
 static err_t retrie(db_txn_t *txn, touched_t *tt, hash_t *root)
 {
     err_t e = ERR_OK;
-    qsort(tt->slots, tt->nslots, 52, key52_cmp);
+    touched_sort(tt);
     slot_upd_t *u = RN_NEWV(slot_upd_t, tt->nslots ? tt->nslots : 1);
     for (size_t i = 0; i < tt->nslots && !e;) {
         addr_t a;
         memcpy(a.b, tt->slots[i], 20);
-        size_t nu = 0, j = i;
-        for (; j < tt->nslots && memcmp(tt->slots[j], a.b, 20) == 0; j++) {
-            if (j > i && memcmp(tt->slots[j], tt->slots[j - 1], 52) == 0)
-                continue;
-            bview_t v;
-            u256_t val = db_get(txn, DB_STORAGE, bview(tt->slots[j], 52), &v) == ERR_OK && v.n <= 32
-                             ? u256_from_be(v.p, v.n)
-                             : u256_from_u64(0);
-            u256_t slot = u256_from_be(tt->slots[j] + 20, 32);
-            slot_upd_set(&u[nu++], &slot, val);
-        }
+        size_t nu;
+        i = slot_group(txn, NULL, tt, i, u, &nu);
         hash_t sroot;
         e = apply_slot_updates(txn, &a, u, nu, &sroot);
-        touch_acct(tt, a.b);
-        i = j;
     }
     rn_free(u);
-    qsort(tt->accts, tt->naccts, sizeof(addr_t), addr_cmp);
-    size_t na = 0;
+    const addr_t **ptrs = RN_NEWV(const addr_t *, tt->naccts ? tt->naccts : 1);
     for (size_t i = 0; i < tt->naccts; i++)
-        if (na == 0 || !addr_eq(&tt->accts[na - 1], &tt->accts[i]))
-            tt->accts[na++] = tt->accts[i];
-    const addr_t **ptrs = RN_NEWV(const addr_t *, na ? na : 1);
-    for (size_t i = 0; i < na; i++)
         ptrs[i] = &tt->accts[i];
     if (!e)
-        e = account_trie_update(txn, ptrs, na, root);
+        e = account_trie_update(txn, ptrs, tt->naccts, root);
     rn_free(ptrs);
     return e;
 }
@@ -1243,12 +1276,8 @@ err_t state_db_past_open(db_txn_t *txn, uint64_t number, state_past_t **out)
     err_t e = ERR_OK;
     for (uint64_t b = number + 1; b <= head && !e; b++)
         e = touched_by(txn, b, &p->tt);
-    qsort(p->tt.slots, p->tt.nslots, 52, key52_cmp);
-    qsort(p->tt.accts, p->tt.naccts, sizeof(addr_t), addr_cmp);
-    size_t na = 0;
-    for (size_t i = 0; i < p->tt.naccts; i++)
-        if (na == 0 || !addr_eq(&p->tt.accts[na - 1], &p->tt.accts[i]))
-            p->tt.accts[na++] = p->tt.accts[i];
+    touched_sort(&p->tt);
+    size_t na = p->tt.naccts;
     /* Every account the later blocks changed goes back to its value after `number` (the flat
      * bytes, storage root included). */
     trie_kv_t *kv = RN_NEWV(trie_kv_t, na ? na : 1);
@@ -1305,31 +1334,11 @@ static err_t past_storage(state_past_t *p, const addr_t *a, trie_store_t **out)
             hi = mid;
     }
     size_t nu = 0;
-    slot_upd_t *u = NULL;
-    for (size_t j = lo; j < p->tt.nslots && memcmp(p->tt.slots[j], a->b, 20) == 0; j++) {
-        if (j > lo && memcmp(p->tt.slots[j], p->tt.slots[j - 1], 52) == 0)
-            continue;
-        bview_t v;
-        u256_t val = hist_lookup(&p->at, DB_STORAGE_HISTORY, DB_STORAGE_CHANGES, DB_STORAGE,
-                                 p->tt.slots[j], 52, &v) &&
-                             v.n <= 32
-                         ? u256_from_be(v.p, v.n)
-                         : u256_from_u64(0);
-        u256_t slot = u256_from_be(p->tt.slots[j] + 20, 32);
-        u = rn_realloc(u, (nu + 1) * sizeof(*u));
-        slot_upd_set(&u[nu++], &slot, val);
-    }
-    err_t e = ERR_OK;
-    if (nu) {
-        trie_kv_t *kv = RN_NEWV(trie_kv_t, nu);
-        for (size_t i = 0; i < nu; i++) {
-            kv[i].key = bview(u[i].key, 32);
-            kv[i].value = bview(u[i].val, u[i].vlen);
-        }
-        hash_t r;
-        e = trie_db_update(&ps->st, &r, kv, nu);
-        rn_free(kv);
-    }
+    slot_upd_t *u = RN_NEWV(slot_upd_t, p->tt.nslots - lo + 1);
+    if (lo < p->tt.nslots && memcmp(p->tt.slots[lo], a->b, 20) == 0)
+        slot_group(p->txn, &p->at, &p->tt, lo, u, &nu);
+    hash_t r;
+    err_t e = nu ? slot_trie_update(&ps->st, u, nu, &r) : ERR_OK;
     rn_free(u);
     *out = &ps->st;
     return e;
