@@ -3,6 +3,7 @@
  * Shanghai-and-later EIPs: EIP-150 depth/gas, EIP-161 touch rules, EIP-2929 warm addresses,
  * EIP-3541/170/3860 code rules, EIP-7610 create collisions, EIP-7702 delegation. */
 #include <pthread.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
 #include "evm/evm_int.h"
@@ -158,9 +159,9 @@ addr_t evm_create2_address(const addr_t *sender, const uint8_t salt[static 32],
     return a;
 }
 
-/** Run code in a new frame at msg->depth. */
-static evm_status_t run_frame(evm_t *evm, const evm_message_t *msg, const evm_code_t *code,
-                              int64_t *gas, bview_t *out)
+/** Run code in a new frame at msg->depth, on the current stack. */
+static evm_status_t run_frame_here(evm_t *evm, const evm_message_t *msg, const evm_code_t *code,
+                                   int64_t *gas, bview_t *out)
 {
     evm_depth_t *d = &evm->depths[msg->depth];
     if (!d->stack_alloc)
@@ -181,6 +182,81 @@ static evm_status_t run_frame(evm_t *evm, const evm_message_t *msg, const evm_co
     *gas = f.gas;
     *out = bview(f.out, f.out_len);
     return st;
+}
+
+/* The fiber's loop: makecontext passes ints, so the evm_t pointer arrives in two halves. It
+ * runs one depth-0 frame per resume and switches back; it never returns. */
+static void fiber_main(int hi, int lo)
+{
+    evm_t *evm = (evm_t *)(((uintptr_t)(unsigned)hi << 32) | (uintptr_t)(unsigned)lo);
+    evm_fiber_t *fb = &evm->fiber;
+    for (;;) {
+#if EVM_ASAN
+        __sanitizer_finish_switch_fiber(fb->fake_stack, &fb->caller_stack, &fb->caller_stack_size);
+#endif
+        fb->status = run_frame_here(evm, fb->msg, fb->code, &fb->gas, &fb->out);
+#if EVM_ASAN
+        __sanitizer_start_switch_fiber(&fb->fake_stack, fb->caller_stack, fb->caller_stack_size);
+#endif
+        if (swapcontext(&fb->self, &fb->caller) != 0)
+            abort(); /* cannot happen: both contexts are valid; nothing to return to */
+    }
+}
+
+static bool fiber_start(evm_t *evm)
+{
+    evm_fiber_t *fb = &evm->fiber;
+    if (!fb->stack) {
+        void *p = mmap(NULL, EVM_FIBER_STACK, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+        if (p == MAP_FAILED)
+            return false;
+        /* A guard page below the stack turns an overflow into a clean fault. */
+        (void)mprotect(p, 4096, PROT_NONE);
+        fb->stack = p;
+    }
+    if (getcontext(&fb->self) != 0)
+        return false;
+    fb->self.uc_stack.ss_sp = fb->stack;
+    fb->self.uc_stack.ss_size = EVM_FIBER_STACK;
+    fb->self.uc_link = NULL;
+    uintptr_t v = (uintptr_t)evm;
+    makecontext(&fb->self, (void (*)(void))fiber_main, 2, (int)(unsigned)(v >> 32),
+                (int)(unsigned)(v & 0xffffffffu));
+    fb->fake_stack = NULL; /* a fiber remade for another thread starts afresh */
+    fb->started = true;
+    fb->thread = pthread_self();
+    return true;
+}
+
+/** Run code in a new frame. The outermost frame with code moves to the fiber's stack (decision
+ *  0011), so calls without code (plain transfers) never switch stacks; frames it opens stay on
+ *  the fiber. */
+static evm_status_t run_frame(evm_t *evm, const evm_message_t *msg, const evm_code_t *code,
+                              int64_t *gas, bview_t *out)
+{
+    evm_fiber_t *fb = &evm->fiber;
+    if (fb->active ||
+        ((!fb->started || !pthread_equal(fb->thread, pthread_self())) && !fiber_start(evm)))
+        return run_frame_here(evm, msg, code, gas, out); /* nested, or no address space */
+    fb->msg = msg;
+    fb->code = code;
+    fb->gas = *gas;
+    fb->active = true;
+#if EVM_ASAN
+    void *fake = NULL;
+    __sanitizer_start_switch_fiber(&fake, fb->stack, EVM_FIBER_STACK);
+#endif
+    int rc = swapcontext(&fb->caller, &fb->self);
+#if EVM_ASAN
+    __sanitizer_finish_switch_fiber(fake, NULL, NULL);
+#endif
+    fb->active = false;
+    if (rc != 0)
+        return run_frame_here(evm, msg, code, gas, out);
+    *gas = fb->gas;
+    *out = fb->out;
+    return fb->status;
 }
 
 static void fail_frame(evm_t *evm, evm_result_t *r, uint32_t snap, int64_t refund_snap)
@@ -351,59 +427,12 @@ evm_result_t evm__call(evm_t *evm, const evm_message_t *msg)
     return r;
 }
 
-/* The fiber's entry: makecontext passes ints, so the evm_t pointer arrives in two halves. */
-static void fiber_main(int hi, int lo)
-{
-    evm_t *evm = (evm_t *)(((uintptr_t)(unsigned)hi << 32) | (uintptr_t)(unsigned)lo);
-#if EVM_ASAN
-    __sanitizer_finish_switch_fiber(NULL, &evm->fiber.caller_stack, &evm->fiber.caller_stack_size);
-#endif
-    evm->fiber.res = evm__call(evm, evm->fiber.msg);
-#if EVM_ASAN
-    __sanitizer_start_switch_fiber(NULL, evm->fiber.caller_stack, evm->fiber.caller_stack_size);
-#endif
-    /* returning resumes uc_link: the caller */
-}
-
-static evm_result_t call_on_fiber(evm_t *evm, const evm_message_t *msg)
-{
-    evm_fiber_t *fb = &evm->fiber;
-    if (!fb->stack) {
-        void *p = mmap(NULL, EVM_FIBER_STACK, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-        if (p == MAP_FAILED)
-            return evm__call(evm, msg); /* no address space: run on the caller's stack */
-        /* A guard page below the stack turns an overflow into a clean fault. */
-        (void)mprotect(p, 4096, PROT_NONE);
-        fb->stack = p;
-    }
-    fb->msg = msg;
-    if (getcontext(&fb->self) != 0)
-        return evm__call(evm, msg);
-    fb->self.uc_stack.ss_sp = fb->stack;
-    fb->self.uc_stack.ss_size = EVM_FIBER_STACK;
-    fb->self.uc_link = &fb->caller;
-    uintptr_t v = (uintptr_t)evm;
-    makecontext(&fb->self, (void (*)(void))fiber_main, 2, (int)(unsigned)(v >> 32),
-                (int)(unsigned)(v & 0xffffffffu));
-#if EVM_ASAN
-    void *fake = NULL;
-    __sanitizer_start_switch_fiber(&fake, fb->stack, EVM_FIBER_STACK);
-#endif
-    if (swapcontext(&fb->caller, &fb->self) != 0)
-        return evm__call(evm, msg);
-#if EVM_ASAN
-    __sanitizer_finish_switch_fiber(fake, NULL, NULL);
-#endif
-    return fb->res;
-}
-
 evm_result_t evm_execute(evm_t *evm, const evm_env_t *env, const evm_message_t *msg)
 {
     evm__cache_trim(&evm->cache);
     evm->env = *env;
     evm->refund = 0;
-    evm_result_t r = call_on_fiber(evm, msg);
+    evm_result_t r = evm__call(evm, msg);
     /* The output may live in depth 0's memory or the precompile buffer: copy it out. */
     evm__bytes_reserve(&evm->out, r.output.n);
     if (r.output.n)

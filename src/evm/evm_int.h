@@ -3,6 +3,7 @@
 #ifndef RN_EVM_EVM_INT_H
 #define RN_EVM_EVM_INT_H
 
+#include <pthread.h>
 #include <ucontext.h>
 
 #include "crypto/crypto.h"
@@ -66,8 +67,16 @@ enum {
 typedef struct evm_fiber {
     uint8_t *stack; /**< EVM_FIBER_STACK bytes reserved (mmap), NULL until first use */
     ucontext_t caller, self;
+    bool started;     /**< self holds the fiber's loop (made once, resumed per frame) */
+    pthread_t thread; /**< the thread that made it: another thread makes its own */
+    bool active;      /**< a frame is running on the fiber: nested frames stay on it */
+    /* The depth-0 frame handed to the fiber and its results. */
     const evm_message_t *msg;
-    evm_result_t res;
+    const evm_code_t *code;
+    int64_t gas;
+    bview_t out;
+    evm_status_t status;
+    void *fake_stack;         /**< sanitizer bookkeeping of the fiber's fake stack */
     const void *caller_stack; /**< sanitizer bookkeeping of the caller's stack */
     size_t caller_stack_size;
 } evm_fiber_t;

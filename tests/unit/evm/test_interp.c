@@ -2,6 +2,7 @@
  * host: results, status codes, and exact gas (memory expansion, EIP-2929, EIP-2200/3529 table,
  * EIP-150 63/64, call stipend, CREATE rules, EIP-3541/170/3860, EIP-5656, EIP-1153, EIP-7939,
  * EIP-7702). Every program runs under both dispatch flavours, which must agree. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -292,6 +293,64 @@ TEST(calls, value_call_gets_stipend)
     RUN(b, o);
     CHECK_EQ_INT(r.status, EVM_SUCCESS);
     CHECK_EQ_U64(out_u64(&r), 3300 - 2);
+}
+
+/* The code counts its frames in slot 0 and calls itself until there are 60 (the mock host keeps
+ * 64 snapshots). Frames with code run on the evm's own stack (decision 0011). */
+static bc_t self_recursion(void)
+{
+    addr_t self = test_addr(0xc0de);
+    bc_t b = { .n = 0 };
+    bc_push(&b, 0);
+    bc_op(&b, OP_SLOAD);
+    bc_push(&b, 1);
+    bc_op(&b, OP_ADD);
+    bc_op(&b, OP_DUP1);
+    bc_push(&b, 0);
+    bc_op(&b, OP_SSTORE); /* slot 0 = count; count stays on the stack */
+    bc_push(&b, 60);
+    bc_op(&b, OP_GT); /* 60 > count */
+    size_t at = b.n;
+    bc_push(&b, 0xff); /* patched below: the JUMPDEST */
+    bc_op(&b, OP_JUMPI);
+    bc_op(&b, OP_STOP);
+    b.p[at + 1] = (uint8_t)b.n;
+    bc_op(&b, OP_JUMPDEST);
+    bc_call(&b, OP_CALL, 0xffffffffffffull, &self, 0, 0, 0, 0, 0);
+    bc_op(&b, OP_STOP);
+    return b;
+}
+
+static uint64_t recursion_frames(void)
+{
+    bc_t b = self_recursion();
+    run_opts_t o = { .gas = 100000000 };
+    bool agree;
+    mock_host_t *m = NULL;
+    evm_result_t r = run_code(&b, &o, &m, &agree);
+    addr_t self = test_addr(0xc0de);
+    uint64_t frames = agree && r.status == EVM_SUCCESS ? mock_storage(m, &self, 0).w[0] : 0;
+    mock_free(m);
+    return frames;
+}
+
+static void *recursion_thread(void *arg)
+{
+    *(uint64_t *)arg = recursion_frames();
+    return NULL;
+}
+
+TEST(calls, recursion_on_the_fiber_from_any_thread)
+{
+    /* The same evm_t (run_code keeps one per dispatch flavour) on this thread, on another one,
+     * and here again: its stack is remade for a new thread and reused otherwise. */
+    CHECK_EQ_U64(recursion_frames(), 60);
+    uint64_t other = 0;
+    pthread_t t;
+    CHECK_EQ_INT(pthread_create(&t, NULL, recursion_thread, &other), 0);
+    CHECK_EQ_INT(pthread_join(t, NULL), 0);
+    CHECK_EQ_U64(other, 60);
+    CHECK_EQ_U64(recursion_frames(), 60);
 }
 
 TEST(calls, eip150_forwards_all_but_one_64th)
