@@ -25,6 +25,12 @@ void keccak256_final(keccak_ctx_t *ctx, uint8_t out[static 32]);
 void keccak256(uint8_t out[static 32], const uint8_t *data, size_t len);
 /** One-shot into a hash_t. */
 hash_t keccak256_hash(const uint8_t *data, size_t len);
+/**
+ * out[i] = keccak256(in[i]) for i < n: the same digests as n one-shot calls, faster when there
+ * are several inputs (on x86-64 with AVX2, inputs with the same number of full 136-byte blocks
+ * are hashed four at a time). out must not overlap the inputs.
+ */
+void keccak256_many(hash_t *out, const bview_t *in, size_t n);
 
 /**
  * The permutation Keccak-f[1600] on 25 lanes; lane (x, y) is st[x + 5y], each lane the

@@ -31,10 +31,73 @@ static const uint64_t RC[24] = {
     0x8000000080008081ull, 0x8000000000008080ull, 0x0000000080000001ull, 0x8000000080008008ull,
 };
 
-static inline uint64_t rol64(uint64_t x, unsigned n)
-{
-    return (x << n) | (x >> (64 - n)); /* every call site has 0 < n < 64 */
-}
+/* Rotate left, for a lane or a vector of lanes; every use has 0 < n < 64. */
+#define ROL(x, n) (((x) << (n)) | ((x) >> (64 - (n))))
+
+/* One round's theta, rho and pi on the lanes aXY (type T) into bXY: lane (x, y) rotated by
+ * r[x][y] moves to (y, 2x + 3y); bXY is the lane that lands at (X, Y). */
+#define KECCAK_THETA_RHO_PI(T)                                          \
+    /* theta */                                                         \
+    T c0 = a00 ^ a01 ^ a02 ^ a03 ^ a04;                                 \
+    T c1 = a10 ^ a11 ^ a12 ^ a13 ^ a14;                                 \
+    T c2 = a20 ^ a21 ^ a22 ^ a23 ^ a24;                                 \
+    T c3 = a30 ^ a31 ^ a32 ^ a33 ^ a34;                                 \
+    T c4 = a40 ^ a41 ^ a42 ^ a43 ^ a44;                                 \
+    T d0 = c4 ^ ROL(c1, 1), d1 = c0 ^ ROL(c2, 1), d2 = c1 ^ ROL(c3, 1); \
+    T d3 = c2 ^ ROL(c4, 1), d4 = c3 ^ ROL(c0, 1);                       \
+    T b00 = a00 ^ d0;                                                   \
+    T b13 = ROL(a01 ^ d0, 36);                                          \
+    T b21 = ROL(a02 ^ d0, 3);                                           \
+    T b34 = ROL(a03 ^ d0, 41);                                          \
+    T b42 = ROL(a04 ^ d0, 18);                                          \
+    T b02 = ROL(a10 ^ d1, 1);                                           \
+    T b10 = ROL(a11 ^ d1, 44);                                          \
+    T b23 = ROL(a12 ^ d1, 10);                                          \
+    T b31 = ROL(a13 ^ d1, 45);                                          \
+    T b44 = ROL(a14 ^ d1, 2);                                           \
+    T b04 = ROL(a20 ^ d2, 62);                                          \
+    T b12 = ROL(a21 ^ d2, 6);                                           \
+    T b20 = ROL(a22 ^ d2, 43);                                          \
+    T b33 = ROL(a23 ^ d2, 15);                                          \
+    T b41 = ROL(a24 ^ d2, 61);                                          \
+    T b01 = ROL(a30 ^ d3, 28);                                          \
+    T b14 = ROL(a31 ^ d3, 55);                                          \
+    T b22 = ROL(a32 ^ d3, 25);                                          \
+    T b30 = ROL(a33 ^ d3, 21);                                          \
+    T b43 = ROL(a34 ^ d3, 56);                                          \
+    T b03 = ROL(a40 ^ d4, 27);                                          \
+    T b11 = ROL(a41 ^ d4, 20);                                          \
+    T b24 = ROL(a42 ^ d4, 39);                                          \
+    T b32 = ROL(a43 ^ d4, 8);                                           \
+    T b40 = ROL(a44 ^ d4, 14);
+
+/* chi: a[x] = b[x] ^ (~b[x+1] & b[x+2]) along each row; iota (RCV) on (0, 0). */
+#define KECCAK_CHI(RCV)               \
+    a00 = b00 ^ (~b10 & b20) ^ (RCV); \
+    a10 = b10 ^ (~b20 & b30);         \
+    a20 = b20 ^ (~b30 & b40);         \
+    a30 = b30 ^ (~b40 & b00);         \
+    a40 = b40 ^ (~b00 & b10);         \
+    a01 = b01 ^ (~b11 & b21);         \
+    a11 = b11 ^ (~b21 & b31);         \
+    a21 = b21 ^ (~b31 & b41);         \
+    a31 = b31 ^ (~b41 & b01);         \
+    a41 = b41 ^ (~b01 & b11);         \
+    a02 = b02 ^ (~b12 & b22);         \
+    a12 = b12 ^ (~b22 & b32);         \
+    a22 = b22 ^ (~b32 & b42);         \
+    a32 = b32 ^ (~b42 & b02);         \
+    a42 = b42 ^ (~b02 & b12);         \
+    a03 = b03 ^ (~b13 & b23);         \
+    a13 = b13 ^ (~b23 & b33);         \
+    a23 = b23 ^ (~b33 & b43);         \
+    a33 = b33 ^ (~b43 & b03);         \
+    a43 = b43 ^ (~b03 & b13);         \
+    a04 = b04 ^ (~b14 & b24);         \
+    a14 = b14 ^ (~b24 & b34);         \
+    a24 = b24 ^ (~b34 & b44);         \
+    a34 = b34 ^ (~b44 & b04);         \
+    a44 = b44 ^ (~b04 & b14);
 
 static inline uint64_t load64le(const uint8_t *p)
 {
@@ -92,42 +155,8 @@ static inline __attribute__((always_inline)) void absorb_core(uint64_t st[25], c
             in += RATE;
         }
         for (int r = 0; r < 24; r++) {
-            /* theta */
-            uint64_t c0 = a00 ^ a01 ^ a02 ^ a03 ^ a04;
-            uint64_t c1 = a10 ^ a11 ^ a12 ^ a13 ^ a14;
-            uint64_t c2 = a20 ^ a21 ^ a22 ^ a23 ^ a24;
-            uint64_t c3 = a30 ^ a31 ^ a32 ^ a33 ^ a34;
-            uint64_t c4 = a40 ^ a41 ^ a42 ^ a43 ^ a44;
-            uint64_t d0 = c4 ^ rol64(c1, 1), d1 = c0 ^ rol64(c2, 1), d2 = c1 ^ rol64(c3, 1);
-            uint64_t d3 = c2 ^ rol64(c4, 1), d4 = c3 ^ rol64(c0, 1);
-            /* rho and pi: lane (x, y) rotated by r[x][y] moves to (y, 2x + 3y); bXY is the lane
-             * that lands at (X, Y). */
-            uint64_t b00 = a00 ^ d0;
-            uint64_t b13 = rol64(a01 ^ d0, 36);
-            uint64_t b21 = rol64(a02 ^ d0, 3);
-            uint64_t b34 = rol64(a03 ^ d0, 41);
-            uint64_t b42 = rol64(a04 ^ d0, 18);
-            uint64_t b02 = rol64(a10 ^ d1, 1);
-            uint64_t b10 = rol64(a11 ^ d1, 44);
-            uint64_t b23 = rol64(a12 ^ d1, 10);
-            uint64_t b31 = rol64(a13 ^ d1, 45);
-            uint64_t b44 = rol64(a14 ^ d1, 2);
-            uint64_t b04 = rol64(a20 ^ d2, 62);
-            uint64_t b12 = rol64(a21 ^ d2, 6);
-            uint64_t b20 = rol64(a22 ^ d2, 43);
-            uint64_t b33 = rol64(a23 ^ d2, 15);
-            uint64_t b41 = rol64(a24 ^ d2, 61);
-            uint64_t b01 = rol64(a30 ^ d3, 28);
-            uint64_t b14 = rol64(a31 ^ d3, 55);
-            uint64_t b22 = rol64(a32 ^ d3, 25);
-            uint64_t b30 = rol64(a33 ^ d3, 21);
-            uint64_t b43 = rol64(a34 ^ d3, 56);
-            uint64_t b03 = rol64(a40 ^ d4, 27);
-            uint64_t b11 = rol64(a41 ^ d4, 20);
-            uint64_t b24 = rol64(a42 ^ d4, 39);
-            uint64_t b32 = rol64(a43 ^ d4, 8);
-            uint64_t b40 = rol64(a44 ^ d4, 14);
-            /* chi: a[x] = b[x] ^ (~b[x+1] & b[x+2]) along each row; iota on (0, 0). */
+            KECCAK_THETA_RHO_PI(uint64_t)
+            /* chi; iota on (0, 0). */
             if (lane_complement) {
                 a00 = b00 ^ (b10 | b20) ^ RC[r];
                 a10 = b10 ^ (b20 & b30);
@@ -155,31 +184,7 @@ static inline __attribute__((always_inline)) void absorb_core(uint64_t st[25], c
                 a34 = b34 ^ (b44 | b04);
                 a44 = b44 ^ (b04 & b14);
             } else {
-                a00 = b00 ^ (~b10 & b20) ^ RC[r];
-                a10 = b10 ^ (~b20 & b30);
-                a20 = b20 ^ (~b30 & b40);
-                a30 = b30 ^ (~b40 & b00);
-                a40 = b40 ^ (~b00 & b10);
-                a01 = b01 ^ (~b11 & b21);
-                a11 = b11 ^ (~b21 & b31);
-                a21 = b21 ^ (~b31 & b41);
-                a31 = b31 ^ (~b41 & b01);
-                a41 = b41 ^ (~b01 & b11);
-                a02 = b02 ^ (~b12 & b22);
-                a12 = b12 ^ (~b22 & b32);
-                a22 = b22 ^ (~b32 & b42);
-                a32 = b32 ^ (~b42 & b02);
-                a42 = b42 ^ (~b02 & b12);
-                a03 = b03 ^ (~b13 & b23);
-                a13 = b13 ^ (~b23 & b33);
-                a23 = b23 ^ (~b33 & b43);
-                a33 = b33 ^ (~b43 & b03);
-                a43 = b43 ^ (~b03 & b13);
-                a04 = b04 ^ (~b14 & b24);
-                a14 = b14 ^ (~b24 & b34);
-                a24 = b24 ^ (~b34 & b44);
-                a34 = b34 ^ (~b44 & b04);
-                a44 = b44 ^ (~b04 & b14);
+                KECCAK_CHI(RC[r])
             }
         }
     }
@@ -217,10 +222,81 @@ static bool cpu_has_bmi(void)
 #define HAVE_BMI_BODY 0
 #endif
 
+#if defined(__x86_64__)
+/* ---- four inputs at a time ----
+ * The same round on vectors of four lanes, one input per vector element (GCC vector
+ * extensions): state lane k of input i is st[4k + i]. Compiled twice: for AVX2, and for
+ * AVX-512VL, where the rotations become VPROLQ and chi's `b ^ (~c & d)` one VPTERNLOGQ. */
+typedef uint64_t lane4_t __attribute__((vector_size(32)));
+
+#define LANE4(in, off) \
+    ((lane4_t){ load64le((in)[0] + (off)), load64le((in)[1] + (off)), \
+                load64le((in)[2] + (off)), load64le((in)[3] + (off)) })
+
+static inline __attribute__((always_inline)) void absorb4_core(uint64_t st[100],
+                                                               const uint8_t *in[4],
+                                                               size_t nblocks)
+{
+    lane4_t a00, a10, a20, a30, a40, a01, a11, a21, a31, a41, a02, a12, a22;
+    lane4_t a32, a42, a03, a13, a23, a33, a43, a04, a14, a24, a34, a44;
+    lane4_t *lanes[25] = { &a00, &a10, &a20, &a30, &a40, &a01, &a11, &a21, &a31,
+                           &a41, &a02, &a12, &a22, &a32, &a42, &a03, &a13, &a23,
+                           &a33, &a43, &a04, &a14, &a24, &a34, &a44 };
+    for (int k = 0; k < 25; k++)
+        memcpy(lanes[k], st + 4 * k, sizeof(lane4_t));
+    for (; nblocks; nblocks--) {
+        a00 ^= LANE4(in, 0), a10 ^= LANE4(in, 8), a20 ^= LANE4(in, 16);
+        a30 ^= LANE4(in, 24), a40 ^= LANE4(in, 32);
+        a01 ^= LANE4(in, 40), a11 ^= LANE4(in, 48), a21 ^= LANE4(in, 56);
+        a31 ^= LANE4(in, 64), a41 ^= LANE4(in, 72);
+        a02 ^= LANE4(in, 80), a12 ^= LANE4(in, 88), a22 ^= LANE4(in, 96);
+        a32 ^= LANE4(in, 104), a42 ^= LANE4(in, 112);
+        a03 ^= LANE4(in, 120), a13 ^= LANE4(in, 128);
+        for (int i = 0; i < 4; i++)
+            in[i] += RATE;
+        for (int r = 0; r < 24; r++) {
+            KECCAK_THETA_RHO_PI(lane4_t)
+            KECCAK_CHI(RC[r])
+        }
+    }
+    for (int k = 0; k < 25; k++)
+        memcpy(st + 4 * k, lanes[k], sizeof(lane4_t));
+}
+
+__attribute__((target("avx2"))) static void absorb4_avx2(uint64_t st[100], const uint8_t *in[4],
+                                                        size_t nblocks)
+{
+    absorb4_core(st, in, nblocks);
+}
+
+__attribute__((target("avx2,avx512f,avx512vl"))) static void
+absorb4_avx512(uint64_t st[100], const uint8_t *in[4], size_t nblocks)
+{
+    absorb4_core(st, in, nblocks);
+}
+
+static bool cpu_has_x4(keccak_x4_t impl)
+{
+    __builtin_cpu_init();
+    if (impl == KECCAK_X4_AVX2)
+        return __builtin_cpu_supports("avx2");
+    if (impl == KECCAK_X4_AVX512)
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") &&
+               __builtin_cpu_supports("avx512vl");
+    return impl == KECCAK_X4_NONE;
+}
+#else
+static bool cpu_has_x4(keccak_x4_t impl)
+{
+    return impl == KECCAK_X4_NONE;
+}
+#endif
+
 /* Written once by the constructor (before main, before any thread) and by keccak_impl_select(),
  * whose contract is "before hashing starts"; read-only otherwise. A caller that runs before the
  * constructor sees PORTABLE, which is correct, only slower. */
 static keccak_impl_t g_impl = KECCAK_IMPL_PORTABLE;
+static keccak_x4_t g_x4 = KECCAK_X4_NONE; /* same rules as g_impl */
 
 __attribute__((constructor)) static void keccak_pick_impl(void)
 {
@@ -228,6 +304,10 @@ __attribute__((constructor)) static void keccak_pick_impl(void)
     if (cpu_has_bmi())
         g_impl = KECCAK_IMPL_BMI;
 #endif
+    if (cpu_has_x4(KECCAK_X4_AVX512))
+        g_x4 = KECCAK_X4_AVX512;
+    else if (cpu_has_x4(KECCAK_X4_AVX2))
+        g_x4 = KECCAK_X4_AVX2;
 }
 
 static inline void absorb(uint64_t st[25], const uint8_t *in, size_t nblocks)
@@ -267,6 +347,26 @@ keccak_impl_t keccak_impl_active(void)
 const char *keccak_impl_name(keccak_impl_t impl)
 {
     return impl == KECCAK_IMPL_BMI ? "bmi" : "portable";
+}
+
+bool keccak_x4_select(keccak_x4_t impl)
+{
+    if (impl != KECCAK_X4_NONE && impl != KECCAK_X4_AVX2 && impl != KECCAK_X4_AVX512)
+        return false;
+    if (!cpu_has_x4(impl))
+        return false;
+    g_x4 = impl;
+    return true;
+}
+
+keccak_x4_t keccak_x4_active(void)
+{
+    return g_x4;
+}
+
+const char *keccak_x4_name(keccak_x4_t impl)
+{
+    return impl == KECCAK_X4_AVX512 ? "avx512" : impl == KECCAK_X4_AVX2 ? "avx2" : "none";
 }
 
 void keccak_f1600(uint64_t st[25])
@@ -346,6 +446,63 @@ hash_t keccak256_hash(const uint8_t *data, size_t len)
     hash_t h;
     keccak256(h.b, data, len);
     return h;
+}
+
+#if defined(__x86_64__)
+/* Hash the four inputs in[idx[0..3]], each nfull full blocks and a shorter tail. */
+static void hash4(hash_t *out, const bview_t *in, const size_t idx[4], size_t nfull)
+{
+    uint64_t st[100] = { 0 };
+    const uint8_t *p[4];
+    for (int i = 0; i < 4; i++)
+        p[i] = in[idx[i]].p;
+    void (*body)(uint64_t *, const uint8_t **, size_t) =
+        g_x4 == KECCAK_X4_AVX512 ? absorb4_avx512 : absorb4_avx2;
+    if (nfull)
+        body(st, p, nfull); /* advances p[] past the full blocks */
+    uint8_t last[4][RATE];
+    for (int i = 0; i < 4; i++) {
+        size_t rem = in[idx[i]].n - nfull * RATE;
+        if (rem)
+            memcpy(last[i], p[i], rem);
+        memset(last[i] + rem, 0, RATE - rem);
+        last[i][rem] ^= 0x01;
+        last[i][RATE - 1] ^= 0x80;
+        p[i] = last[i];
+    }
+    body(st, p, 1);
+    for (int i = 0; i < 4; i++)
+        for (int k = 0; k < 4; k++)
+            store64le(out[idx[i]].b + 8 * k, st[4 * k + i]);
+}
+#endif
+
+void keccak256_many(hash_t *out, const bview_t *in, size_t n)
+{
+#if defined(__x86_64__)
+    enum { NB = 8 }; /* inputs of up to NB full blocks are grouped by that count */
+    size_t group[NB][4], ng[NB] = { 0 };
+    for (size_t i = 0; g_x4 != KECCAK_X4_NONE && i < n; i++) {
+        size_t nb = in[i].n / RATE;
+        if (nb >= NB) {
+            keccak256(out[i].b, in[i].p, in[i].n);
+            continue;
+        }
+        group[nb][ng[nb]++] = i;
+        if (ng[nb] == 4) {
+            hash4(out, in, group[nb], nb);
+            ng[nb] = 0;
+        }
+    }
+    if (g_x4 != KECCAK_X4_NONE) {
+        for (size_t nb = 0; nb < NB; nb++)
+            for (size_t j = 0; j < ng[nb]; j++)
+                keccak256(out[group[nb][j]].b, in[group[nb][j]].p, in[group[nb][j]].n);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++)
+        keccak256(out[i].b, in[i].p, in[i].n);
 }
 
 const hash_t KECCAK_EMPTY = { { 0xc5, 0xd2, 0x46, 0x01, 0x86, 0xf7, 0x23, 0x3c, 0x92, 0x7e, 0x7d,

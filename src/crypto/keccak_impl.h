@@ -20,4 +20,17 @@ keccak_impl_t keccak_impl_active(void);
 /** "portable" or "bmi". */
 const char *keccak_impl_name(keccak_impl_t impl);
 
+/** Which body keccak256_many uses for four inputs at a time (x86-64 only). */
+typedef enum keccak_x4 {
+    KECCAK_X4_NONE = 0,   /**< one input at a time with the active keccak_impl_t */
+    KECCAK_X4_AVX2 = 1,   /**< four lanes in a 256-bit vector */
+    KECCAK_X4_AVX512 = 2, /**< the same with AVX-512VL's rotate and ternary logic */
+} keccak_x4_t;
+
+/** As keccak_impl_select, for keccak256_many's body. */
+bool keccak_x4_select(keccak_x4_t impl);
+keccak_x4_t keccak_x4_active(void);
+/** "none", "avx2" or "avx512". */
+const char *keccak_x4_name(keccak_x4_t impl);
+
 #endif

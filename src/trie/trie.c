@@ -73,11 +73,11 @@ static err_t encode_node(buf_t *out, const trie_kv_t *kv, size_t lo, size_t hi, 
     size_t cp = depth;
     while (cp < max && nib(a, cp) == nib(b, cp))
         cp++;
-    buf_t child;
-    buf_init(&child, SIZE_MAX / 2);
     err_t e = ERR_OK;
     if (cp > depth) {
         /* Extension over the shared nibbles, then the branch below it. */
+        buf_t child;
+        buf_init(&child, SIZE_MAX / 2);
         e = encode_node(&child, kv, lo, hi, cp);
         if (!e)
             e = rlp_list_begin(out, &m);
@@ -90,33 +90,50 @@ static err_t encode_node(buf_t *out, const trie_kv_t *kv, size_t lo, size_t hi, 
         buf_deinit(&child);
         return e;
     }
-    /* Branch: a key that ends here (the shortest, so the first) is the branch's value. */
-    e = rlp_list_begin(out, &m);
+    /* Branch: a key that ends here (the shortest, so the first) is the branch's value. The
+     * children are encoded first and those of 32 bytes or more hashed in one batch. */
     size_t i = lo;
     const trie_kv_t *value = NULL;
-    if (!e && 2 * kv[i].key.n == depth) {
+    if (2 * kv[i].key.n == depth) {
         value = &kv[i];
         i++;
     }
+    buf_t kids[16];
+    bview_t big[16];
+    hash_t bigh[16];
+    size_t nbig = 0;
+    unsigned filled = 0; /* kids[0..filled) initialised */
     for (unsigned slot = 0; slot < 16 && !e; slot++) {
+        buf_init(&kids[slot], SIZE_MAX / 2);
+        filled++;
         size_t j = i;
         while (j < hi && nib(kv[j].key, depth) == slot)
             j++;
-        if (j == i) {
-            e = buf_push(out, 0x80);
-            continue;
-        }
-        buf_reset(&child);
-        e = encode_node(&child, kv, i, j, depth + 1);
-        if (!e)
-            e = append_ref(out, &child);
+        if (j > i)
+            e = encode_node(&kids[slot], kv, i, j, depth + 1);
+        if (!e && kids[slot].n >= 32)
+            big[nbig++] = buf_view(&kids[slot]);
         i = j;
+    }
+    if (!e)
+        keccak256_many(bigh, big, nbig);
+    if (!e)
+        e = rlp_list_begin(out, &m);
+    for (unsigned slot = 0, nb = 0; slot < 16 && !e; slot++) {
+        const buf_t *c = &kids[slot];
+        if (c->n == 0)
+            e = buf_push(out, 0x80);
+        else if (c->n < 32)
+            e = rlp_encode_raw(out, c->p, c->n);
+        else
+            e = rlp_encode_hash(out, &bigh[nb++]);
     }
     if (!e)
         e = value ? rlp_encode_bytes(out, value->value.p, value->value.n) : buf_push(out, 0x80);
     if (!e)
         e = rlp_list_end(out, m);
-    buf_deinit(&child);
+    for (unsigned slot = 0; slot < filled; slot++)
+        buf_deinit(&kids[slot]);
     return e;
 }
 
@@ -152,8 +169,12 @@ err_t trie_root_secure(hash_t *out, const trie_kv_t *kvs, size_t n)
 {
     hash_t *keys = RN_NEWV(hash_t, n + 1);
     trie_kv_t *copy = RN_NEWV(trie_kv_t, n + 1);
+    bview_t *raw = RN_NEWV(bview_t, n + 1);
+    for (size_t i = 0; i < n; i++)
+        raw[i] = kvs[i].key;
+    keccak256_many(keys, raw, n);
+    rn_free(raw);
     for (size_t i = 0; i < n; i++) {
-        keys[i] = keccak256_hash(kvs[i].key.p, kvs[i].key.n);
         copy[i].key = bview(keys[i].b, 32);
         copy[i].value = kvs[i].value;
     }

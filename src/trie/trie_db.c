@@ -77,12 +77,21 @@ struct mnode {
     bview_t value;      /**< leaf value; branch value (n == 0: none) */
     bview_t orig;       /**< in_store: the encoding the store holds at this node's path */
     hash_t hash;        /**< keccak(orig) when has_hash */
+    bview_t enc;        /**< the final encoding (pool), once encoded */
+    hash_t nh;          /**< keccak(enc), unless inl */
     uint8_t frag[TRIE_DB_MAX_NIBBLES];
     size_t nfrag;
     int kind; /**< TRIE__LEAF, TRIE__EXT, TRIE__BRANCH */
     bool in_store;
     bool has_hash;
+    bool inl;  /**< enc is under 32 bytes: the parent embeds it (never the root) */
+    bool kept; /**< enc equals what the store holds at this path */
 };
+
+typedef struct node_vec {
+    mnode_t **v;
+    size_t n, cap;
+} node_vec_t;
 
 typedef struct path_rec {
     uint8_t n;
@@ -103,7 +112,8 @@ typedef struct upd {
     size_t nlive, cap_live;
     pending_t *writes;
     size_t nwrites, cap_writes;
-    buf_t scratch[MAX_LEVELS]; /**< encoding buffer per tree level, reused */
+    buf_t scratch;                /**< encoding buffer, reused */
+    node_vec_t height[MAX_LEVELS]; /**< in-memory nodes by height (0: no in-memory children) */
 } upd_t;
 
 static void *vec_grow(void *v, size_t *cap, size_t n, size_t elem)
@@ -223,7 +233,7 @@ static err_t guess_leaf(upd_t *u, mnode_t *parent, unsigned i, const uint8_t *k,
     bview_t ref = parent->cref[i];
     if (parent->child[i] || old.n == 0 || ref.n != 33 || ref.p[0] != 0xa0 || d > kn)
         return ERR_OK;
-    buf_t *enc = &u->scratch[0]; /* free while keys are applied; commit uses it later */
+    buf_t *enc = &u->scratch; /* free while keys are applied; commit uses it later */
     buf_reset(enc);
     size_t m;
     TRY(rlp_list_begin(enc, &m));
@@ -419,65 +429,130 @@ static err_t del_rec(upd_t *u, mnode_t **np, const uint8_t *k, size_t kn, size_t
     return fix_branch(u, np, k, d);
 }
 
-static err_t append_child(upd_t *u, buf_t *enc, mnode_t *c, bview_t cref, uint8_t *path, size_t d,
-                          size_t level);
+/* ---- commit: encode and hash bottom-up, a whole height at a time ----
+ * A node's encoding holds its children's references, so children are encoded first. Nodes of
+ * the same height (longest path down to a node without in-memory children) never depend on
+ * each other, so each height is encoded and then hashed in one keccak256_many batch. */
 
-/* Encode n (at path[0..d)) and append its reference to out; for the root (out == NULL) set
- * *root instead. Nodes of 32 bytes or more, and the root, are queued for writing unless the store
- * already holds the same bytes at this path. */
-static err_t commit(upd_t *u, mnode_t *n, uint8_t *path, size_t d, size_t level, buf_t *out,
-                    hash_t *root)
+/* File n under its height; *h receives it. level bounds the recursion (the key length). */
+static err_t collect(upd_t *u, mnode_t *n, size_t level, size_t *h)
 {
     if (level >= MAX_LEVELS)
         return ERR_TRIE_CORRUPT;
-    buf_t *enc = &u->scratch[level];
+    size_t mine = 0;
+    unsigned nc = n->kind == TRIE__BRANCH ? 16 : n->kind == TRIE__EXT ? 1 : 0;
+    for (unsigned i = 0; i < nc; i++) {
+        size_t ch;
+        if (!n->child[i])
+            continue;
+        TRY(collect(u, n->child[i], level + 1, &ch));
+        if (ch + 1 > mine)
+            mine = ch + 1;
+    }
+    if (mine >= MAX_LEVELS)
+        return ERR_TRIE_CORRUPT;
+    node_vec_t *v = &u->height[mine];
+    v->v = vec_grow(v->v, &v->cap, v->n, sizeof(*v->v));
+    v->v[v->n++] = n;
+    *h = mine;
+    return ERR_OK;
+}
+
+/* Append the reference to a child: embedded encoding, hash, or the empty string. */
+static err_t append_ref(buf_t *enc, const mnode_t *c, bview_t cref)
+{
+    if (c)
+        return c->inl ? rlp_encode_raw(enc, c->enc.p, c->enc.n) : rlp_encode_hash(enc, &c->nh);
+    if (cref.n)
+        return rlp_encode_raw(enc, cref.p, cref.n);
+    return buf_push(enc, 0x80);
+}
+
+/* Encode n into u->scratch; its in-memory children are already encoded (and hashed). */
+static err_t encode_node(upd_t *u, const mnode_t *n)
+{
+    buf_t *enc = &u->scratch;
     buf_reset(enc);
     size_t m;
     TRY(rlp_list_begin(enc, &m));
     if (n->kind == TRIE__BRANCH) {
-        for (unsigned i = 0; i < 16; i++) {
-            if (n->child[i])
-                path[d] = (uint8_t)i;
-            TRY(append_child(u, enc, n->child[i], n->cref[i], path, d + 1, level + 1));
-        }
+        for (unsigned i = 0; i < 16; i++)
+            TRY(append_ref(enc, n->child[i], n->cref[i]));
         TRY(rlp_encode_bytes(enc, n->value.p, n->value.n));
     } else {
         TRY(trie__hex_prefix(enc, n->frag, n->nfrag, n->kind == TRIE__LEAF));
-        if (n->kind == TRIE__LEAF) {
+        if (n->kind == TRIE__LEAF)
             TRY(rlp_encode_bytes(enc, n->value.p, n->value.n));
-        } else {
-            memcpy(path + d, n->frag, n->nfrag);
-            TRY(append_child(u, enc, n->child[0], n->cref[0], path, d + n->nfrag, level + 1));
-        }
+        else
+            TRY(append_ref(enc, n->child[0], n->cref[0]));
     }
-    TRY(rlp_list_end(enc, m));
-    bview_t e = buf_view(enc);
-    if (!root && e.n < 32)
-        return rlp_encode_raw(out, e.p, e.n);
-    bool kept = n->in_store && bview_eq(e, n->orig);
-    hash_t h = kept && n->has_hash ? n->hash : keccak256_hash(e.p, e.n);
+    return rlp_list_end(enc, m);
+}
+
+/* Encode and hash every in-memory node below and including root. */
+static err_t encode_all(upd_t *u, mnode_t *root)
+{
+    size_t top;
+    TRY(collect(u, root, 0, &top));
+    size_t cap = 0;
+    for (size_t h = 0; h <= top; h++)
+        cap = u->height[h].n > cap ? u->height[h].n : cap;
+    bview_t *in = RN_NEWV(bview_t, cap);
+    hash_t *out = RN_NEWV(hash_t, cap);
+    mnode_t **who = RN_NEWV(mnode_t *, cap);
+    err_t e = ERR_OK;
+    for (size_t h = 0; h <= top && !e; h++) {
+        size_t nb = 0;
+        for (size_t i = 0; i < u->height[h].n && !e; i++) {
+            mnode_t *n = u->height[h].v[i];
+            if ((e = encode_node(u, n)) != ERR_OK)
+                break;
+            n->enc = pool_copy(&u->pool, buf_view(&u->scratch));
+            n->inl = n != root && n->enc.n < 32;
+            n->kept = !n->inl && n->in_store && bview_eq(n->enc, n->orig);
+            if (n->inl)
+                continue;
+            if (n->kept && n->has_hash) {
+                n->nh = n->hash;
+                continue;
+            }
+            in[nb] = n->enc;
+            who[nb++] = n;
+        }
+        keccak256_many(out, in, nb);
+        for (size_t i = 0; i < nb; i++)
+            who[i]->nh = out[i];
+    }
+    rn_free(who);
+    rn_free(out);
+    rn_free(in);
+    return e;
+}
+
+/* Note n's path (path[0..d)) as live and queue its encoding unless the store has it, children
+ * first. An embedded node's subtree is embedded with it: nothing of it is stored. */
+static void emit(upd_t *u, const mnode_t *n, uint8_t *path, size_t d)
+{
+    if (n->inl)
+        return;
+    if (n->kind == TRIE__BRANCH) {
+        for (unsigned i = 0; i < 16; i++) {
+            if (n->child[i]) {
+                path[d] = (uint8_t)i;
+                emit(u, n->child[i], path, d + 1);
+            }
+        }
+    } else if (n->kind == TRIE__EXT && n->child[0]) {
+        memcpy(path + d, n->frag, n->nfrag);
+        emit(u, n->child[0], path, d + n->nfrag);
+    }
     note_live(u, path, d);
-    if (!kept) {
+    if (!n->kept) {
         u->writes = vec_grow(u->writes, &u->cap_writes, u->nwrites, sizeof(*u->writes));
         pending_t *w = &u->writes[u->nwrites++];
         w->path = make_path(path, d);
-        w->node = pool_copy(&u->pool, e);
+        w->node = n->enc;
     }
-    if (root) {
-        *root = h;
-        return ERR_OK;
-    }
-    return rlp_encode_hash(out, &h);
-}
-
-static err_t append_child(upd_t *u, buf_t *enc, mnode_t *c, bview_t cref, uint8_t *path, size_t d,
-                          size_t level)
-{
-    if (c)
-        return commit(u, c, path, d, level, enc, NULL);
-    if (cref.n)
-        return rlp_encode_raw(enc, cref.p, cref.n);
-    return buf_push(enc, 0x80);
 }
 
 static int cmp_path(const void *a, const void *b)
@@ -537,8 +612,11 @@ static err_t apply(upd_t *u, hash_t *new_root, const trie_kv_t *updates, size_t 
         }
     }
     hash_t h = KECCAK_EMPTY_TRIE;
-    if (root)
-        TRY(commit(u, root, path, 0, 0, NULL, &h));
+    if (root) {
+        TRY(encode_all(u, root));
+        emit(u, root, path, 0);
+        h = root->nh;
+    }
     TRY(flush(u));
     *new_root = h;
     return ERR_OK;
@@ -553,11 +631,11 @@ err_t trie_db_update(const trie_store_t *s, hash_t *new_root, const trie_kv_t *u
     upd_t u;
     memset(&u, 0, sizeof(u));
     u.s = s;
-    for (size_t i = 0; i < MAX_LEVELS; i++)
-        buf_init(&u.scratch[i], BUF_MAX_DEFAULT);
+    buf_init(&u.scratch, BUF_MAX_DEFAULT);
     err_t e = apply(&u, new_root, updates, n);
+    buf_deinit(&u.scratch);
     for (size_t i = 0; i < MAX_LEVELS; i++)
-        buf_deinit(&u.scratch[i]);
+        rn_free(u.height[i].v);
     rn_free(u.loaded);
     rn_free(u.live);
     rn_free(u.writes);

@@ -319,3 +319,59 @@ TEST(keccak, empty_constants)
     hex_encode(txt, KECCAK_EMPTY_LIST.b, 32);
     CHECK_STR_EQ(txt, "1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347");
 }
+
+/* keccak256_many against one-shot keccak256 under each four-input body the CPU has: batches of
+ * 0..40 inputs whose lengths cluster at the block boundaries (0, 135, 136, 137, 271, 272, ...)
+ * and spread up to past the grouping limit (8 full blocks), with a known vector planted. */
+TEST(keccak, many_matches_one_shot_for_every_body)
+{
+    keccak_x4_t saved = keccak_x4_active();
+    static const keccak_x4_t impls[] = { KECCAK_X4_NONE, KECCAK_X4_AVX2, KECCAK_X4_AVX512 };
+    enum { MAXN = 40, MAXLEN = 9 * 136 + 40 };
+    uint8_t *data = malloc((size_t)MAXN * MAXLEN);
+    bview_t in[MAXN];
+    hash_t got[MAXN], want;
+    int ran = 0;
+    for (size_t b = 0; b < RN_ARRAY_LEN(impls); b++) {
+        if (!keccak_x4_select(impls[b])) {
+            fprintf(stderr, "note: keccak x4 body '%s' not available on this CPU/build\n",
+                    keccak_x4_name(impls[b]));
+            continue;
+        }
+        ran++;
+        for (int round = 0; round < 300; round++) {
+            size_t n = test_rand() % (MAXN + 1);
+            for (size_t i = 0; i < n; i++) {
+                size_t len;
+                uint64_t r = test_rand();
+                if (r % 3 == 0)
+                    len = (r >> 8) % MAXLEN;
+                else /* a block boundary, +- 1 */
+                    len = 136 * ((r >> 8) % 9) + (size_t)((r >> 16) % 3) - 1;
+                if (len > MAXLEN)
+                    len = 0;
+                test_rand_bytes(data + i * MAXLEN, len);
+                in[i] = bview(data + i * MAXLEN, len);
+            }
+            if (n > 2)
+                in[2] = bview((const uint8_t *)"abc", 3);
+            keccak256_many(got, in, n);
+            for (size_t i = 0; i < n; i++) {
+                keccak256(want.b, in[i].p, in[i].n);
+                CHECK_MEM_EQ(got[i].b, 32, want.b, 32);
+            }
+            if (n > 2) {
+                uint8_t abc[32];
+                CHECK_EQ_INT(hex_decode_fixed(
+                                 abc, 32,
+                                 "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45",
+                                 64),
+                             ERR_OK);
+                CHECK_MEM_EQ(got[2].b, 32, abc, 32);
+            }
+        }
+    }
+    CHECK(ran >= 1);
+    CHECK(keccak_x4_select(saved));
+    free(data);
+}
