@@ -74,7 +74,10 @@ static uint32_t obj_index(state_t *st, const addr_t *a)
     memset(o, 0, sizeof(*o));
     o->addr = *a;
     state_account_t acct;
-    if (st->be.get_account(st->be.ctx, a, &acct)) {
+    memset(&acct, 0, sizeof(acct));
+    o->orig_exists = st->be.get_account(st->be.ctx, a, &acct);
+    o->orig = acct;
+    if (o->orig_exists) {
         o->flags = SOBJ_EXISTS;
         o->nonce = acct.nonce;
         o->balance = acct.balance;
@@ -482,6 +485,8 @@ err_t state_changes(state_t *st, state_changes_t *out)
         c->nonce = o->nonce;
         c->balance = o->balance;
         c->code_hash = o->code_hash;
+        c->prev_exists = o->orig_exists;
+        c->prev = o->orig;
         /* Code set during this state's life is owned here; the backend may lack it. */
         void *code = (void *)o->code;
         if (!c->deleted && o->code_loaded && o->code_len && owned &&

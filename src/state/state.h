@@ -32,7 +32,11 @@
 typedef struct state_account {
     uint64_t nonce;
     u256_t balance;
-    hash_t code_hash; /**< KECCAK_EMPTY for an account without code */
+    hash_t code_hash;    /**< KECCAK_EMPTY for an account without code */
+    hash_t storage_root; /**< when stored */
+    /** Set by backends over the flat tables (state_db_backend): the answer, found (with
+     *  storage_root) or absent, is exactly the table's record. The caller zeroes *out first. */
+    bool stored;
 } state_account_t;
 
 /** What the overlay reads from below. Results for absent data: false / zero / empty. */
@@ -55,6 +59,10 @@ typedef struct state_account_change {
     uint64_t nonce;
     u256_t balance;
     hash_t code_hash;
+    /** The account as the backend held it when first read, if the backend vouched for it
+     *  (prev.stored): prev_exists says whether there was one. Saves the commit a read. */
+    bool prev_exists;
+    state_account_t prev;
 } state_account_change_t;
 
 typedef struct state_slot_change {

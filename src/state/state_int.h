@@ -46,8 +46,10 @@ typedef struct sobj {
     hash_t code_hash;    /**< KECCAK_EMPTY if none */
     const uint8_t *code; /**< loaded lazily; borrowed from the backend or owned by the state */
     size_t code_len;
-    uint32_t warm_tx; /**< == state's tx id: warm (EIP-2929) */
-    uint32_t seen_tx; /**< == state's tx id: listed in this tx's objects */
+    uint32_t warm_tx;     /**< == state's tx id: warm (EIP-2929) */
+    uint32_t seen_tx;     /**< == state's tx id: listed in this tx's objects */
+    bool orig_exists;     /**< the backend had the account when it was loaded */
+    state_account_t orig; /**< and this (orig.stored: as a flat-table record) */
 } sobj_t;
 
 typedef struct sslot {

@@ -46,11 +46,16 @@ static bool b_get_account(void *ctx, const addr_t *a, state_account_t *out)
 {
     bview_t v;
     flat_account_t f;
-    if (db_get(ctx, DB_ACCOUNTS, bview(a->b, 20), &v) != ERR_OK || flat_decode(v, &f) != ERR_OK)
+    err_t e = db_get(ctx, DB_ACCOUNTS, bview(a->b, 20), &v);
+    if (e == ERR_NOT_FOUND)
+        out->stored = true; /* known absent */
+    if (e != ERR_OK || flat_decode(v, &f) != ERR_OK)
         return false;
     out->nonce = f.nonce;
     out->balance = f.balance;
     out->code_hash = f.code_hash;
+    out->storage_root = f.storage_root;
+    out->stored = true;
     return true;
 }
 
@@ -492,11 +497,22 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
     uint8_t(*prev_val)[160] = rn_calloc(na1, 160); /* flat value before the block */
     size_t *prev_len = RN_NEWV(size_t, na1);
     /* 1. Previous account values; deletions and storage clears (flat slots and trie). */
+    buf_t pb;
+    buf_init(&pb, 160);
     for (size_t i = 0; i < c->naccounts && !e; i++) {
         const state_account_change_t *ac = &c->accounts[i];
-        bview_t prev;
-        if (db_get(txn, DB_ACCOUNTS, bview(ac->addr.b, 20), &prev) != ERR_OK)
+        bview_t prev = bview(NULL, 0);
+        if (ac->prev.stored) { /* what execution read: the record, re-encoded */
+            buf_reset(&pb);
+            if (ac->prev_exists &&
+                (e = trie_account_rlp(&pb, ac->prev.nonce, ac->prev.balance, &ac->prev.storage_root,
+                                      &ac->prev.code_hash)) == ERR_OK)
+                prev = buf_view(&pb);
+        } else if (db_get(txn, DB_ACCOUNTS, bview(ac->addr.b, 20), &prev) != ERR_OK) {
             prev = bview(NULL, 0);
+        }
+        if (e)
+            break;
         if (prev.n > 160) {
             e = ERR_DB;
             break;
@@ -511,6 +527,7 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
                 e = drop_storage_trie(txn, &ac->addr);
         }
     }
+    buf_deinit(&pb);
     /* 2. Flat slots. */
     u256_t *slot_prev = RN_NEWV(u256_t, c->nslots ? c->nslots : 1); /* value before the block */
     for (size_t i = 0; i < c->nslots && !e; i++) {
