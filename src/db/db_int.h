@@ -27,8 +27,15 @@ typedef struct wb_ent {
 } wb_ent_t;
 
 /** Open-addressing map of entry pointers (linear probing, power-of-two capacity). */
+/* A slot holds the entry's hash beside the pointer: probing compares hashes without touching
+ * the entries (one cache miss per probe otherwise). */
+typedef struct wb_slot {
+    uint64_t h;
+    wb_ent_t *e;
+} wb_slot_t;
+
 typedef struct wb_map {
-    wb_ent_t **slot;
+    wb_slot_t *slot;
     size_t cap, n;
     size_t bytes;       /**< sum of entry sizes */
     size_t dirty_bytes; /**< of entries WB_DIRTY or WB_DELETED */

@@ -52,8 +52,8 @@ static size_t map_slot(const wb_map_t *m, const uint8_t *key, size_t klen, uint6
 {
     size_t mask = m->cap - 1, i = (size_t)h & mask;
     for (;;) {
-        const wb_ent_t *e = m->slot[i];
-        if (!e || (e->h == h && e->klen == klen && memcmp(e->data, key, klen) == 0))
+        const wb_ent_t *e = m->slot[i].e;
+        if (!e || (m->slot[i].h == h && e->klen == klen && memcmp(e->data, key, klen) == 0))
             return i;
         i = (i + 1) & mask;
     }
@@ -63,7 +63,7 @@ static wb_ent_t *map_find(const wb_map_t *m, const uint8_t *key, size_t klen, ui
 {
     if (!m->n)
         return NULL;
-    return m->slot[map_slot(m, key, klen, h)];
+    return m->slot[map_slot(m, key, klen, h)].e;
 }
 
 static void map_account(wb_map_t *m, const wb_ent_t *e, int sign)
@@ -90,15 +90,14 @@ static void map_reserve(wb_map_t *m, size_t want)
         ncap *= 2;
     if (ncap == m->cap)
         return;
-    wb_ent_t **ns = RN_NEWV(wb_ent_t *, ncap);
+    wb_slot_t *ns = RN_NEWV(wb_slot_t, ncap);
     for (size_t i = 0; i < m->cap; i++) {
-        wb_ent_t *e = m->slot[i];
-        if (!e)
+        if (!m->slot[i].e)
             continue;
-        size_t j = (size_t)e->h & (ncap - 1);
-        while (ns[j])
+        size_t j = (size_t)m->slot[i].h & (ncap - 1);
+        while (ns[j].e)
             j = (j + 1) & (ncap - 1);
-        ns[j] = e;
+        ns[j] = m->slot[i];
     }
     rn_free(m->slot);
     m->slot = ns;
@@ -116,21 +115,22 @@ static void map_set(wb_map_t *m, wb_ent_t *e)
     if ((m->n + 1) * 4 > m->cap * 3)
         map_grow(m);
     size_t i = map_slot(m, e->data, e->klen, e->h);
-    wb_ent_t *old = m->slot[i];
+    wb_ent_t *old = m->slot[i].e;
     if (old) {
         map_account(m, old, -1);
         rn_free(old);
     } else {
         m->n++;
     }
-    m->slot[i] = e;
+    m->slot[i].h = e->h;
+    m->slot[i].e = e;
     map_account(m, e, +1);
 }
 
 static void map_free(wb_map_t *m)
 {
     for (size_t i = 0; i < m->cap; i++)
-        rn_free(m->slot[i]);
+        rn_free(m->slot[i].e);
     rn_free(m->slot);
     memset(m, 0, sizeof(*m));
 }
@@ -361,19 +361,19 @@ err_t db__wb_del_prefix(db_txn_t *txn, db_table_t t, bview_t prefix)
     /* Tombstones over this transaction's entries (same key: replaced in place)... */
     wb_map_t *m = &txn->wb;
     for (size_t i = 0; i < m->cap; i++) {
-        wb_ent_t *e = m->slot[i];
+        wb_ent_t *e = m->slot[i].e;
         if (!e || !has_prefix(e, pb, pn) || e->state == WB_DELETED)
             continue;
         wb_ent_t *d = ent_new(e->data, e->klen, e->h, bview(NULL, 0), WB_DELETED);
         map_account(m, e, -1);
         rn_free(e);
-        m->slot[i] = d;
+        m->slot[i].e = d;
         map_account(m, d, +1);
     }
     /* ...and over the committed cache's (the writer may read it without the lock). */
     const wb_map_t *cm = &txn->db->wb.map;
     for (size_t i = 0; i < cm->cap; i++) {
-        const wb_ent_t *e = cm->slot[i];
+        const wb_ent_t *e = cm->slot[i].e;
         if (!e || !has_prefix(e, pb, pn) || e->state == WB_ABSENT || e->state == WB_DELETED)
             continue;
         if (!map_find(m, e->data, e->klen, e->h))
@@ -402,7 +402,7 @@ static err_t flush_entries(db_txn_t *txn, size_t *count)
     for (int pass = 0; pass < 2; pass++) {
         const wb_map_t *m = pass ? tm : cm;
         for (size_t i = 0; i < m->cap; i++) {
-            wb_ent_t *e = m->slot[i];
+            wb_ent_t *e = m->slot[i].e;
             if (!e || !ent_dirty(e) || (!pass && map_find(tm, e->data, e->klen, e->h)))
                 continue;
             if (n == cap) {
@@ -447,10 +447,10 @@ static void merge(wb_cache_t *c, wb_map_t *tm, bool flushed)
     wb_map_t *cm = &c->map;
     map_reserve(cm, cm->n + tm->n);
     for (size_t i = 0; i < tm->cap; i++) {
-        wb_ent_t *e = tm->slot[i];
+        wb_ent_t *e = tm->slot[i].e;
         if (!e)
             continue;
-        tm->slot[i] = NULL;
+        tm->slot[i].e = NULL;
         if (e->state == WB_CLEAN && map_find(cm, e->data, e->klen, e->h)) {
             rn_free(e);
             continue;
@@ -461,7 +461,7 @@ static void merge(wb_cache_t *c, wb_map_t *tm, bool flushed)
     if (!flushed)
         return;
     for (size_t i = 0; i < cm->cap; i++) {
-        wb_ent_t *e = cm->slot[i];
+        wb_ent_t *e = cm->slot[i].e;
         if (e && ent_dirty(e)) {
             map_account(cm, e, -1);
             e->state = e->state == WB_DIRTY ? WB_CLEAN : WB_ABSENT;
@@ -480,7 +480,7 @@ static void evict(wb_cache_t *c)
     memset(&keep, 0, sizeof(keep));
     map_reserve(&keep, m->n);
     for (size_t i = 0; i < m->cap; i++) {
-        wb_ent_t *e = m->slot[i];
+        wb_ent_t *e = m->slot[i].e;
         if (!e)
             continue;
         if (ent_dirty(e) || e->ref) {
