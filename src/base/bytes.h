@@ -117,6 +117,19 @@ static inline void be_store64(uint8_t *p, uint64_t v)
     }
 }
 
+static inline uint32_t be_load32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static inline void be_store32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
 /** Constant-time-ish zeroing of secrets. */
 void secure_wipe(void *p, size_t n);
 

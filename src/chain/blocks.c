@@ -1,5 +1,6 @@
 /* The block store: canonical blocks, receipts, transaction lookups and signatures in LMDB
  * (layout in chain.h and docs/decisions/0012-block-store.md). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "chain/chain.h"
@@ -109,6 +110,104 @@ static err_t body_encode(const block_t *b, buf_t *out)
     return e;
 }
 
+/* ---- the transaction lookup index, filled in batches ----
+ * Each block stores its transactions' hashes in TX_RECENT (one sequential write), sorted with
+ * their indexes. Every tx_index_batch blocks, the entries of the blocks after META tx_indexed
+ * move into TX_LOOKUP in hash order: one sorted batch of random B-tree writes instead of one
+ * per transaction per block (decision 0012). Readers look in TX_LOOKUP, then binary-search the
+ * newer blocks' lists. Without META tx_indexed (datadirs from before the batches) every block
+ * is in TX_LOOKUP. */
+
+enum {
+    TX_REC = 36 /**< tx hash ‖ be32 index */
+};
+
+static uint32_t g_tx_index_batch = 128;
+
+void chain_set_tx_index_batch(uint32_t blocks)
+{
+    g_tx_index_batch = blocks ? blocks : 1;
+}
+
+static int rec_cmp(const void *a, const void *b)
+{
+    return memcmp(a, b, 32);
+}
+
+/* Move the lists of blocks (from, to] into TX_LOOKUP and drop them. */
+static err_t index_tx_lists(db_txn_t *txn, uint64_t from, uint64_t to)
+{
+    size_t n = 0, cap = 0;
+    uint8_t *all = NULL; /* be64 block ‖ record */
+    err_t e = ERR_OK;
+    for (uint64_t bn = from + 1; bn <= to && !e; bn++) {
+        uint8_t k[8];
+        be_store64(k, bn);
+        bview_t v;
+        e = db_get(txn, DB_TX_RECENT, bview(k, 8), &v);
+        if (e == ERR_NOT_FOUND) {
+            e = ERR_OK; /* a block without transactions */
+            continue;
+        }
+        if (e || v.n % TX_REC) {
+            e = e ? e : ERR_DB_CORRUPT;
+            break;
+        }
+        size_t m = v.n / TX_REC;
+        if (n + m > cap) {
+            cap = (n + m) * 2;
+            all = rn_realloc(all, cap * (TX_REC + 8));
+        }
+        for (size_t i = 0; i < m; i++) {
+            uint8_t *r = all + (n + i) * (TX_REC + 8);
+            memcpy(r, v.p + i * TX_REC, 32);
+            memcpy(r + 32, k, 8);
+            memcpy(r + 40, v.p + i * TX_REC + 32, 4);
+        }
+        n += m;
+        if (!e)
+            e = db_del(txn, DB_TX_RECENT, bview(k, 8));
+    }
+    if (!e && n)
+        qsort(all, n, TX_REC + 8, rec_cmp); /* hash ‖ block ‖ index: B-tree order */
+    for (size_t i = 0; i < n && !e; i++) {
+        const uint8_t *r = all + i * (TX_REC + 8);
+        e = db_put(txn, DB_TX_LOOKUP, bview(r, 32), bview(r + 32, 12));
+    }
+    rn_free(all);
+    return e;
+}
+
+static err_t store_tx_hashes(db_txn_t *txn, const block_t *b)
+{
+    uint64_t number = b->header.number, indexed;
+    if (db_meta_get_u64(txn, "tx_indexed", &indexed) != ERR_OK) {
+        indexed = number ? number - 1 : 0; /* everything before is in TX_LOOKUP */
+        TRY(db_meta_put_u64(txn, "tx_indexed", indexed));
+    }
+    if (b->ntxs) {
+        uint8_t *recs = rn_malloc(b->ntxs * TX_REC);
+        err_t e = ERR_OK;
+        for (size_t i = 0; i < b->ntxs && !e; i++) {
+            hash_t th;
+            e = tx_hash(&b->txs[i], &th);
+            memcpy(recs + i * TX_REC, th.b, 32);
+            be_store32(recs + i * TX_REC + 32, (uint32_t)i);
+        }
+        qsort(recs, b->ntxs, TX_REC, rec_cmp);
+        uint8_t k[8];
+        be_store64(k, number);
+        if (!e)
+            e = db_put(txn, DB_TX_RECENT, bview(k, 8), bview(recs, b->ntxs * TX_REC));
+        rn_free(recs);
+        TRY(e);
+    }
+    if (number < indexed || number - indexed < g_tx_index_batch)
+        return ERR_OK;
+    TRY(index_tx_lists(txn, indexed, number));
+    return db_meta_put_u64(txn, "tx_indexed", number);
+}
+
 err_t chain_store_block(db_txn_t *txn, const block_t *b, const hash_t *hash,
                         const chain_receipts_t *rs, const uint8_t sig[65])
 {
@@ -129,18 +228,8 @@ err_t chain_store_block(db_txn_t *txn, const block_t *b, const hash_t *hash,
         e = chain_receipts_encode(rs, &v);
     if (!e)
         e = db_put(txn, DB_RECEIPTS, bview(hash->b, 32), buf_view(&v));
-    for (size_t i = 0; i < b->ntxs && !e; i++) {
-        hash_t th;
-        uint8_t loc[12];
-        memcpy(loc, num, 8);
-        loc[8] = (uint8_t)(i >> 24);
-        loc[9] = (uint8_t)(i >> 16);
-        loc[10] = (uint8_t)(i >> 8);
-        loc[11] = (uint8_t)i;
-        e = tx_hash(&b->txs[i], &th);
-        if (!e)
-            e = db_put(txn, DB_TX_LOOKUP, bview(th.b, 32), bview(loc, 12));
-    }
+    if (!e)
+        e = store_tx_hashes(txn, b);
     if (!e && sig)
         e = db_put(txn, DB_SIGNATURES, bview(hash->b, 32), bview(sig, 65));
     if (!e)
@@ -233,12 +322,31 @@ err_t chain_read_receipts(db_txn_t *txn, const hash_t *hash, chain_receipts_t *o
 err_t chain_tx_lookup(db_txn_t *txn, const hash_t *tx_hash, uint64_t *number, uint32_t *index)
 {
     bview_t v;
-    TRY(db_get(txn, DB_TX_LOOKUP, bview(tx_hash->b, 32), &v));
-    if (v.n != 12)
-        return ERR_DB;
-    *number = be_load64(v.p);
-    *index = (uint32_t)v.p[8] << 24 | (uint32_t)v.p[9] << 16 | (uint32_t)v.p[10] << 8 | v.p[11];
-    return ERR_OK;
+    err_t e = db_get(txn, DB_TX_LOOKUP, bview(tx_hash->b, 32), &v);
+    if (e == ERR_OK) {
+        if (v.n != 12)
+            return ERR_DB;
+        *number = be_load64(v.p);
+        *index = be_load32(v.p + 8);
+        return ERR_OK;
+    }
+    uint64_t indexed, head;
+    if (e != ERR_NOT_FOUND || db_meta_get_u64(txn, "tx_indexed", &indexed) != ERR_OK ||
+        db_meta_get_u64(txn, "head_number", &head) != ERR_OK)
+        return e;
+    for (uint64_t bn = head; bn > indexed; bn--) { /* newest first */
+        uint8_t k[8];
+        be_store64(k, bn);
+        if (db_get(txn, DB_TX_RECENT, bview(k, 8), &v) != ERR_OK || v.n % TX_REC)
+            continue;
+        const uint8_t *r = bsearch(tx_hash->b, v.p, v.n / TX_REC, TX_REC, rec_cmp);
+        if (r) {
+            *number = bn;
+            *index = be_load32(r + 32);
+            return ERR_OK;
+        }
+    }
+    return ERR_NOT_FOUND;
 }
 
 err_t chain_read_signature(db_txn_t *txn, const hash_t *hash, uint8_t sig[65])
@@ -264,7 +372,7 @@ err_t chain_unwind(db_txn_t *txn, uint64_t to, hash_t *state_root)
         TRY(chain_canonical_hash(txn, n, &h));
         TRY(chain_read_block(txn, &h, &b));
         err_t e = ERR_OK;
-        for (size_t i = 0; i < b.ntxs && !e; i++) {
+        for (size_t i = 0; i < b.ntxs && !e; i++) { /* indexed or not */
             hash_t th;
             e = tx_hash(&b.txs[i], &th);
             if (!e)
@@ -279,9 +387,14 @@ err_t chain_unwind(db_txn_t *txn, uint64_t to, hash_t *state_root)
             e = db_del(txn, DB_CANONICAL, bview(k, 8));
         if (!e)
             e = db_del(txn, DB_BLOOMS, bview(k, 8));
+        if (!e)
+            e = db_del(txn, DB_TX_RECENT, bview(k, 8));
         if (e)
             return e;
     }
+    uint64_t indexed;
+    if (db_meta_get_u64(txn, "tx_indexed", &indexed) == ERR_OK && indexed > to)
+        TRY(db_meta_put_u64(txn, "tx_indexed", to));
     TRY(state_db_unwind(txn, head, to, state_root));
     hash_t th;
     TRY(chain_canonical_hash(txn, to, &th));

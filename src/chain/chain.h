@@ -290,6 +290,8 @@ RN_NODISCARD err_t chain_read_block(struct db_txn *txn, const hash_t *hash, stru
 RN_NODISCARD err_t chain_read_receipts(struct db_txn *txn, const hash_t *hash,
                                        chain_receipts_t *out);
 /** Where a transaction is: block number and index; ERR_NOT_FOUND. */
+/** Blocks between fills of the transaction lookup index (default 128; tests use 1 and 2). */
+void chain_set_tx_index_batch(uint32_t blocks);
 RN_NODISCARD err_t chain_tx_lookup(struct db_txn *txn, const hash_t *tx_hash, uint64_t *number,
                                    uint32_t *index);
 /**

@@ -25,6 +25,7 @@
     X(BODIES,          "bodies")           /* hash -> body RLP */                                 \
     X(RECEIPTS,        "receipts")         /* hash -> receipts */                                 \
     X(TX_LOOKUP,       "tx_lookup")        /* tx hash -> block number ‖ index */                  \
+    X(TX_RECENT,       "tx_recent")        /* be64 block -> its tx hashes ‖ be32 index, sorted */ \
     X(ACCOUNTS,        "accounts")         /* address -> flat account */                          \
     X(STORAGE,         "storage")          /* address ‖ slot -> value */                          \
     X(CODE,            "code")             /* code hash -> code */                                \

@@ -685,6 +685,100 @@ TEST(blocks, history_reads_and_unwind)
     history_reads_and_unwind(128);
 }
 
+/* Every transaction of blocks 1..nb (ntx each) is found where it is, a made-up hash is not. */
+static void check_lookups(db_t *db, const hash_t *ths, uint64_t nb, size_t ntx, uint64_t upto)
+{
+    db_txn_t *r;
+    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    for (uint64_t b = 1; b <= nb; b++) {
+        for (size_t i = 0; i < ntx; i++) {
+            uint64_t num = 0;
+            uint32_t idx = 0;
+            err_t e = chain_tx_lookup(r, &ths[(b - 1) * ntx + i], &num, &idx);
+            if (b <= upto) {
+                CHECK_OK(e);
+                CHECK_EQ_U64(num, b);
+                CHECK_EQ_U64(idx, i);
+            } else {
+                CHECK_ERR(ERR_NOT_FOUND, e);
+            }
+        }
+    }
+    hash_t none;
+    memset(none.b, 0x5a, 32);
+    uint64_t num;
+    uint32_t idx;
+    CHECK_ERR(ERR_NOT_FOUND, chain_tx_lookup(r, &none, &num, &idx));
+    db_txn_abort(r);
+}
+
+/* Transaction lookups with the index filled every block, every second block and (within the
+ * test) never; across an unwind below the filled part; and on a datadir from before the
+ * batches (no META tx_indexed: every block is in TX_LOOKUP). */
+static void tx_lookups(uint32_t batch, bool legacy)
+{
+    enum {
+        NB = 7,
+        NTX = 3
+    };
+
+    chain_set_tx_index_batch(legacy ? 1 : batch);
+    chain_spec_t *spec;
+    CHECK_OK(chain_spec_load(&spec, "dev", NULL, 0));
+    char *dir = tmpdir();
+    db_t *db = open_dev(dir, spec);
+    CHECK(db != NULL);
+    evm_t *evm = evm_new();
+    hash_t ths[NB * NTX];
+    for (uint64_t b = 1; b <= NB; b++) {
+        if (legacy && b == 4) { /* blocks 1..3 as an old build left them */
+            db_txn_t *w;
+            CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+            CHECK_OK(db_del(w, DB_META, bview("tx_indexed", 10)));
+            CHECK_OK(db_txn_commit(w));
+            chain_set_tx_index_batch(batch);
+        }
+        built_t blk;
+        size_t inc;
+        CHECK_OK(build_block(db, spec, evm, spec->timestamp + b, (b - 1) * NTX, NTX, &blk, &inc));
+        CHECK_EQ_U64(inc, NTX);
+        for (size_t i = 0; i < NTX; i++)
+            CHECK_OK(tx_hash(&blk.blk.txs[i], &ths[(b - 1) * NTX + i]));
+        block_deinit(&blk.blk);
+        check_lookups(db, ths, NB, NTX, b);
+    }
+    /* Unwind to block 2 (below what batch 2 has filled), then build on. */
+    db_txn_t *w;
+    hash_t root;
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    CHECK_OK(chain_unwind(w, 2, &root));
+    CHECK_OK(db_txn_commit(w));
+    check_lookups(db, ths, NB, NTX, 2);
+    for (uint64_t b = 3; b <= 4; b++) {
+        built_t blk;
+        size_t inc;
+        CHECK_OK(build_block(db, spec, evm, spec->timestamp + b, (b - 1) * NTX, NTX, &blk, &inc));
+        for (size_t i = 0; i < NTX; i++) /* the same transactions: the same hashes */
+            CHECK_OK(tx_hash(&blk.blk.txs[i], &ths[(b - 1) * NTX + i]));
+        block_deinit(&blk.blk);
+    }
+    check_lookups(db, ths, NB, NTX, 4);
+    evm_free(evm);
+    db_close(db);
+    rmrf(dir);
+    chain_spec_free(spec);
+    chain_set_tx_index_batch(128);
+}
+
+TEST(blocks, tx_lookups_with_the_index_in_batches)
+{
+    tx_lookups(1, false);
+    tx_lookups(2, false);
+    tx_lookups(128, false);
+    tx_lookups(2, true);
+    tx_lookups(128, true);
+}
+
 /* ---- L1 messages: storage, inclusion modes, import checks, unwind ---- */
 
 /* The EIP-2718 bytes of an L1 message (a transfer of `value` to 0x2222… from an aliased sender
