@@ -184,8 +184,90 @@ static evm_status_t run_frame_here(evm_t *evm, const evm_message_t *msg, const e
     return st;
 }
 
+/* Frames move to the evm's own stack (decision 0011). A frame runs to completion before the
+ * caller continues, so on x86-64 moving is a call with another stack pointer: no context to
+ * save but the caller's %rsp (kept in %rbp), and no system call. Elsewhere the fiber is a
+ * ucontext made once and resumed per frame (glibc's swapcontext sets the signal mask: a system
+ * call per switch). */
+
+static bool stack_reserve(evm_fiber_t *fb)
+{
+    if (fb->stack)
+        return true;
+    void *p = mmap(NULL, EVM_FIBER_STACK, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (p == MAP_FAILED)
+        return false;
+    /* A guard page below the stack turns an overflow into a clean fault. */
+    (void)mprotect(p, 4096, PROT_NONE);
+    fb->stack = p;
+    return true;
+}
+
+/* The frame handed over in evm->fiber, run on whatever stack this is. */
+static void fiber_frame(evm_t *evm)
+{
+    evm_fiber_t *fb = &evm->fiber;
+    fb->status = run_frame_here(evm, fb->msg, fb->code, &fb->gas, &fb->out);
+}
+
+#if EVM_STACK_ASM
+/* evm__on_stack(arg, fn, top): fn(arg) with %rsp = top (16-byte aligned), then back. */
+void evm__on_stack(void *arg, void (*fn)(void *), void *top);
+__asm__(".text\n"
+        ".globl evm__on_stack\n"
+        ".hidden evm__on_stack\n"
+        ".type evm__on_stack, @function\n"
+        "evm__on_stack:\n"
+        "    .cfi_startproc\n"
+        "    endbr64\n"
+        "    pushq %rbp\n"
+        "    .cfi_def_cfa_offset 16\n"
+        "    .cfi_offset %rbp, -16\n"
+        "    movq %rsp, %rbp\n"
+        "    .cfi_def_cfa_register %rbp\n"
+        "    movq %rdx, %rsp\n"
+        "    callq *%rsi\n"
+        "    movq %rbp, %rsp\n"
+        "    .cfi_def_cfa_register %rsp\n"
+        "    popq %rbp\n"
+        "    .cfi_def_cfa_offset 8\n"
+        "    ret\n"
+        "    .cfi_endproc\n"
+        ".size evm__on_stack, .-evm__on_stack\n");
+
+static void fiber_entry(void *arg)
+{
+    evm_t *evm = arg;
+#if EVM_ASAN
+    evm_fiber_t *fb = &evm->fiber;
+    __sanitizer_finish_switch_fiber(NULL, &fb->caller_stack, &fb->caller_stack_size);
+#endif
+    fiber_frame(evm);
+#if EVM_ASAN
+    /* NULL: this stack's frames are gone when it returns (a fiber that ends). */
+    __sanitizer_start_switch_fiber(NULL, fb->caller_stack, fb->caller_stack_size);
+#endif
+}
+
+static bool fiber_run(evm_t *evm)
+{
+    evm_fiber_t *fb = &evm->fiber;
+    if (!stack_reserve(fb))
+        return false;
+#if EVM_ASAN
+    void *fake = NULL;
+    __sanitizer_start_switch_fiber(&fake, fb->stack, EVM_FIBER_STACK);
+#endif
+    evm__on_stack(evm, fiber_entry, fb->stack + EVM_FIBER_STACK);
+#if EVM_ASAN
+    __sanitizer_finish_switch_fiber(fake, NULL, NULL);
+#endif
+    return true;
+}
+#else
 /* The fiber's loop: makecontext passes ints, so the evm_t pointer arrives in two halves. It
- * runs one depth-0 frame per resume and switches back; it never returns. */
+ * runs one frame per resume and switches back; it never returns. */
 static void fiber_main(int hi, int lo)
 {
     evm_t *evm = (evm_t *)(((uintptr_t)(unsigned)hi << 32) | (uintptr_t)(unsigned)lo);
@@ -194,7 +276,7 @@ static void fiber_main(int hi, int lo)
 #if EVM_ASAN
         __sanitizer_finish_switch_fiber(fb->fake_stack, &fb->caller_stack, &fb->caller_stack_size);
 #endif
-        fb->status = run_frame_here(evm, fb->msg, fb->code, &fb->gas, &fb->out);
+        fiber_frame(evm);
 #if EVM_ASAN
         __sanitizer_start_switch_fiber(&fb->fake_stack, fb->caller_stack, fb->caller_stack_size);
 #endif
@@ -203,46 +285,22 @@ static void fiber_main(int hi, int lo)
     }
 }
 
-static bool fiber_start(evm_t *evm)
+static bool fiber_run(evm_t *evm)
 {
     evm_fiber_t *fb = &evm->fiber;
-    if (!fb->stack) {
-        void *p = mmap(NULL, EVM_FIBER_STACK, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-        if (p == MAP_FAILED)
+    if (!fb->started || !pthread_equal(fb->thread, pthread_self())) {
+        if (!stack_reserve(fb) || getcontext(&fb->self) != 0)
             return false;
-        /* A guard page below the stack turns an overflow into a clean fault. */
-        (void)mprotect(p, 4096, PROT_NONE);
-        fb->stack = p;
+        fb->self.uc_stack.ss_sp = fb->stack;
+        fb->self.uc_stack.ss_size = EVM_FIBER_STACK;
+        fb->self.uc_link = NULL;
+        uintptr_t v = (uintptr_t)evm;
+        makecontext(&fb->self, (void (*)(void))fiber_main, 2, (int)(unsigned)(v >> 32),
+                    (int)(unsigned)(v & 0xffffffffu));
+        fb->fake_stack = NULL; /* a fiber remade for another thread starts afresh */
+        fb->started = true;
+        fb->thread = pthread_self();
     }
-    if (getcontext(&fb->self) != 0)
-        return false;
-    fb->self.uc_stack.ss_sp = fb->stack;
-    fb->self.uc_stack.ss_size = EVM_FIBER_STACK;
-    fb->self.uc_link = NULL;
-    uintptr_t v = (uintptr_t)evm;
-    makecontext(&fb->self, (void (*)(void))fiber_main, 2, (int)(unsigned)(v >> 32),
-                (int)(unsigned)(v & 0xffffffffu));
-    fb->fake_stack = NULL; /* a fiber remade for another thread starts afresh */
-    fb->started = true;
-    fb->thread = pthread_self();
-    return true;
-}
-
-/** Run code in a new frame. The outermost frame with code moves to the fiber's stack (decision
- *  0011), so calls without code (plain transfers) never switch stacks; frames it opens stay on
- *  the fiber. */
-static evm_status_t run_frame(evm_t *evm, const evm_message_t *msg, const evm_code_t *code,
-                              int64_t *gas, bview_t *out)
-{
-    evm_fiber_t *fb = &evm->fiber;
-    if (fb->active ||
-        ((!fb->started || !pthread_equal(fb->thread, pthread_self())) && !fiber_start(evm)))
-        return run_frame_here(evm, msg, code, gas, out); /* nested, or no address space */
-    fb->msg = msg;
-    fb->code = code;
-    fb->gas = *gas;
-    fb->active = true;
 #if EVM_ASAN
     void *fake = NULL;
     __sanitizer_start_switch_fiber(&fake, fb->stack, EVM_FIBER_STACK);
@@ -251,8 +309,25 @@ static evm_status_t run_frame(evm_t *evm, const evm_message_t *msg, const evm_co
 #if EVM_ASAN
     __sanitizer_finish_switch_fiber(fake, NULL, NULL);
 #endif
+    return rc == 0;
+}
+#endif
+
+/** Run code in a new frame. The outermost frame with code moves to the evm's own stack, so
+ *  calls without code (plain transfers) never switch stacks; frames it opens stay there. */
+static evm_status_t run_frame(evm_t *evm, const evm_message_t *msg, const evm_code_t *code,
+                              int64_t *gas, bview_t *out)
+{
+    evm_fiber_t *fb = &evm->fiber;
+    if (fb->active)
+        return run_frame_here(evm, msg, code, gas, out); /* nested */
+    fb->msg = msg;
+    fb->code = code;
+    fb->gas = *gas;
+    fb->active = true;
+    bool ran = fiber_run(evm);
     fb->active = false;
-    if (rc != 0)
+    if (!ran) /* no address space for the stack: the caller's must do */
         return run_frame_here(evm, msg, code, gas, out);
     *gas = fb->gas;
     *out = fb->out;

@@ -64,21 +64,31 @@ enum {
  *  its own: reserved address space, committed only as touched. */
 #define EVM_FIBER_STACK ((size_t)256 << 20)
 
+/* How frames move to that stack (decision 0011): our own call-on-stack on x86-64, a ucontext
+ * fiber elsewhere (or with -DRN_EVM_UCONTEXT, to test that path here). */
+#if defined(__x86_64__) && !defined(RN_EVM_UCONTEXT)
+#define EVM_STACK_ASM 1
+#else
+#define EVM_STACK_ASM 0
+#endif
+
 typedef struct evm_fiber {
     uint8_t *stack; /**< EVM_FIBER_STACK bytes reserved (mmap), NULL until first use */
-    ucontext_t caller, self;
-    bool started;     /**< self holds the fiber's loop (made once, resumed per frame) */
-    pthread_t thread; /**< the thread that made it: another thread makes its own */
-    bool active;      /**< a frame is running on the fiber: nested frames stay on it */
-    /* The depth-0 frame handed to the fiber and its results. */
+    bool active;    /**< a frame is running on that stack: nested frames stay on it */
+    /* The frame handed over and its results. */
     const evm_message_t *msg;
     const evm_code_t *code;
     int64_t gas;
     bview_t out;
     evm_status_t status;
-    void *fake_stack;         /**< sanitizer bookkeeping of the fiber's fake stack */
     const void *caller_stack; /**< sanitizer bookkeeping of the caller's stack */
     size_t caller_stack_size;
+#if !EVM_STACK_ASM
+    ucontext_t caller, self; /**< the fiber elsewhere: made once, resumed per frame */
+    bool started;
+    pthread_t thread; /**< the thread that made it: another thread makes its own */
+    void *fake_stack; /**< sanitizer bookkeeping of the fiber's fake stack */
+#endif
 } evm_fiber_t;
 
 struct evm {
