@@ -87,7 +87,11 @@ static void bench_body(keccak_impl_t impl, bool is_default, uint8_t *buf)
 /* keccak256_many over 4 096 trie-node-sized inputs (532 bytes: a full branch), M hashes/s. */
 static double many_run(const uint8_t *buf)
 {
-    enum { N = 4096, LEN = 532 };
+    enum {
+        N = 4096,
+        LEN = 532
+    };
+
     static bview_t in[N];
     static hash_t out[N];
     for (size_t i = 0; i < N; i++)

@@ -229,13 +229,12 @@ static bool cpu_has_bmi(void)
  * AVX-512VL, where the rotations become VPROLQ and chi's `b ^ (~c & d)` one VPTERNLOGQ. */
 typedef uint64_t lane4_t __attribute__((vector_size(32)));
 
-#define LANE4(in, off) \
-    ((lane4_t){ load64le((in)[0] + (off)), load64le((in)[1] + (off)), \
-                load64le((in)[2] + (off)), load64le((in)[3] + (off)) })
+#define LANE4(in, off)                                                                           \
+    ((lane4_t){ load64le((in)[0] + (off)), load64le((in)[1] + (off)), load64le((in)[2] + (off)), \
+                load64le((in)[3] + (off)) })
 
 static inline __attribute__((always_inline)) void absorb4_core(uint64_t st[100],
-                                                               const uint8_t *in[4],
-                                                               size_t nblocks)
+                                                               const uint8_t *in[4], size_t nblocks)
 {
     lane4_t a00, a10, a20, a30, a40, a01, a11, a21, a31, a41, a02, a12, a22;
     lane4_t a32, a42, a03, a13, a23, a33, a43, a04, a14, a24, a34, a44;
@@ -264,13 +263,14 @@ static inline __attribute__((always_inline)) void absorb4_core(uint64_t st[100],
 }
 
 __attribute__((target("avx2"))) static void absorb4_avx2(uint64_t st[100], const uint8_t *in[4],
-                                                        size_t nblocks)
+                                                         size_t nblocks)
 {
     absorb4_core(st, in, nblocks);
 }
 
-__attribute__((target("avx2,avx512f,avx512vl"))) static void
-absorb4_avx512(uint64_t st[100], const uint8_t *in[4], size_t nblocks)
+__attribute__((target("avx2,avx512f,avx512vl"))) static void absorb4_avx512(uint64_t st[100],
+                                                                            const uint8_t *in[4],
+                                                                            size_t nblocks)
 {
     absorb4_core(st, in, nblocks);
 }
@@ -480,7 +480,10 @@ static void hash4(hash_t *out, const bview_t *in, const size_t idx[4], size_t nf
 void keccak256_many(hash_t *out, const bview_t *in, size_t n)
 {
 #if defined(__x86_64__)
-    enum { NB = 8 }; /* inputs of up to NB full blocks are grouped by that count */
+    enum {
+        NB = 8
+    }; /* inputs of up to NB full blocks are grouped by that count */
+
     size_t group[NB][4], ng[NB] = { 0 };
     for (size_t i = 0; g_x4 != KECCAK_X4_NONE && i < n; i++) {
         size_t nb = in[i].n / RATE;

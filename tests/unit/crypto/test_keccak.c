@@ -327,7 +327,12 @@ TEST(keccak, many_matches_one_shot_for_every_body)
 {
     keccak_x4_t saved = keccak_x4_active();
     static const keccak_x4_t impls[] = { KECCAK_X4_NONE, KECCAK_X4_AVX2, KECCAK_X4_AVX512 };
-    enum { MAXN = 40, MAXLEN = 9 * 136 + 40 };
+
+    enum {
+        MAXN = 40,
+        MAXLEN = 9 * 136 + 40
+    };
+
     uint8_t *data = malloc((size_t)MAXN * MAXLEN);
     bview_t in[MAXN];
     hash_t got[MAXN], want;
