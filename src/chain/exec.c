@@ -35,6 +35,7 @@ struct chain_builder {
     evm_t *evm;
     db_txn_t *txn;
     state_backend_t backend;
+    state_db_cached_t cached; /**< the default backend's context */
     state_t *st;
     scroll_spec_t level;
     evm_rules_t rules;
@@ -165,7 +166,7 @@ err_t chain_builder_new_on(chain_builder_t **out, const chain_spec_t *spec, evm_
     b->spec = spec;
     b->evm = evm;
     b->txn = txn;
-    b->backend = backend ? *backend : state_db_backend(txn);
+    b->backend = backend ? *backend : state_db_backend_cached(txn, &b->cached);
     b->st = state_new(&b->backend);
     b->env.number = parent->number + 1;
     b->env.timestamp = timestamp;

@@ -119,7 +119,9 @@ err_t db_open(db_t **out, const char *dir, uint64_t map_size, db_open_flags_t fl
               size_t diag_len)
 {
     *out = NULL;
+    static _Atomic uint64_t opened;
     db_t *db = RN_NEW(db_t);
+    db->instance = ++opened;
     db->lock_fd = -1;
     pthread_mutex_init(&db->wb.mu, NULL);
     db->readonly = (flags & DB_OPEN_READONLY) != 0;
@@ -303,6 +305,16 @@ err_t db_clear(db_txn_t *txn, db_table_t t)
     if (db__wb_table(t))
         return ERR_UNSUPPORTED;
     return db__map_rc(mdb_drop(txn->txn, txn->db->dbi[t], 0), "clear");
+}
+
+db_t *db_txn_db(db_txn_t *txn)
+{
+    return txn->db;
+}
+
+uint64_t db_instance(const db_t *db)
+{
+    return db->instance;
 }
 
 err_t db_meta_get(db_txn_t *txn, const char *name, bview_t *out)

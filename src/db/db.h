@@ -90,6 +90,11 @@ typedef enum db_txn_kind {
 } db_txn_kind_t;
 
 RN_NODISCARD err_t db_txn_begin(db_t *db, db_txn_kind_t kind, db_txn_t **out);
+/** The environment txn belongs to. */
+db_t *db_txn_db(db_txn_t *txn);
+/** A number no other db_open of this process returns (1, 2, ...): unlike the pointer, never
+ *  reused after db_close. */
+uint64_t db_instance(const db_t *db);
 /** Commit and free the transaction (also on error). ERR_DB_MAP_FULL if the map is full. */
 RN_NODISCARD err_t db_txn_commit(db_txn_t *txn);
 /** Discard and free. NULL is a no-op. */

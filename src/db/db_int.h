@@ -62,6 +62,7 @@ struct db {
     MDB_dbi dbi[DB_TABLE_COUNT];
     int lock_fd; /**< holds the exclusive flock on <dir>/LOCK; -1 when read-only */
     bool readonly;
+    uint64_t instance; /**< db_instance(): unique per open in this process */
     wb_cache_t wb;
 };
 

@@ -34,7 +34,7 @@ void *state__hmap_get(const hmap_t *m, const void *key)
 {
     if (!m->n)
         return NULL;
-    size_t i = (size_t)bytes_hash64(0, key, m->ksize) & (m->cap - 1);
+    size_t i = (size_t)bytes_hash64(m->seed, key, m->ksize) & (m->cap - 1);
     for (;;) {
         uint8_t *e = entry(m, i);
         if (!e[0])
@@ -55,7 +55,7 @@ static void rehash(hmap_t *m, size_t cap)
         uint8_t *src = old + j * m->esize;
         if (!src[0])
             continue;
-        size_t i = (size_t)bytes_hash64(0, src + 1, m->ksize) & (cap - 1);
+        size_t i = (size_t)bytes_hash64(m->seed, src + 1, m->ksize) & (cap - 1);
         while (entry(m, i)[0])
             i = (i + 1) & (cap - 1);
         memcpy(entry(m, i), src, m->esize);
@@ -67,7 +67,7 @@ void *state__hmap_put(hmap_t *m, const void *key, bool *found)
 {
     if ((m->n + 1) * 4 > m->cap * 3)
         rehash(m, m->cap ? m->cap * 2 : 64);
-    size_t i = (size_t)bytes_hash64(0, key, m->ksize) & (m->cap - 1);
+    size_t i = (size_t)bytes_hash64(m->seed, key, m->ksize) & (m->cap - 1);
     for (;;) {
         uint8_t *e = entry(m, i);
         if (!e[0]) {

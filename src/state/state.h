@@ -280,6 +280,30 @@ struct db_txn;
 state_backend_t state_db_backend(struct db_txn *txn);
 
 /**
+ * The same, with accounts kept in memory across blocks (reth's execution cache): one cache per
+ * process, of the state with a given META head_number and state_root. Opening checks that the
+ * cache is of txn's state: if the block sealed last (state_db_commit) was committed and is now
+ * the head, its accounts join the cache; a cache of any other state is emptied. Reads then hit
+ * the cache while it stays of txn's state (another transaction may move it on: then this one
+ * reads LMDB). Holds at most STATE_DB_CACHE_ACCOUNTS accounts; full, it starts over.
+ */
+typedef struct state_db_cached {
+    struct db_txn *txn;
+    uint64_t db; /**< db_instance */
+    uint64_t number;
+    hash_t root;
+    bool use; /**< txn's state has a head and a root (a datadir past genesis) */
+} state_db_cached_t;
+
+enum {
+    STATE_DB_CACHE_ACCOUNTS = 1 << 18
+};
+
+state_backend_t state_db_backend_cached(struct db_txn *txn, state_db_cached_t *ctx);
+/** Hits and misses of the account cache since start (for benches and tests). */
+void state_db_cache_stats(uint64_t *hits, uint64_t *misses);
+
+/**
  * Apply a block's change set to the flat tables inside the caller's write transaction, record
  * the previous values under `number`, refresh the storage roots of changed accounts, and return
  * the new state root (also stored as META state_root).

@@ -12,6 +12,7 @@ typedef struct hmap {
     size_t cap; /**< power of two, or 0 */
     size_t n;
     size_t ksize, vsize, voff, esize;
+    uint64_t seed; /**< of the hash: 0, or secret for long-lived maps of outside keys */
 } hmap_t;
 
 void state__hmap_init(hmap_t *m, size_t ksize, size_t vsize);

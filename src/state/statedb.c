@@ -4,13 +4,17 @@
  * Roots come from the persistent tries (src/trie over ACCOUNT_TRIE and STORAGE_TRIE): a block
  * re-hashes only the paths it touches. state_db_root_full recomputes the same root from the flat
  * tables alone; tests use it to check that tries and flat state agree. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
+#include "base/clock.h"
 #include "crypto/crypto.h"
 #include "db/db.h"
 #include "rlp/rlp.h"
 #include "state/state.h"
+#include "state/state_int.h"
 #include "trie/trie.h"
 
 /* ---- decoding the flat account ---- */
@@ -100,6 +104,193 @@ state_backend_t state_db_backend(db_txn_t *txn)
         .ctx = txn,
     };
     return b;
+}
+
+/* An account written by a block commit: its trie key and value, and the account itself. */
+typedef struct acct_out {
+    hash_t key; /* keccak(addr), filled for the whole batch at once */
+    addr_t addr;
+    bool exists; /* the account after the block: absent, or acc */
+    state_account_t acc;
+    uint8_t val[160];
+    size_t vlen;
+    uint8_t old[160]; /* the value before the block: the trie update's leaf hint */
+    size_t oldlen;
+} acct_out_t;
+
+/* ---- accounts across blocks (state_db_backend_cached) ----
+ * One cache per process, of one state: (db, META head_number, META state_root). A state root
+ * commits to every account field, so entries of that state are right for any transaction that
+ * sees it. The block commit stages the accounts it wrote (all of them: changed, created,
+ * deleted, storage roots refreshed) with the state they lead to; the next opening promotes them
+ * if that state is then the head (the transaction committed), and drops them otherwise. */
+
+typedef struct acct_val {
+    bool exists;
+    state_account_t a; /**< when exists; a.stored is set */
+} acct_val_t;
+
+typedef struct acct_pend {
+    addr_t addr;
+    acct_val_t v;
+} acct_pend_t;
+
+static struct {
+    pthread_mutex_t mu;
+    bool valid;  /* map holds accounts of (db, number, root) */
+    uint64_t db; /* db_instance */
+    uint64_t number;
+    hash_t root;
+    hmap_t map; /* addr -> acct_val_t */
+    /* Staged by the last commit: the accounts of (p_db, p_number, p_root), written over the
+     * state (p_db, p_number - 1, p_parent). */
+    uint64_t p_db;
+    uint64_t p_number;
+    hash_t p_root, p_parent;
+    acct_pend_t *pend;
+    size_t npend, cap_pend;
+    uint64_t hits, misses;
+} g_ac = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static void cache_reset(uint64_t db, uint64_t number, const hash_t *root)
+{
+    if (!g_ac.map.esize) {
+        state__hmap_init(&g_ac.map, 20, sizeof(acct_val_t));
+        /* Keys are addresses anyone can pick: a secret seed keeps probe runs short. */
+        uint64_t seed;
+        if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+            seed = (uint64_t)clock_mono_ns() * 0x9e3779b97f4a7c15ull;
+        g_ac.map.seed = seed;
+    }
+    state__hmap_clear(&g_ac.map);
+    g_ac.valid = true;
+    g_ac.db = db;
+    g_ac.number = number;
+    g_ac.root = *root;
+}
+
+static bool cache_is(uint64_t db, uint64_t number, const hash_t *root)
+{
+    return g_ac.valid && g_ac.db == db && g_ac.number == number &&
+           memcmp(g_ac.root.b, root->b, 32) == 0;
+}
+
+static void cache_put(const addr_t *a, const acct_val_t *v)
+{
+    if (g_ac.map.n >= STATE_DB_CACHE_ACCOUNTS)
+        state__hmap_clear(&g_ac.map); /* full: start over */
+    acct_val_t *slot = state__hmap_put(&g_ac.map, a->b, NULL);
+    *slot = *v;
+}
+
+static void cache_stage(db_txn_t *txn, uint64_t number, const hash_t *parent, const hash_t *root,
+                        const acct_out_t *outs, size_t n)
+{
+    pthread_mutex_lock(&g_ac.mu);
+    if (n > g_ac.cap_pend) {
+        g_ac.cap_pend = n;
+        g_ac.pend = rn_realloc(g_ac.pend, n * sizeof(*g_ac.pend));
+    }
+    for (size_t i = 0; i < n; i++) {
+        g_ac.pend[i].addr = outs[i].addr;
+        g_ac.pend[i].v.exists = outs[i].exists;
+        g_ac.pend[i].v.a = outs[i].exists ? outs[i].acc : (state_account_t){ .stored = true };
+    }
+    g_ac.npend = n;
+    g_ac.p_db = db_instance(db_txn_db(txn));
+    g_ac.p_number = number;
+    g_ac.p_root = *root;
+    g_ac.p_parent = *parent;
+    pthread_mutex_unlock(&g_ac.mu);
+}
+
+static bool c_get_account(void *ctx, const addr_t *a, state_account_t *out)
+{
+    state_db_cached_t *c = ctx;
+    if (c->use) {
+        pthread_mutex_lock(&g_ac.mu);
+        const acct_val_t *v =
+            cache_is(c->db, c->number, &c->root) ? state__hmap_get(&g_ac.map, a->b) : NULL;
+        if (v) {
+            g_ac.hits++;
+            *out = v->a;
+        }
+        pthread_mutex_unlock(&g_ac.mu);
+        if (v)
+            return v->exists;
+    }
+    bool found = b_get_account(c->txn, a, out);
+    if (c->use && out->stored) {
+        acct_val_t nv = { .exists = found, .a = *out };
+        if (!found)
+            nv.a = (state_account_t){ .stored = true };
+        pthread_mutex_lock(&g_ac.mu);
+        g_ac.misses++;
+        if (cache_is(c->db, c->number, &c->root))
+            cache_put(a, &nv);
+        pthread_mutex_unlock(&g_ac.mu);
+    }
+    return found;
+}
+
+static u256_t c_get_storage(void *ctx, const addr_t *a, const u256_t *key)
+{
+    return b_get_storage(((state_db_cached_t *)ctx)->txn, a, key);
+}
+
+static bview_t c_get_code(void *ctx, const hash_t *h)
+{
+    return b_get_code(((state_db_cached_t *)ctx)->txn, h);
+}
+
+static bool c_has_storage(void *ctx, const addr_t *a)
+{
+    return b_has_storage(((state_db_cached_t *)ctx)->txn, a);
+}
+
+state_backend_t state_db_backend_cached(db_txn_t *txn, state_db_cached_t *ctx)
+{
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->txn = txn;
+    ctx->db = db_instance(db_txn_db(txn));
+    bview_t r;
+    ctx->use = db_meta_get_u64(txn, "head_number", &ctx->number) == ERR_OK &&
+               db_meta_get(txn, "state_root", &r) == ERR_OK && r.n == 32;
+    if (ctx->use) {
+        memcpy(ctx->root.b, r.p, 32);
+        pthread_mutex_lock(&g_ac.mu);
+        if (!cache_is(ctx->db, ctx->number, &ctx->root)) {
+            bool promote = g_ac.npend && g_ac.p_db == ctx->db && g_ac.p_number == ctx->number &&
+                           memcmp(g_ac.p_root.b, ctx->root.b, 32) == 0 &&
+                           cache_is(ctx->db, ctx->number - 1, &g_ac.p_parent);
+            if (promote) { /* the block sealed last was committed: its accounts join */
+                g_ac.number = ctx->number;
+                g_ac.root = ctx->root;
+                for (size_t i = 0; i < g_ac.npend; i++)
+                    cache_put(&g_ac.pend[i].addr, &g_ac.pend[i].v);
+            } else {
+                cache_reset(ctx->db, ctx->number, &ctx->root);
+            }
+            g_ac.npend = 0;
+        }
+        pthread_mutex_unlock(&g_ac.mu);
+    }
+    state_backend_t b = {
+        .get_account = c_get_account,
+        .get_storage = c_get_storage,
+        .get_code = c_get_code,
+        .has_storage = c_has_storage,
+        .ctx = ctx,
+    };
+    return b;
+}
+
+void state_db_cache_stats(uint64_t *hits, uint64_t *misses)
+{
+    pthread_mutex_lock(&g_ac.mu);
+    *hits = g_ac.hits;
+    *misses = g_ac.misses;
+    pthread_mutex_unlock(&g_ac.mu);
 }
 
 /* ---- the tries in LMDB ---- */
@@ -413,19 +604,13 @@ static int slot_idx_cmp(const void *x, const void *y)
 }
 
 /* The account trie's batch: keccak(address) → the flat value written (vlen 0 = deleted). */
-typedef struct acct_out {
-    uint8_t key[32];
-    uint8_t val[160];
-    size_t vlen;
-    uint8_t old[160]; /* the value before the block: the trie update's leaf hint */
-    size_t oldlen;
-} acct_out_t;
 
 static err_t out_value(acct_out_t *o, const addr_t *a, bview_t v, bview_t old)
 {
     if (v.n > sizeof(o->val) || old.n > sizeof(o->old))
         return ERR_DB;
-    keccak256(o->key, a->b, 20);
+    o->addr = *a;
+    o->exists = false;
     if (v.n)
         memcpy(o->val, v.p, v.n);
     o->vlen = v.n;
@@ -459,6 +644,12 @@ static err_t write_account(db_txn_t *txn, const uint8_t num[8], const addr_t *a,
     buf_reset(b);
     TRY(trie_account_rlp(b, f.nonce, f.balance, sroot, &f.code_hash));
     TRY(out_value(o, a, buf_view(b), prev));
+    o->exists = true;
+    o->acc = (state_account_t){ .nonce = f.nonce,
+                                .balance = f.balance,
+                                .code_hash = f.code_hash,
+                                .storage_root = *sroot,
+                                .stored = true };
     return db_put(txn, DB_ACCOUNTS, bview(a->b, 20), buf_view(b));
 }
 
@@ -493,6 +684,14 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
     be_store64(num, number);
     err_t e = ERR_OK;
     db_txn_writeback_mark(txn, number); /* the tries (write-back tables) now hold this block */
+    /* The state this block starts from, for the account cache (state_db_backend_cached). */
+    hash_t parent;
+    bview_t pr;
+    uint64_t pn;
+    bool has_parent = db_meta_get(txn, "state_root", &pr) == ERR_OK && pr.n == 32 &&
+                      db_meta_get_u64(txn, "head_number", &pn) == ERR_OK && pn + 1 == number;
+    if (has_parent)
+        memcpy(parent.b, pr.p, 32);
     size_t na1 = c->naccounts + 1;
     uint8_t(*prev_val)[160] = rn_calloc(na1, 160); /* flat value before the block */
     size_t *prev_len = RN_NEWV(size_t, na1);
@@ -624,14 +823,25 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
         tstore_t ts;
         trie_store_t st = account_trie(&ts, txn);
         trie_kv_t *kv = RN_NEWV(trie_kv_t, nout ? nout : 1);
+        bview_t *addrs = RN_NEWV(bview_t, nout ? nout : 1);
+        hash_t *keys = RN_NEWV(hash_t, nout ? nout : 1);
+        for (size_t i = 0; i < nout; i++)
+            addrs[i] = bview(outs[i].addr.b, 20);
+        keccak256_many(keys, addrs, nout);
+        for (size_t i = 0; i < nout; i++)
+            outs[i].key = keys[i];
+        rn_free(keys);
+        rn_free(addrs);
         for (size_t i = 0; i < nout; i++) {
-            kv[i].key = bview(outs[i].key, 32);
+            kv[i].key = bview(outs[i].key.b, 32);
             kv[i].value = bview(outs[i].val, outs[i].vlen);
             kv[i].old = bview(outs[i].old, outs[i].oldlen);
         }
         e = nout ? trie_db_update(&st, root, kv, nout) : trie_db_root(&st, root);
         rn_free(kv);
     }
+    if (!e && has_parent)
+        cache_stage(txn, number, &parent, root, outs, nout);
     rn_free(done);
     rn_free(outs);
     rn_free(upd);

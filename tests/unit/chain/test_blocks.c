@@ -106,9 +106,9 @@ typedef struct built {
     hash_t hash;
 } built_t;
 
-/* Build, seal and commit one block of `n` transfers from KEY0 starting at nonce. */
-static err_t build_block(db_t *db, const chain_spec_t *spec, evm_t *evm, uint64_t ts,
-                         uint64_t nonce, size_t n, built_t *out, size_t *included)
+/* Build, seal and commit (or abort) one block of `n` transfers from KEY0 starting at nonce. */
+static err_t build_block_ex(db_t *db, const chain_spec_t *spec, evm_t *evm, uint64_t ts,
+                            uint64_t nonce, size_t n, built_t *out, size_t *included, bool commit)
 {
     db_txn_t *w;
     TRY(db_txn_begin(db, DB_TXN_WRITE, &w));
@@ -159,11 +159,17 @@ static err_t build_block(db_t *db, const chain_spec_t *spec, evm_t *evm, uint64_
     if (!e)
         e = chain_store_block(w, &out->blk, &out->hash, &rs, NULL);
     chain_receipts_free(&rs);
-    if (e) {
+    if (e || !commit) {
         db_txn_abort(w);
         return e;
     }
     return db_txn_commit(w);
+}
+
+static err_t build_block(db_t *db, const chain_spec_t *spec, evm_t *evm, uint64_t ts,
+                         uint64_t nonce, size_t n, built_t *out, size_t *included)
+{
+    return build_block_ex(db, spec, evm, ts, nonce, n, out, included, true);
 }
 
 static u256_t balance_of(db_t *db, const char *hex)
@@ -777,6 +783,64 @@ TEST(blocks, tx_lookups_with_the_index_in_batches)
     tx_lookups(128, false);
     tx_lookups(2, true);
     tx_lookups(128, true);
+}
+
+/* The builder's account cache (state_db_backend_cached) serves accounts across blocks, takes a
+ * sealed block's accounts only once that block is the head, and starts over after an unwind. A
+ * stale entry would show as a wrong nonce: the next block's transactions would be refused. */
+TEST(blocks, account_cache_follows_committed_blocks_only)
+{
+    chain_spec_t *spec;
+    CHECK_OK(chain_spec_load(&spec, "dev", NULL, 0));
+    char *dir = tmpdir();
+    db_t *db = open_dev(dir, spec);
+    CHECK(db != NULL);
+    evm_t *evm = evm_new();
+    uint64_t h0, m0, h1, m1;
+    state_db_cache_stats(&h0, &m0);
+    built_t blk;
+    size_t inc;
+    for (uint64_t k = 0; k < 3; k++) {
+        CHECK_OK(build_block(db, spec, evm, spec->timestamp + k + 1, k * 4, 4, &blk, &inc));
+        CHECK_EQ_U64(inc, 4);
+        block_deinit(&blk.blk);
+    }
+    state_db_cache_stats(&h1, &m1);
+    CHECK(h1 > h0); /* the sender, the fee vault, ... came from the cache in blocks 2 and 3 */
+    /* Block 4 sealed but not committed: its sender nonce (16) must not reach the cache. */
+    CHECK_OK(build_block_ex(db, spec, evm, spec->timestamp + 4, 12, 4, &blk, &inc, false));
+    CHECK_EQ_U64(inc, 4);
+    block_deinit(&blk.blk);
+    CHECK_OK(build_block(db, spec, evm, spec->timestamp + 4, 12, 3, &blk, &inc));
+    CHECK_EQ_U64(inc, 3);
+    block_deinit(&blk.blk);
+    CHECK_OK(build_block(db, spec, evm, spec->timestamp + 5, 15, 2, &blk, &inc));
+    CHECK_EQ_U64(inc, 2);
+    hash_t root5 = blk.blk.header.state_root;
+    block_deinit(&blk.blk);
+    /* Unwind to block 3, then on again from its nonce (12). */
+    db_txn_t *w;
+    hash_t root;
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    CHECK_OK(chain_unwind(w, 3, &root));
+    CHECK_OK(db_txn_commit(w));
+    CHECK_OK(build_block(db, spec, evm, spec->timestamp + 4, 12, 3, &blk, &inc));
+    CHECK_EQ_U64(inc, 3);
+    block_deinit(&blk.blk);
+    CHECK_OK(build_block(db, spec, evm, spec->timestamp + 5, 15, 2, &blk, &inc));
+    CHECK_EQ_U64(inc, 2);
+    CHECK_MEM_EQ(blk.blk.header.state_root.b, 32, root5.b, 32); /* the same blocks again */
+    db_txn_t *r;
+    hash_t full;
+    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    CHECK_OK(state_db_root_full(r, &full));
+    CHECK_MEM_EQ(full.b, 32, blk.blk.header.state_root.b, 32);
+    db_txn_abort(r);
+    block_deinit(&blk.blk);
+    evm_free(evm);
+    db_close(db);
+    rmrf(dir);
+    chain_spec_free(spec);
 }
 
 /* ---- L1 messages: storage, inclusion modes, import checks, unwind ---- */
