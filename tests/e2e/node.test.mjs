@@ -9,7 +9,8 @@
 // Funded accounts are the test mnemonic's (chain id 1337); fees (execution + L1 data fee) all go
 // to the fee vault 0x53…05, nothing is burned (SCROLL.md §4.4). Tests on the shared node use
 // distinct senders so their nonces never collide: 0 viem, 1 and 3 ERC-20, 4 cast, 7 log lines,
-// 8 bad input, 11–13 tx types, 15–17 pool; the signer and restart tests run their own nodes.
+// 8 bad input, 11–13 tx types, 15–17 pool; the signer, lookup-index and restart tests run their
+// own nodes.
 // Parts that need a method still being written fail in their own subtest, the rest still runs.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -495,6 +496,41 @@ test('pool: back-to-back sends get consecutive nonces; pool transactions are fou
     const mined = await call(url, 'eth_getTransactionByHash', [queued]);
     assert.notEqual(mined.blockNumber, null);
   });
+});
+
+test('transactions stay findable after the lookup index moves them (every 128 blocks) and across a restart', async () => {
+  // Its own node: 10 ms blocks, empty ones allowed, so 128 blocks pass in a few seconds.
+  const dir = join(work, 'txindex');
+  let n = await startSequencer({ datadir: dir, blockTime: 10, buildDuration: 5,
+    extraArgs: ['--sequencer.allow-empty-blocks'] });
+  try {
+    const sendOne = async (nonce) => {
+      const raw = await signTransfer(keys[19], { to: DEV_ADDRESSES[18], value: 5n, nonce });
+      const h = await call(n.url, 'eth_sendRawTransaction', [raw]);
+      return { h, r: await waitReceipt(n.url, h) };
+    };
+    const early = await sendOne(0);
+    const b0 = Number(early.r.blockNumber);
+    while (await blockNumber(n.url) < b0 + 140) await sleep(50);
+    const late = await sendOne(1);
+    const check = async (url, { h, r }) => {
+      const again = await call(url, 'eth_getTransactionReceipt', [h]);
+      assert.equal(again.blockHash, r.blockHash, `${h}: same block`);
+      assert.equal(again.transactionIndex, r.transactionIndex);
+      const tx = await call(url, 'eth_getTransactionByHash', [h]);
+      assert.equal(tx.blockNumber, r.blockNumber);
+    };
+    await check(n.url, early); // moved into the index
+    await check(n.url, late); // still in its block's list
+    const none = `0x${'ab'.repeat(32)}`;
+    assert.equal(await call(n.url, 'eth_getTransactionReceipt', [none]), null);
+    await n.stop('SIGKILL');
+    n = await startSequencer({ datadir: dir, blockTime: 10, buildDuration: 5 });
+    await check(n.url, early);
+    await check(n.url, late);
+  } finally {
+    await n.stop('SIGKILL');
+  }
 });
 
 // ---------------------------------------------------------------------------------------------
