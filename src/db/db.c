@@ -291,6 +291,20 @@ err_t db_put(db_txn_t *txn, db_table_t t, bview_t key, bview_t val)
     return db__map_rc(mdb_put(txn->txn, txn->db->dbi[t], &k, &v, 0), "put");
 }
 
+err_t db_put_last(db_txn_t *txn, db_table_t t, bview_t key, bview_t val)
+{
+    if (db__wb_table(t))
+        return db__wb_put(txn, t, key, val, false);
+    MDB_val k = mval(key), v = mval(val);
+    int rc = mdb_put(txn->txn, txn->db->dbi[t], &k, &v, MDB_APPEND);
+    if (rc == MDB_KEYEXIST) { /* not past the last key after all: an ordinary put */
+        k = mval(key);
+        v = mval(val);
+        rc = mdb_put(txn->txn, txn->db->dbi[t], &k, &v, 0);
+    }
+    return db__map_rc(rc, "put");
+}
+
 err_t db_del(db_txn_t *txn, db_table_t t, bview_t key)
 {
     if (db__wb_table(t))

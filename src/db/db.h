@@ -107,6 +107,9 @@ void db_txn_abort(db_txn_t *txn);
 RN_NODISCARD err_t db_get(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val);
 /** Insert or replace. */
 RN_NODISCARD err_t db_put(db_txn_t *txn, db_table_t t, bview_t key, bview_t val);
+/** db_put for a key the caller expects past every key of the table (an append: no search from
+ *  the root); any other key still lands where it belongs, by an ordinary put. */
+RN_NODISCARD err_t db_put_last(db_txn_t *txn, db_table_t t, bview_t key, bview_t val);
 /** Delete; deleting an absent key is ERR_OK. */
 RN_NODISCARD err_t db_del(db_txn_t *txn, db_table_t t, bview_t key);
 /** Remove every entry of a table. */

@@ -464,7 +464,7 @@ static err_t record_slot(db_txn_t *txn, const uint8_t num[8], const uint8_t key[
     size_t n = prev.n <= 32 ? prev.n : 32;
     if (n)
         memcpy(v, prev.p, n);
-    return db_put(txn, DB_STORAGE_CHANGES, bview(ck, 60), bview(v, n));
+    return db_put_last(txn, DB_STORAGE_CHANGES, bview(ck, 60), bview(v, n));
 }
 
 /* The account before block num, in the block's change set. Called once per account and block:
@@ -480,7 +480,8 @@ static err_t record_account(db_txn_t *txn, const uint8_t num[8], const addr_t *a
         return ERR_DB;
     if (prev.n)
         memcpy(v, prev.p, prev.n);
-    return db_put(txn, DB_ACCOUNT_CHANGES, bview(ck, 28), bview(v, prev.n));
+    /* Keys grow (block, then address: changes come sorted), so this is usually an append. */
+    return db_put_last(txn, DB_ACCOUNT_CHANGES, bview(ck, 28), bview(v, prev.n));
 }
 
 /* ---- the history index, filled in batches ----

@@ -128,6 +128,50 @@ TEST(db, cursor_iterates_big_endian_keys_in_order)
     rmrf(dir);
 }
 
+/* db_put_last appends keys past the last one, and still stores any other key (smaller, or the
+ * last again) where it belongs, replacing an equal key's value. */
+TEST(db, put_last_appends_and_falls_back_to_an_ordinary_put)
+{
+    char *dir = tmpdir();
+    db_t *db;
+    CHECK_OK(db_open(&db, dir, 1 << 26, DB_OPEN_NOSYNC, NULL, 0));
+    db_txn_t *w;
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    uint8_t k[8], v[8];
+    for (uint64_t i = 10; i < 2000; i += 2) { /* in order: appends */
+        be_store64(k, i);
+        CHECK_OK(db_put_last(w, DB_CANONICAL, bview(k, 8), bview(k, 8)));
+    }
+    for (uint64_t i = 0; i < 2010; i += 3) { /* mostly behind the last key, some equal */
+        be_store64(k, i);
+        be_store64(v, i + 1);
+        CHECK_OK(db_put_last(w, DB_CANONICAL, bview(k, 8), bview(v, 8)));
+    }
+    CHECK_OK(db_txn_commit(w));
+    db_txn_t *r;
+    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    db_cursor_t *c;
+    CHECK_OK(db_cursor_open(r, DB_CANONICAL, &c));
+    bview_t kv, vv;
+    uint64_t prev = 0, n = 0;
+    for (err_t e = db_cursor_first(c, &kv, &vv); e == ERR_OK; e = db_cursor_next(c, &kv, &vv)) {
+        uint64_t key = be_load64(kv.p), val = be_load64(vv.p);
+        CHECK(n == 0 || key > prev);
+        CHECK(key % 3 == 0 ? val == key + 1 : val == key);
+        CHECK(key % 3 == 0 || (key % 2 == 0 && key >= 10));
+        prev = key;
+        n++;
+    }
+    uint64_t want = 0;
+    for (uint64_t i = 0; i < 2010; i++)
+        want += i % 3 == 0 || (i % 2 == 0 && i >= 10 && i < 2000);
+    CHECK_EQ_U64(n, want);
+    db_cursor_close(c);
+    db_txn_abort(r);
+    db_close(db);
+    rmrf(dir);
+}
+
 TEST(db, second_process_is_refused_with_pid)
 {
     char *dir = tmpdir();
