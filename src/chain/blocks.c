@@ -181,10 +181,8 @@ static err_t index_tx_lists(db_txn_t *txn, uint64_t from, uint64_t to)
 static err_t store_tx_hashes(db_txn_t *txn, const block_t *b)
 {
     uint64_t number = b->header.number, indexed;
-    if (db_meta_get_u64(txn, "tx_indexed", &indexed) != ERR_OK) {
-        indexed = number ? number - 1 : 0; /* everything before is in TX_LOOKUP */
-        TRY(db_meta_put_u64(txn, "tx_indexed", indexed));
-    }
+    bool due;
+    TRY(db_meta_batch_due(txn, "tx_indexed", number, g_tx_index_batch, &indexed, &due));
     if (b->ntxs) {
         uint8_t *recs = rn_malloc(b->ntxs * TX_REC);
         err_t e = ERR_OK;
@@ -202,7 +200,7 @@ static err_t store_tx_hashes(db_txn_t *txn, const block_t *b)
         rn_free(recs);
         TRY(e);
     }
-    if (number < indexed || number - indexed < g_tx_index_batch)
+    if (!due)
         return ERR_OK;
     TRY(index_tx_lists(txn, indexed, number));
     return db_meta_put_u64(txn, "tx_indexed", number);

@@ -358,6 +358,18 @@ err_t db_meta_put_u64(db_txn_t *txn, const char *name, uint64_t v)
     return db_meta_put(txn, name, bview(be, 8));
 }
 
+err_t db_meta_batch_due(db_txn_t *txn, const char *name, uint64_t number, uint32_t batch,
+                        uint64_t *indexed, bool *due)
+{
+    *due = false;
+    if (db_meta_get_u64(txn, name, indexed) != ERR_OK) {
+        *indexed = number ? number - 1 : 0;
+        TRY(db_meta_put_u64(txn, name, *indexed));
+    }
+    *due = number >= *indexed && number - *indexed >= batch;
+    return ERR_OK;
+}
+
 err_t db_cursor_open(db_txn_t *txn, db_table_t t, db_cursor_t **out)
 {
     *out = NULL;

@@ -118,6 +118,15 @@ RN_NODISCARD err_t db_clear(db_txn_t *txn, db_table_t t);
 /** Metadata helpers: META table, key = name (text). */
 RN_NODISCARD err_t db_meta_get_u64(db_txn_t *txn, const char *name, uint64_t *out);
 RN_NODISCARD err_t db_meta_put_u64(db_txn_t *txn, const char *name, uint64_t v);
+/**
+ * For an index filled in batches (decision 0012): META `name` is the last block it holds. Block
+ * `number` is being written; *indexed receives the mark (set to number - 1 when missing: a
+ * datadir from before the batches held every earlier block) and *due whether number completes
+ * a batch of `batch` blocks. When due, the caller fills blocks *indexed + 1 .. number and stores
+ * number as the mark.
+ */
+RN_NODISCARD err_t db_meta_batch_due(db_txn_t *txn, const char *name, uint64_t number,
+                                     uint32_t batch, uint64_t *indexed, bool *due);
 RN_NODISCARD err_t db_meta_get(db_txn_t *txn, const char *name, bview_t *out);
 RN_NODISCARD err_t db_meta_put(db_txn_t *txn, const char *name, bview_t v);
 

@@ -292,7 +292,7 @@ typedef struct state_db_cached {
     uint64_t db; /**< db_instance */
     uint64_t number;
     hash_t root;
-    bool use; /**< txn's state has a head and a root (a datadir past genesis) */
+    bool use; /**< txn's state has META head_number and state_root (an initialised datadir) */
 } state_db_cached_t;
 
 enum {

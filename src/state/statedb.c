@@ -110,8 +110,7 @@ state_backend_t state_db_backend(db_txn_t *txn)
 typedef struct acct_out {
     hash_t key; /* keccak(addr), filled for the whole batch at once */
     addr_t addr;
-    bool exists; /* the account after the block: absent, or acc */
-    state_account_t acc;
+    state_account_t acc; /* the account after the block, when vlen (absent otherwise) */
     uint8_t val[160];
     size_t vlen;
     uint8_t old[160]; /* the value before the block: the trie update's leaf hint */
@@ -193,8 +192,8 @@ static void cache_stage(db_txn_t *txn, uint64_t number, const hash_t *parent, co
     }
     for (size_t i = 0; i < n; i++) {
         g_ac.pend[i].addr = outs[i].addr;
-        g_ac.pend[i].v.exists = outs[i].exists;
-        g_ac.pend[i].v.a = outs[i].exists ? outs[i].acc : (state_account_t){ .stored = true };
+        g_ac.pend[i].v.exists = outs[i].vlen != 0;
+        g_ac.pend[i].v.a = outs[i].vlen ? outs[i].acc : (state_account_t){ .stored = true };
     }
     g_ac.npend = n;
     g_ac.p_db = db_instance(db_txn_db(txn));
@@ -563,12 +562,9 @@ static err_t index_changes(db_txn_t *txn, db_table_t changes, db_table_t hist, s
 static err_t index_history(db_txn_t *txn, uint64_t number)
 {
     uint64_t indexed;
-    if (db_meta_get_u64(txn, "history_indexed", &indexed) != ERR_OK) {
-        /* A datadir from before the batches: every earlier block is in the index. */
-        indexed = number - 1;
-        TRY(db_meta_put_u64(txn, "history_indexed", indexed));
-    }
-    if (number - indexed < g_history_batch)
+    bool due;
+    TRY(db_meta_batch_due(txn, "history_indexed", number, g_history_batch, &indexed, &due));
+    if (!due)
         return ERR_OK;
     TRY(index_changes(txn, DB_ACCOUNT_CHANGES, DB_ACCOUNT_HISTORY, 20, indexed + 1, number));
     TRY(index_changes(txn, DB_STORAGE_CHANGES, DB_STORAGE_HISTORY, 52, indexed + 1, number));
@@ -611,7 +607,6 @@ static err_t out_value(acct_out_t *o, const addr_t *a, bview_t v, bview_t old)
     if (v.n > sizeof(o->val) || old.n > sizeof(o->old))
         return ERR_DB;
     o->addr = *a;
-    o->exists = false;
     if (v.n)
         memcpy(o->val, v.p, v.n);
     o->vlen = v.n;
@@ -645,7 +640,6 @@ static err_t write_account(db_txn_t *txn, const uint8_t num[8], const addr_t *a,
     buf_reset(b);
     TRY(trie_account_rlp(b, f.nonce, f.balance, sroot, &f.code_hash));
     TRY(out_value(o, a, buf_view(b), prev));
-    o->exists = true;
     o->acc = (state_account_t){ .nonce = f.nonce,
                                 .balance = f.balance,
                                 .code_hash = f.code_hash,
