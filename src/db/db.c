@@ -185,6 +185,16 @@ err_t db_open(db_t **out, const char *dir, uint64_t map_size, db_open_flags_t fl
         rc = mdb_put(txn, db->dbi[DB_META], &k, &nv, 0);
     } else if (rc == 0) {
         uint64_t ver = v.mv_size == 8 ? be_load64(v.mv_data) : UINT64_MAX;
+        if (ver == 2 && !db->readonly) {
+            /* Version 3 logs unflushed flat writes in WB_LOG (created above, empty); a version 2
+             * datadir has its whole flat state in LMDB, so it reads as it is. Writing 3 keeps
+             * older builds, which would ignore the log, away from it from now on. */
+            uint8_t be[8];
+            be_store64(be, DB_SCHEMA_VERSION);
+            MDB_val nv = { 8, be };
+            rc = mdb_put(txn, db->dbi[DB_META], &k, &nv, 0);
+            ver = DB_SCHEMA_VERSION;
+        }
         if (ver != DB_SCHEMA_VERSION) {
             mdb_txn_abort(txn);
             set_diag(diag, diag_len,
@@ -205,7 +215,11 @@ err_t db_open(db_t **out, const char *dir, uint64_t map_size, db_open_flags_t fl
         e = db__map_rc(rc, "open_commit");
         goto fail;
     }
-    db__wb_open(db);
+    e = db__wb_open(db);
+    if (e) {
+        set_diag(diag, diag_len, "cannot read the write-back log in %s: %s", dir, err_str(e));
+        goto fail;
+    }
     *out = db;
     return ERR_OK;
 fail:
@@ -463,6 +477,24 @@ err_t db_del_prefix(db_txn_t *txn, db_table_t t, bview_t prefix)
     }
     mdb_cursor_close(cur);
     return rc == MDB_NOTFOUND || rc == 0 ? ERR_OK : db__map_rc(rc, "del_prefix");
+}
+
+err_t db_scan(db_txn_t *txn, db_table_t t, bview_t prefix, db_scan_fn fn, void *ctx)
+{
+    if (db__wb_table(t))
+        return db__wb_scan(txn, t, prefix, fn, ctx);
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn->txn, txn->db->dbi[t], &cur);
+    if (rc)
+        return db__map_rc(rc, "cursor_open");
+    MDB_val k = mval(prefix), v;
+    rc = mdb_cursor_get(cur, &k, &v, prefix.n ? MDB_SET_RANGE : MDB_FIRST);
+    while (rc == 0 && k.mv_size >= prefix.n &&
+           (prefix.n == 0 || memcmp(k.mv_data, prefix.p, prefix.n) == 0) &&
+           fn(ctx, bview(k.mv_data, k.mv_size), bview(v.mv_data, v.mv_size)))
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    mdb_cursor_close(cur);
+    return rc == 0 || rc == MDB_NOTFOUND ? ERR_OK : db__map_rc(rc, "scan");
 }
 
 err_t db_count(db_txn_t *txn, db_table_t t, uint64_t *out)

@@ -39,7 +39,8 @@
     X(SIGNATURES,      "signatures")       /* block hash -> 65-byte signature */          \
     X(BLOOMS,          "blooms")           /* be64 number -> logsBloom of the canonical block */ \
     X(ACCOUNT_HISTORY, "account_history")  /* address ‖ be64 block -> account before block */ \
-    X(STORAGE_HISTORY, "storage_history")  /* address ‖ slot ‖ be64 block -> value before */
+    X(STORAGE_HISTORY, "storage_history")  /* address ‖ slot ‖ be64 block -> value before */     \
+    X(WB_LOG,          "wb_log")           /* be64 commit -> its unflushed flat writes (wb.c) */
 
 /* clang-format on */
 
@@ -51,7 +52,7 @@ typedef enum db_table {
 } db_table_t;
 
 enum {
-    DB_SCHEMA_VERSION = 2,
+    DB_SCHEMA_VERSION = 3, /**< 3: WB_LOG (a version 2 datadir is upgraded when opened to write) */
     DB_DEFAULT_MAP_SIZE_GB = 1024, /**< virtual reservation; the file grows as data is written */
 };
 
@@ -153,27 +154,36 @@ RN_NODISCARD err_t db_del_prefix(db_txn_t *txn, db_table_t t, bview_t prefix);
 /* ---- Write-back tables (decision 0019) ------------------------------------------------------
  *
  * ACCOUNT_TRIE and STORAGE_TRIE are derived data: the tries can always be rebuilt from the flat
- * state and the change sets. Their writes go to an in-memory cache instead of LMDB, and the cache
- * is written to LMDB in one sorted batch inside some later write transaction (a "flush"): when
- * flush_every commits have passed, when the unflushed bytes reach flush_bytes, or when a
- * transaction asks for it. Reads see the cache first, so every transaction sees its own and all
- * committed writes. A write transaction's entries join the cache only if it commits.
+ * state and the change sets. ACCOUNTS and STORAGE (the flat state) are not, and are logged. The
+ * writes of all four go to an in-memory cache instead of LMDB, and the cache is written to LMDB
+ * in sorted batches inside later write transactions (a "flush"): the tries when flush_every
+ * commits have passed, the flat tables a slice of their key space per commit (each key's
+ * committed changes reach LMDB within `slices` commits), and everything when the unflushed bytes
+ * reach flush_bytes or a transaction asks for it.
+ * Reads see the cache first, so every transaction sees its own and all committed writes. A write
+ * transaction's entries join the cache only if it commits.
  *
- * On disk, META wb_lag = 1 says LMDB's copy is older than the committed state, and META wb_mark
- * says which state it holds (the mark of the flushing transaction, see db_txn_writeback_mark).
- * After a crash the owner of the tables (the state layer) replays what happened after the mark
- * and flushes; until then readers of a lagging snapshot get ERR_DB_STALE.
+ * A commit that leaves flat writes unflushed also appends them to WB_LOG (one sequential value
+ * per commit), so they are as durable as the rest of the commit; a logged commit leaves the log
+ * once every slice has been flushed after it, or at a flush of everything. On disk,
+ * META wb_lag = 1 says LMDB's copy is older than the committed state, and META wb_mark says which
+ * state it holds (the mark of the flushing transaction, see db_txn_writeback_mark). After a crash
+ * db_open puts the logged flat writes back into the cache; the owner of the tries (the state
+ * layer) replays what happened to them after the mark and flushes; until then readers of the
+ * tries get ERR_DB_STALE.
  *
- * A read transaction reads a write-back table consistently only while it is on the newest
- * snapshot (the cache holds the newest state only): a reader whose snapshot has META wb_lag = 1
- * and is older than the last commit gets ERR_DB_STALE and should retry with a new transaction.
- * Cursors and db_count/db_clear are not available on write-back tables (ERR_UNSUPPORTED). Clean
- * entries are kept up to cache_bytes (second-chance eviction). */
+ * A read transaction reads the tries consistently only while it is on the newest snapshot (the
+ * cache holds the newest state only): a reader whose snapshot has META wb_lag = 1 and is older
+ * than the last commit gets ERR_DB_STALE and should retry with a new transaction. The flat tables
+ * never answer ERR_DB_STALE: such a reader reads them from its snapshot's log and LMDB copy.
+ * Cursors and db_count/db_clear are not available on write-back tables (ERR_UNSUPPORTED); db_scan
+ * reads the flat ones. Clean entries are kept up to cache_bytes (second-chance eviction). */
 
 typedef struct db_writeback_opts {
     uint32_t flush_every; /**< commits between flushes; 1 = write through every commit */
     uint64_t flush_bytes; /**< flush once unflushed entries reach this many bytes */
     uint64_t cache_bytes; /**< clean entries kept for reads */
+    uint32_t slices;      /**< the flat tables flush 1/slices of their keys per commit (<= 256) */
 } db_writeback_opts_t;
 
 typedef struct db_writeback_stats {
@@ -184,7 +194,8 @@ typedef struct db_writeback_stats {
     size_t entries, bytes, dirty_bytes; /**< now */
 } db_writeback_stats_t;
 
-/** Defaults: flush every 128 commits or at 64 MiB unflushed; 256 MiB of clean entries. */
+/** Defaults: the tries every 128 commits, a 256th of the flat tables every commit, everything
+ *  at 64 MiB unflushed; 256 MiB of clean entries. */
 void db_writeback_defaults(db_writeback_opts_t *o);
 /** Change the policy (no transaction may be open). */
 void db_writeback_configure(db_t *db, const db_writeback_opts_t *o);
@@ -202,6 +213,17 @@ void db_txn_writeback_flush(db_txn_t *w);
  * transactions get ERR_DB_STALE from the write-back tables.
  */
 bool db_writeback_begin_replay(db_txn_t *w, uint64_t *mark);
+
+/** Called by db_scan for each entry (views valid during the call); false stops the scan. */
+typedef bool (*db_scan_fn)(void *ctx, bview_t key, bview_t val);
+
+/**
+ * Call fn for every entry of table t whose key starts with prefix (empty: all), in key order.
+ * Unlike a cursor it also reads the write-back flat tables (ACCOUNTS, STORAGE), merging their
+ * unflushed entries over LMDB's as this transaction sees them; fn must not write to t. The trie
+ * tables cannot be scanned (ERR_UNSUPPORTED).
+ */
+RN_NODISCARD err_t db_scan(db_txn_t *txn, db_table_t t, bview_t prefix, db_scan_fn fn, void *ctx);
 
 /** Number of entries in a table. */
 RN_NODISCARD err_t db_count(db_txn_t *txn, db_table_t t, uint64_t *out);

@@ -1,5 +1,5 @@
 /* src/db/db_int.h — private to the db module: the environment, transactions, and the write-back
- * cache of the trie tables (wb.c, decision 0019). */
+ * cache of the trie and flat state tables (wb.c, decision 0019). */
 #ifndef RN_DB_DB_INT_H
 #define RN_DB_DB_INT_H
 
@@ -9,12 +9,19 @@
 #include "db/db.h"
 
 enum {
-    WB_CLEAN = 1,    /**< equals what LMDB holds */
-    WB_DIRTY = 2,    /**< written, not yet in LMDB */
-    WB_DELETED = 3,  /**< deleted, not yet removed from LMDB */
-    WB_ABSENT = 4,   /**< known absent from LMDB (a flushed deletion) */
-    WB_MAX_KEY = 511 /**< table byte + key: LMDB's own key limit */
+    WB_CLEAN = 1,     /**< equals what LMDB holds */
+    WB_DIRTY = 2,     /**< written, not yet in LMDB */
+    WB_DELETED = 3,   /**< deleted, not yet removed from LMDB */
+    WB_ABSENT = 4,    /**< known absent from LMDB (a flushed deletion) */
+    WB_MAX_KEY = 511, /**< table byte + key: LMDB's own key limit */
+    WB_SLICES = 256   /**< the flat tables are flushed a slice (a first key byte) per commit */
 };
+
+/** Keys (be16 length ‖ key) made dirty in one slice since its last flush; repeats allowed. */
+typedef struct wb_keys {
+    uint8_t *p;
+    size_t n, cap;
+} wb_keys_t;
 
 /** One cached entry: key (table byte first) then value, inline. */
 typedef struct wb_ent {
@@ -39,6 +46,7 @@ typedef struct wb_map {
     size_t cap, n;
     size_t bytes;       /**< sum of entry sizes */
     size_t dirty_bytes; /**< of entries WB_DIRTY or WB_DELETED */
+    size_t dirty_flat;  /**< of those, in the flat (logged) tables */
 } wb_map_t;
 
 typedef struct wb_cache {
@@ -51,8 +59,12 @@ typedef struct wb_cache {
      *  forced flush, after the owner replayed what is missing, makes the tables usable. */
     bool stale_disk;
     uint32_t since_flush;
-    uint64_t seq;  /**< META wb_seq: bumped by commits that change only the cache */
-    uint64_t seed; /**< of the maps' hash (random per environment) */
+    uint64_t seq;     /**< META wb_seq: bumped by commits that change only the cache */
+    uint64_t log_seq; /**< key of the newest WB_LOG value */
+    wb_keys_t slice_keys[WB_SLICES];
+    uint64_t slice_log[WB_SLICES]; /**< log_seq when the slice was last flushed */
+    uint32_t slice_next;           /**< the slice the next commit flushes (mod WB_SLICES) */
+    uint64_t seed;                 /**< of the maps' hash (random per environment) */
     db_writeback_opts_t opts;
     db_writeback_stats_t stats;
 } wb_cache_t;
@@ -91,11 +103,12 @@ struct db_txn {
 
 err_t db__map_rc(int rc, const char *what);
 bool db__wb_table(db_table_t t);
-void db__wb_open(db_t *db);
+err_t db__wb_open(db_t *db);
 void db__wb_close(db_t *db);
 err_t db__wb_get(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val);
 err_t db__wb_put(db_txn_t *txn, db_table_t t, bview_t key, bview_t val, bool del);
 err_t db__wb_del_prefix(db_txn_t *txn, db_table_t t, bview_t prefix);
+err_t db__wb_scan(db_txn_t *txn, db_table_t t, bview_t prefix, db_scan_fn fn, void *ctx);
 /** Commit txn (a write transaction with the cache in use) and free it. */
 err_t db__wb_commit(db_txn_t *txn);
 /** Free the transaction's write-back state and arena. */

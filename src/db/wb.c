@@ -1,4 +1,5 @@
-/* The write-back cache of the trie tables (db.h "Write-back tables", decision 0019).
+/* The write-back cache of the trie and flat state tables (db.h "Write-back tables", decision
+ * 0019).
  *
  * Three places hold a write-back table's entries, newest first: the write transaction's own map
  * (txn->wb: its puts and deletes, and clean copies of what it read from LMDB), the committed cache
@@ -7,7 +8,13 @@
  * reads it without locking, and readers lock it.
  *
  * Flushing writes the unflushed entries to LMDB in key order inside the committing transaction,
- * so the batch is atomic with that block. */
+ * so the batch is atomic with that block.
+ *
+ * The flat tables (ACCOUNTS, STORAGE) are not derived data, so a commit that leaves their writes
+ * unflushed also appends them to WB_LOG, one value per commit: the entries sorted by key, behind
+ * a table of offsets. The log is what a reader overtaken by newer commits reads instead of the
+ * cache (newest commit first, then LMDB), what db_scan merges over LMDB, and what db__wb_open
+ * puts back into the cache after a crash. A flush empties it in the same transaction. */
 #define LOG_TARGET "scroll::db"
 #include <stdlib.h>
 #include <string.h>
@@ -66,17 +73,20 @@ static wb_ent_t *map_find(const wb_map_t *m, const uint8_t *key, size_t klen, ui
     return m->slot[map_slot(m, key, klen, h)].e;
 }
 
+static bool logged_table(unsigned t);
+
 static void map_account(wb_map_t *m, const wb_ent_t *e, int sign)
 {
     size_t sz = ent_size(e);
+    bool dirty = ent_dirty(e), flat = dirty && logged_table(e->data[0]);
     if (sign > 0) {
         m->bytes += sz;
-        if (ent_dirty(e))
-            m->dirty_bytes += sz;
+        m->dirty_bytes += dirty ? sz : 0;
+        m->dirty_flat += flat ? sz : 0;
     } else {
         m->bytes -= sz;
-        if (ent_dirty(e))
-            m->dirty_bytes -= sz;
+        m->dirty_bytes -= dirty ? sz : 0;
+        m->dirty_flat -= flat ? sz : 0;
     }
 }
 
@@ -135,11 +145,52 @@ static void map_free(wb_map_t *m)
     memset(m, 0, sizeof(*m));
 }
 
+/* A flushed entry: what LMDB now holds. */
+static void ent_mark_clean(wb_map_t *m, wb_ent_t *e)
+{
+    map_account(m, e, -1);
+    e->state = e->state == WB_DIRTY ? WB_CLEAN : WB_ABSENT;
+    map_account(m, e, +1);
+}
+
 /* ---- keys and policy ---- */
 
 bool db__wb_table(db_table_t t)
 {
-    return t == DB_ACCOUNT_TRIE || t == DB_STORAGE_TRIE;
+    return t == DB_ACCOUNT_TRIE || t == DB_STORAGE_TRIE || t == DB_ACCOUNTS || t == DB_STORAGE;
+}
+
+/* Tables whose unflushed writes are also logged (the others are rebuilt by their owner). */
+static bool logged_table(unsigned t)
+{
+    return t == DB_ACCOUNTS || t == DB_STORAGE;
+}
+
+static bool ent_logged(const wb_ent_t *e)
+{
+    return logged_table(e->data[0]) && ent_dirty(e);
+}
+
+static unsigned slice_of(const wb_cache_t *c, const uint8_t *key)
+{
+    return key[1] % c->opts.slices;
+}
+
+static void keys_add(wb_keys_t *k, const uint8_t *key, size_t klen)
+{
+    if (k->cap - k->n < 2 + klen) {
+        k->cap = k->cap * 2 > k->n + 2 + klen ? k->cap * 2 : k->n + 2 + klen + 256;
+        k->p = rn_realloc(k->p, k->cap);
+    }
+    k->p[k->n] = (uint8_t)(klen >> 8);
+    k->p[k->n + 1] = (uint8_t)klen;
+    memcpy(k->p + k->n + 2, key, klen);
+    k->n += 2 + klen;
+}
+
+static void slice_add(wb_cache_t *c, const wb_ent_t *e)
+{
+    keys_add(&c->slice_keys[slice_of(c, e->data)], e->data, e->klen);
 }
 
 static err_t make_key(uint8_t *out, size_t *n, db_table_t t, bview_t key)
@@ -152,14 +203,38 @@ static err_t make_key(uint8_t *out, size_t *n, db_table_t t, bview_t key)
     return ERR_OK;
 }
 
+/* A table's prefix as the maps store it (table byte first); an empty prefix is the table. */
+static err_t make_prefix(uint8_t *out, size_t *n, db_table_t t, bview_t prefix)
+{
+    if (prefix.n + 1 > WB_MAX_KEY)
+        return ERR_INVALID_ARG;
+    out[0] = (uint8_t)t;
+    if (prefix.n)
+        memcpy(out + 1, prefix.p, prefix.n);
+    *n = prefix.n + 1;
+    return ERR_OK;
+}
+
+static void list_add(wb_ent_t ***list, size_t *n, size_t *cap, wb_ent_t *e)
+{
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 256;
+        *list = rn_realloc(*list, *cap * sizeof(**list));
+    }
+    (*list)[(*n)++] = e;
+}
+
 void db_writeback_defaults(db_writeback_opts_t *o)
 {
     o->flush_every = 128;
+    o->slices = WB_SLICES;
     o->flush_bytes = 64ull << 20;
     o->cache_bytes = 256ull << 20;
 }
 
-void db__wb_open(db_t *db)
+static err_t log_replay(db_t *db, MDB_txn *t);
+
+err_t db__wb_open(db_t *db)
 {
     wb_cache_t *c = &db->wb; /* zeroed with db; the mutex is initialised by db_open */
     db_writeback_defaults(&c->opts);
@@ -168,8 +243,9 @@ void db__wb_open(db_t *db)
     /* The committed state is LMDB's unless it lags (a crash before a flush): then nothing is
      * served to readers (version 0) until the owner catches up and commits. */
     MDB_txn *t;
-    if (mdb_txn_begin(db->env, NULL, MDB_RDONLY, &t) != 0)
-        return;
+    int rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &t);
+    if (rc)
+        return db__map_rc(rc, "wb_open");
     MDB_val k = { 6, (void *)"wb_lag" }, v, mk = { 7, (void *)"wb_mark" };
     c->lag_on_disk = mdb_get(t, db->dbi[DB_META], &k, &v) == 0 && v.mv_size == 1 &&
                      ((const uint8_t *)v.mv_data)[0] != 0;
@@ -177,12 +253,23 @@ void db__wb_open(db_t *db)
         c->mark = be_load64(v.mv_data);
     c->stale_disk = c->lag_on_disk;
     c->version = mdb_txn_id(t);
+    MDB_cursor *cur;
+    MDB_val lk, lv;
+    if (mdb_cursor_open(t, db->dbi[DB_WB_LOG], &cur) == 0) {
+        if (mdb_cursor_get(cur, &lk, &lv, MDB_LAST) == 0 && lk.mv_size == 8)
+            c->log_seq = be_load64(lk.mv_data);
+        mdb_cursor_close(cur);
+    }
+    err_t e = c->lag_on_disk ? log_replay(db, t) : ERR_OK;
     mdb_txn_abort(t);
+    return e;
 }
 
 void db__wb_close(db_t *db)
 {
     map_free(&db->wb.map);
+    for (unsigned j = 0; j < WB_SLICES; j++)
+        rn_free(db->wb.slice_keys[j].p);
     pthread_mutex_destroy(&db->wb.mu);
 }
 
@@ -191,6 +278,32 @@ void db_writeback_configure(db_t *db, const db_writeback_opts_t *o)
     db->wb.opts = *o;
     if (db->wb.opts.flush_every == 0)
         db->wb.opts.flush_every = 1;
+    if (db->wb.opts.slices == 0 || db->wb.opts.slices > WB_SLICES)
+        db->wb.opts.slices = WB_SLICES;
+    /* Sort the pending keys into the new slices; a log commit leaves the log only after every
+     * new slice has been flushed. */
+    wb_cache_t *c = &db->wb;
+    wb_keys_t all = { NULL, 0, 0 };
+    uint64_t oldest = UINT64_MAX;
+    for (unsigned j = 0; j < WB_SLICES; j++) {
+        wb_keys_t *k = &c->slice_keys[j];
+        if (k->n) {
+            all.p = rn_realloc(all.p, all.n + k->n);
+            memcpy(all.p + all.n, k->p, k->n);
+            all.n += k->n;
+            k->n = 0;
+        }
+        if (c->slice_log[j] < oldest)
+            oldest = c->slice_log[j];
+    }
+    for (unsigned j = 0; j < WB_SLICES; j++)
+        c->slice_log[j] = oldest;
+    for (size_t off = 0; off + 2 <= all.n;) {
+        size_t klen = (size_t)all.p[off] << 8 | all.p[off + 1];
+        keys_add(&c->slice_keys[slice_of(c, all.p + off + 2)], all.p + off + 2, klen);
+        off += 2 + klen;
+    }
+    rn_free(all.p);
 }
 
 void db_writeback_get_stats(db_t *db, db_writeback_stats_t *out)
@@ -265,6 +378,194 @@ static err_t answer(const wb_ent_t *e, bview_t *val)
     return ERR_OK;
 }
 
+static int key_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+    int r = memcmp(a, b, an < bn ? an : bn);
+    return r ? r : (an > bn) - (an < bn);
+}
+
+static int ent_cmp(const void *x, const void *y)
+{
+    const wb_ent_t *a = *(wb_ent_t *const *)x, *b = *(wb_ent_t *const *)y;
+    return key_cmp(a->data, a->klen, b->data, b->klen);
+}
+
+/* ---- the log of the flat tables ----
+ * A value: be32 n ‖ n × be32 offset of a record from the value's start ‖ the records in key order.
+ * A record: be16 key length ‖ state (WB_DIRTY or WB_DELETED) ‖ be32 value length ‖ key (table
+ * byte first) ‖ value. */
+
+enum {
+    LOG_REC_HDR = 7
+};
+
+typedef struct log_rec {
+    const uint8_t *key;
+    size_t klen;
+    uint8_t state;
+    bview_t val;
+} log_rec_t;
+
+static size_t log_count(bview_t v)
+{
+    return v.n >= 4 ? be_load32(v.p) : 0;
+}
+
+static bool log_rec_at(bview_t v, size_t i, log_rec_t *r)
+{
+    size_t n = log_count(v);
+    if (i >= n || (v.n - 4) / 4 < n)
+        return false;
+    size_t off = be_load32(v.p + 4 + 4 * i);
+    if (off > v.n || v.n - off < LOG_REC_HDR)
+        return false;
+    const uint8_t *p = v.p + off;
+    size_t klen = (size_t)p[0] << 8 | p[1], vlen = be_load32(p + 3), room = v.n - off - LOG_REC_HDR;
+    if (klen == 0 || klen > WB_MAX_KEY || klen > room || vlen > room - klen ||
+        (p[2] != WB_DIRTY && p[2] != WB_DELETED))
+        return false;
+    r->key = p + LOG_REC_HDR;
+    r->klen = klen;
+    r->state = p[2];
+    r->val = bview(p + LOG_REC_HDR + klen, vlen);
+    return true;
+}
+
+/* Binary search of one commit's records: 1 found (*r), 0 absent, -1 a damaged value. */
+static int log_find(bview_t v, const uint8_t *kb, size_t kn, log_rec_t *r)
+{
+    size_t lo = 0, hi = log_count(v);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (!log_rec_at(v, mid, r))
+            return -1;
+        int c = key_cmp(r->key, r->klen, kb, kn);
+        if (c == 0)
+            return 1;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* Every record of every logged commit, oldest first, whose key starts with pb, into m (a newer
+ * record replaces an older one). */
+static err_t log_load(db_t *db, MDB_txn *t, const uint8_t *pb, size_t pn, wb_map_t *m)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t, db->dbi[DB_WB_LOG], &cur);
+    if (rc)
+        return db__map_rc(rc, "log");
+    MDB_val k, v;
+    err_t e = ERR_OK;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !e;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        bview_t lv = bview(v.mv_data, v.mv_size);
+        size_t n = log_count(lv);
+        for (size_t i = 0; i < n && !e; i++) {
+            log_rec_t r;
+            if (!log_rec_at(lv, i, &r)) {
+                e = ERR_DB_CORRUPT;
+                break;
+            }
+            if (pn && (r.klen < pn || memcmp(r.key, pb, pn) != 0))
+                continue;
+            uint64_t h = bytes_hash64(db->wb.seed, r.key, r.klen);
+            map_set(m, ent_new(r.key, r.klen, h, r.state == WB_DIRTY ? r.val : bview(NULL, 0),
+                               r.state));
+        }
+    }
+    mdb_cursor_close(cur);
+    if (!e && rc != MDB_NOTFOUND)
+        e = db__map_rc(rc, "log");
+    return e;
+}
+
+/* After a crash: the logged commits since the last flush go back into the cache, unflushed. */
+static err_t log_replay(db_t *db, MDB_txn *t)
+{
+    TRY(log_load(db, t, NULL, 0, &db->wb.map));
+    const wb_map_t *m = &db->wb.map;
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->slot[i].e && ent_logged(m->slot[i].e))
+            slice_add(&db->wb, m->slot[i].e);
+    return ERR_OK;
+}
+
+/* Append this transaction's unflushed writes of the logged tables as one value. */
+static err_t log_append(db_txn_t *txn)
+{
+    const wb_map_t *m = &txn->wb;
+    size_t n = 0, size = 4;
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->slot[i].e && ent_logged(m->slot[i].e))
+            n++;
+    if (!n)
+        return ERR_OK;
+    wb_ent_t **list = RN_NEWV(wb_ent_t *, n);
+    n = 0;
+    for (size_t i = 0; i < m->cap; i++) {
+        wb_ent_t *e = m->slot[i].e;
+        if (e && ent_logged(e)) {
+            list[n++] = e;
+            size += 4 + LOG_REC_HDR + e->klen + e->vlen;
+        }
+    }
+    qsort(list, n, sizeof(*list), ent_cmp);
+    uint8_t *val = rn_malloc(size), *p = val + 4 + 4 * n;
+    be_store32(val, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        const wb_ent_t *e = list[i];
+        be_store32(val + 4 + 4 * i, (uint32_t)(p - val));
+        p[0] = (uint8_t)(e->klen >> 8);
+        p[1] = (uint8_t)e->klen;
+        p[2] = e->state;
+        be_store32(p + 3, e->state == WB_DIRTY ? e->vlen : 0);
+        memcpy(p + LOG_REC_HDR, e->data, e->klen);
+        p += LOG_REC_HDR + e->klen;
+        if (e->state == WB_DIRTY) {
+            memcpy(p, e->data + e->klen, e->vlen);
+            p += e->vlen;
+        }
+    }
+    uint8_t kb[8];
+    be_store64(kb, ++txn->db->wb.log_seq);
+    MDB_val k = { 8, kb }, v = { (size_t)(p - val), val };
+    int rc = mdb_put(txn->txn, txn->db->dbi[DB_WB_LOG], &k, &v, MDB_APPEND);
+    rn_free(val);
+    rn_free(list);
+    return db__map_rc(rc, "log");
+}
+
+/* A reader whose snapshot is older than the cache: its snapshot's log, newest commit first,
+ * then its snapshot of LMDB. */
+static err_t log_get(db_txn_t *txn, db_table_t t, const uint8_t *kb, size_t kn, bview_t key,
+                     bview_t *val)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn->txn, txn->db->dbi[DB_WB_LOG], &cur);
+    if (rc)
+        return db__map_rc(rc, "log");
+    MDB_val k, v;
+    int found = 0;
+    log_rec_t r;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    while (rc == 0 && !(found = log_find(bview(v.mv_data, v.mv_size), kb, kn, &r)))
+        rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+    mdb_cursor_close(cur);
+    if (found < 0)
+        return ERR_DB_CORRUPT;
+    if (found > 0) {
+        *val = r.val;
+        return r.state == WB_DIRTY ? ERR_OK : ERR_NOT_FOUND;
+    }
+    if (rc != MDB_NOTFOUND)
+        return db__map_rc(rc, "log");
+    return lmdb_get(txn, t, key, val);
+}
+
 static err_t reader_get(db_txn_t *txn, db_table_t t, const uint8_t *kb, size_t kn, uint64_t h,
                         bview_t key, bview_t *val)
 {
@@ -279,7 +580,7 @@ static err_t reader_get(db_txn_t *txn, db_table_t t, const uint8_t *kb, size_t k
     pthread_mutex_lock(&c->mu);
     if (c->stale_disk || c->version != (uint64_t)mdb_txn_id(txn->txn)) {
         pthread_mutex_unlock(&c->mu);
-        return ERR_DB_STALE;
+        return logged_table(t) ? log_get(txn, t, kb, kn, key, val) : ERR_DB_STALE;
     }
     const wb_ent_t *e = map_find(&c->map, kb, kn, h);
     err_t r = ERR_OK;
@@ -352,12 +653,8 @@ err_t db__wb_del_prefix(db_txn_t *txn, db_table_t t, bview_t prefix)
     if (writer_blocked(txn))
         return ERR_DB_STALE;
     uint8_t pb[WB_MAX_KEY];
-    if (prefix.n + 1 > WB_MAX_KEY)
-        return ERR_INVALID_ARG;
-    pb[0] = (uint8_t)t;
-    if (prefix.n)
-        memcpy(pb + 1, prefix.p, prefix.n);
-    size_t pn = prefix.n + 1;
+    size_t pn;
+    TRY(make_prefix(pb, &pn, t, prefix));
     /* Tombstones over this transaction's entries (same key: replaced in place)... */
     wb_map_t *m = &txn->wb;
     for (size_t i = 0; i < m->cap; i++) {
@@ -382,36 +679,89 @@ err_t db__wb_del_prefix(db_txn_t *txn, db_table_t t, bview_t prefix)
     return ERR_OK; /* the caller removes LMDB's entries in this transaction */
 }
 
-/* ---- commit ---- */
+/* ---- scans ---- */
 
-static int ent_cmp(const void *x, const void *y)
+err_t db__wb_scan(db_txn_t *txn, db_table_t t, bview_t prefix, db_scan_fn fn, void *ctx)
 {
-    const wb_ent_t *a = *(wb_ent_t *const *)x, *b = *(wb_ent_t *const *)y;
-    size_t n = a->klen < b->klen ? a->klen : b->klen;
-    int r = memcmp(a->data, b->data, n);
-    return r ? r : (a->klen > b->klen) - (a->klen < b->klen);
+    if (!logged_table(t))
+        return ERR_UNSUPPORTED; /* the tries are read by path, never scanned */
+    if (txn->write && writer_blocked(txn))
+        return ERR_DB_STALE;
+    uint8_t pb[WB_MAX_KEY];
+    size_t pn;
+    TRY(make_prefix(pb, &pn, t, prefix));
+    /* The unflushed entries under the prefix, newest version of each key: the writer's own and
+     * the cache's (clean ones equal LMDB's); a reader's from its snapshot's log. */
+    wb_map_t tmp;
+    memset(&tmp, 0, sizeof(tmp));
+    wb_ent_t **list = NULL;
+    size_t n = 0, cap = 0;
+    err_t err = ERR_OK;
+    if (txn->write) {
+        const wb_map_t *tm = &txn->wb, *cm = &txn->db->wb.map;
+        for (size_t i = 0; i < tm->cap; i++)
+            if (tm->slot[i].e && ent_dirty(tm->slot[i].e) && has_prefix(tm->slot[i].e, pb, pn))
+                list_add(&list, &n, &cap, tm->slot[i].e);
+        for (size_t i = 0; i < cm->cap; i++) {
+            wb_ent_t *e = cm->slot[i].e;
+            if (e && ent_dirty(e) && has_prefix(e, pb, pn) && !map_find(tm, e->data, e->klen, e->h))
+                list_add(&list, &n, &cap, e);
+        }
+    } else {
+        err = log_load(txn->db, txn->txn, pb, pn, &tmp);
+        for (size_t i = 0; i < tmp.cap && !err; i++)
+            if (tmp.slot[i].e)
+                list_add(&list, &n, &cap, tmp.slot[i].e);
+    }
+    if (n)
+        qsort(list, n, sizeof(*list), ent_cmp);
+    /* Merge with LMDB's entries under the prefix; an unflushed entry wins over LMDB's. */
+    MDB_cursor *cur = NULL;
+    int rc = err ? 0 : mdb_cursor_open(txn->txn, txn->db->dbi[t], &cur);
+    if (rc)
+        err = db__map_rc(rc, "scan");
+    MDB_val k = { prefix.n, (void *)prefix.p }, v;
+    if (!err)
+        rc = mdb_cursor_get(cur, &k, &v, prefix.n ? MDB_SET_RANGE : MDB_FIRST);
+    for (size_t i = 0; !err;) {
+        if (rc && rc != MDB_NOTFOUND) {
+            err = db__map_rc(rc, "scan");
+            break;
+        }
+        bool disk = rc == 0 && k.mv_size >= prefix.n &&
+                    (prefix.n == 0 || memcmp(k.mv_data, prefix.p, prefix.n) == 0);
+        if (!disk && i == n)
+            break;
+        int c = !disk ? 1
+                : i == n
+                    ? -1
+                    : key_cmp(k.mv_data, k.mv_size, list[i]->data + 1, (size_t)list[i]->klen - 1);
+        bool go = true;
+        if (c < 0) {
+            go = fn(ctx, bview(k.mv_data, k.mv_size), bview(v.mv_data, v.mv_size));
+        } else {
+            const wb_ent_t *o = list[i++];
+            if (o->state == WB_DIRTY)
+                go = fn(ctx, bview(o->data + 1, (size_t)o->klen - 1), ent_val(o));
+        }
+        if (!go)
+            break;
+        if (c <= 0)
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    if (cur)
+        mdb_cursor_close(cur);
+    rn_free(list);
+    map_free(&tmp);
+    return err;
 }
+
+/* ---- commit ---- */
 
 /* Write every unflushed entry (the cache's, unless this transaction overrides it, and this
  * transaction's) to LMDB in key order. */
-static err_t flush_entries(db_txn_t *txn, size_t *count)
+static err_t write_sorted(db_txn_t *txn, wb_ent_t **list, size_t n)
 {
-    const wb_map_t *cm = &txn->db->wb.map, *tm = &txn->wb;
-    size_t cap = 0, n = 0;
-    wb_ent_t **list = NULL;
-    for (int pass = 0; pass < 2; pass++) {
-        const wb_map_t *m = pass ? tm : cm;
-        for (size_t i = 0; i < m->cap; i++) {
-            wb_ent_t *e = m->slot[i].e;
-            if (!e || !ent_dirty(e) || (!pass && map_find(tm, e->data, e->klen, e->h)))
-                continue;
-            if (n == cap) {
-                cap = cap ? cap * 2 : 1024;
-                list = rn_realloc(list, cap * sizeof(*list));
-            }
-            list[n++] = e;
-        }
-    }
     if (n)
         qsort(list, n, sizeof(*list), ent_cmp);
     err_t err = ERR_OK;
@@ -430,9 +780,97 @@ static err_t flush_entries(db_txn_t *txn, size_t *count)
         }
         err = db__map_rc(rc, "writeback");
     }
+    return err;
+}
+
+/* Write every unflushed entry (all tables, or the tries only) to LMDB in key order: the cache's,
+ * unless this transaction overrides it, and this transaction's. */
+static err_t flush_entries(db_txn_t *txn, bool all, size_t *count)
+{
+    const wb_map_t *cm = &txn->db->wb.map, *tm = &txn->wb;
+    size_t cap = 0, n = 0;
+    wb_ent_t **list = NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        const wb_map_t *m = pass ? tm : cm;
+        for (size_t i = 0; i < m->cap; i++) {
+            wb_ent_t *e = m->slot[i].e;
+            if (!e || !ent_dirty(e) || (!all && logged_table(e->data[0])) ||
+                (!pass && map_find(tm, e->data, e->klen, e->h)))
+                continue;
+            list_add(&list, &n, &cap, e);
+        }
+    }
+    err_t err = write_sorted(txn, list, n);
     rn_free(list);
     *count = n;
     return err;
+}
+
+/* ---- the flat tables' slices ----
+ * The flat tables are flushed a slice at a time, one slice per commit in turn (slice = the
+ * key's first byte, an address byte: uniform), so each commit writes the committed changes of
+ * 1/slices of the key space, gathered over the last `slices` commits: many per B-tree page,
+ * and never all at once. A logged commit is redundant once every slice has been flushed after
+ * it; then it leaves the log. */
+
+/* Write the cache's unflushed entries of slice j; *out receives them (to be marked clean once
+ * the transaction has committed). */
+static err_t slice_flush(db_txn_t *txn, unsigned j, wb_ent_t ***out, size_t *nout, size_t *bytes)
+{
+    wb_cache_t *c = &txn->db->wb;
+    const wb_keys_t *k = &c->slice_keys[j];
+    size_t n = 0, cap = 0;
+    wb_ent_t **list = NULL;
+    for (size_t off = 0; off + 2 <= k->n;) {
+        size_t klen = (size_t)k->p[off] << 8 | k->p[off + 1];
+        const uint8_t *key = k->p + off + 2;
+        off += 2 + klen;
+        wb_ent_t *e = map_find(&c->map, key, klen, bytes_hash64(c->seed, key, klen));
+        if (e && ent_dirty(e))
+            list_add(&list, &n, &cap, e);
+    }
+    err_t err = ERR_OK;
+    if (n) {
+        qsort(list, n, sizeof(*list), ent_cmp);
+        size_t u = 0; /* a key made dirty twice is listed twice */
+        for (size_t i = 0; i < n; i++)
+            if (u == 0 || list[u - 1] != list[i])
+                list[u++] = list[i];
+        n = u;
+        for (size_t i = 0; i < n; i++)
+            *bytes += ent_size(list[i]);
+        err = write_sorted(txn, list, n);
+    }
+    *out = list;
+    *nout = n;
+    return err;
+}
+
+/* The newest logged commit every slice has been flushed after. */
+static uint64_t log_covered(const wb_cache_t *c, unsigned j, uint64_t now)
+{
+    uint64_t m = now;
+    for (unsigned i = 0; i < c->opts.slices; i++) {
+        uint64_t at = i == j ? now : c->slice_log[i];
+        if (at < m)
+            m = at;
+    }
+    return m;
+}
+
+static err_t log_prune(db_txn_t *txn, uint64_t upto)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn->txn, txn->db->dbi[DB_WB_LOG], &cur);
+    if (rc)
+        return db__map_rc(rc, "log");
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+         rc == 0 && k.mv_size == 8 && be_load64(k.mv_data) <= upto;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST))
+        rc = mdb_cursor_del(cur, 0);
+    mdb_cursor_close(cur);
+    return rc == 0 || rc == MDB_NOTFOUND ? ERR_OK : db__map_rc(rc, "log");
 }
 
 static err_t meta_put(db_txn_t *txn, const char *name, const void *v, size_t n)
@@ -441,8 +879,15 @@ static err_t meta_put(db_txn_t *txn, const char *name, const void *v, size_t n)
     return db__map_rc(mdb_put(txn->txn, txn->db->dbi[DB_META], &k, &mv, 0), "meta");
 }
 
-/* Move this transaction's entries into the cache; after a flush everything is clean. */
-static void merge(wb_cache_t *c, wb_map_t *tm, bool flushed)
+/* Move this transaction's entries into the cache (unflushed flat ones join their slice); after
+ * a flush of all tables (FLUSHED_ALL) or of the tries (FLUSHED_TRIES) those are clean. */
+enum {
+    FLUSHED_NONE,
+    FLUSHED_TRIES,
+    FLUSHED_ALL
+};
+
+static void merge(wb_cache_t *c, wb_map_t *tm, int flushed)
 {
     wb_map_t *cm = &c->map;
     map_reserve(cm, cm->n + tm->n);
@@ -455,19 +900,23 @@ static void merge(wb_cache_t *c, wb_map_t *tm, bool flushed)
             rn_free(e);
             continue;
         }
+        if (flushed != FLUSHED_ALL && ent_logged(e))
+            slice_add(c, e);
         map_set(cm, e);
     }
-    tm->n = tm->bytes = tm->dirty_bytes = 0;
-    if (!flushed)
+    tm->n = tm->bytes = tm->dirty_bytes = tm->dirty_flat = 0;
+    if (flushed == FLUSHED_NONE)
         return;
     for (size_t i = 0; i < cm->cap; i++) {
         wb_ent_t *e = cm->slot[i].e;
-        if (e && ent_dirty(e)) {
-            map_account(cm, e, -1);
-            e->state = e->state == WB_DIRTY ? WB_CLEAN : WB_ABSENT;
-            map_account(cm, e, +1);
-        }
+        if (e && ent_dirty(e) && (flushed == FLUSHED_ALL || !logged_table(e->data[0])))
+            ent_mark_clean(cm, e);
     }
+    if (flushed == FLUSHED_ALL)
+        for (unsigned j = 0; j < WB_SLICES; j++) {
+            c->slice_keys[j].n = 0;
+            c->slice_log[j] = c->log_seq;
+        }
 }
 
 /* Second chance: drop clean entries not read since the last sweep; clear the others' bits. */
@@ -499,23 +948,41 @@ err_t db__wb_commit(db_txn_t *txn)
 {
     db_t *db = txn->db;
     wb_cache_t *c = &db->wb;
-    bool flush =
-        (txn->wb_force && !writer_blocked(txn)) ||
-        (!c->stale_disk && (c->since_flush + 1 >= c->opts.flush_every ||
-                            c->map.dirty_bytes + txn->wb.dirty_bytes >= c->opts.flush_bytes));
-    bool lag_after = !flush && (c->stale_disk || c->map.dirty_bytes || txn->wb.dirty_bytes);
-    size_t flushed = 0;
+    /* Every table, emptying the log: when asked, or when the unflushed bytes reach the limit. */
+    bool all = (txn->wb_force && !writer_blocked(txn)) ||
+               (!c->stale_disk && c->map.dirty_bytes + txn->wb.dirty_bytes >= c->opts.flush_bytes);
+    /* The tries every flush_every commits; the flat tables one slice per commit. */
+    bool tries = all || (!c->stale_disk && c->since_flush + 1 >= c->opts.flush_every);
+    bool slice = !all && !c->stale_disk;
+    unsigned j = c->slice_next % c->opts.slices;
+    size_t flushed = 0, nsliced = 0, sliced_bytes = 0;
+    wb_ent_t **sliced = NULL;
     err_t e = ERR_OK;
-    if (flush) {
-        e = flush_entries(txn, &flushed);
+    if (tries) {
+        e = flush_entries(txn, all, &flushed);
         uint8_t mk[8];
         be_store64(mk, txn->wb_has_mark ? txn->wb_mark : c->mark);
         if (!e)
             e = meta_put(txn, "wb_mark", mk, 8);
     }
+    if (!e && all) /* LMDB now holds everything the log held */
+        e = db__map_rc(mdb_drop(txn->txn, db->dbi[DB_WB_LOG], 0), "log");
+    if (!e && slice)
+        e = slice_flush(txn, j, &sliced, &nsliced, &sliced_bytes);
+    /* LMDB's copy lags behind this commit if anything stays unflushed. */
+    const wb_map_t *cm = &c->map, *tm = &txn->wb;
+    bool lag_after =
+        !all &&
+        (c->stale_disk || tm->dirty_flat || cm->dirty_flat > sliced_bytes ||
+         (!tries && (tm->dirty_bytes > tm->dirty_flat || cm->dirty_bytes > cm->dirty_flat)));
+    uint64_t logged_before = c->log_seq;
+    if (!e && !all)
+        e = log_append(txn);
+    if (!e && slice)
+        e = log_prune(txn, log_covered(c, j, logged_before));
     if (!e && lag_after != c->lag_on_disk)
         e = meta_put(txn, "wb_lag", lag_after ? "\x01" : "\x00", 1);
-    if (!e && !flush && txn->wb.dirty_bytes) {
+    if (!e && !all && txn->wb.dirty_bytes) {
         /* Readers tell cache versions apart by LMDB's transaction id, which only advances when
          * LMDB changes: make sure it does whenever the cache does. */
         uint8_t seq[8];
@@ -529,16 +996,26 @@ err_t db__wb_commit(db_txn_t *txn)
     else
         rc = mdb_txn_commit(txn->txn);
     txn->txn = NULL;
-    if (!e && !rc) {
+    if (e || rc) {
+        c->log_seq = logged_before; /* the appended key was not committed */
+    } else {
         /* The snapshot new readers get (a commit that changed nothing in LMDB keeps the old). */
         MDB_envinfo info;
         mdb_env_info(db->env, &info);
-        merge(c, &txn->wb, flush);
+        if (slice) {
+            for (size_t i = 0; i < nsliced; i++)
+                ent_mark_clean(&c->map, sliced[i]);
+            c->slice_keys[j].n = 0;
+            c->slice_log[j] = logged_before;
+            c->slice_next++;
+            c->stats.flushed_entries += nsliced;
+        }
+        merge(c, &txn->wb, all ? FLUSHED_ALL : tries ? FLUSHED_TRIES : FLUSHED_NONE);
         c->version = info.me_last_txnid;
         c->lag_on_disk = lag_after;
         if (txn->wb_has_mark)
             c->mark = txn->wb_mark;
-        if (flush) {
+        if (tries) {
             c->stale_disk = false;
             c->since_flush = 0;
             c->stats.flushes++;
@@ -549,6 +1026,7 @@ err_t db__wb_commit(db_txn_t *txn)
         evict(c);
     }
     pthread_mutex_unlock(&c->mu);
+    rn_free(sliced);
     db__wb_txn_end(txn);
     return e ? e : db__map_rc(rc, "commit");
 }

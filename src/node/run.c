@@ -665,8 +665,9 @@ static err_t start_rpc(node_rt_t *rt, char *diag, size_t diag_len)
     return ERR_OK;
 }
 
-/* On a clean stop, write the tries' unflushed nodes (decision 0019) when that is quick, so the
- * next start needs no replay; a large backlog is left to the replay (the stop stays fast). */
+/* On a clean stop, write the unflushed trie nodes and flat entries (decision 0019) when that is
+ * quick, so the next start needs no replay; a large backlog is left to the replay (the flat
+ * entries are in the write-back log; the stop stays fast). */
 static void flush_tries(db_t *db)
 {
     enum {
@@ -680,7 +681,7 @@ static void flush_tries(db_t *db)
     if (st.dirty_bytes == 0)
         return;
     if (st.dirty_bytes > QUICK_FLUSH_BYTES) {
-        LOG_INFO("Leaving state trie nodes to replay at the next start unflushed_mib=%.1f",
+        LOG_INFO("Leaving unflushed state to replay at the next start unflushed_mib=%.1f",
                  (double)st.dirty_bytes / (1 << 20));
         return;
     }

@@ -82,16 +82,12 @@ static bview_t b_get_code(void *ctx, const hash_t *h)
     return v;
 }
 
+/* Whether a has slots: its storage root, kept exact with them, says so without a scan. */
 static bool b_has_storage(void *ctx, const addr_t *a)
 {
-    db_cursor_t *c;
-    if (db_cursor_open(ctx, DB_STORAGE, &c) != ERR_OK)
-        return false;
-    bview_t k, v;
-    bool has = db_cursor_seek(c, bview(a->b, 20), &k, &v) == ERR_OK && k.n == 52 &&
-               memcmp(k.p, a->b, 20) == 0;
-    db_cursor_close(c);
-    return has;
+    state_account_t acc;
+    memset(&acc, 0, sizeof(acc));
+    return b_get_account(ctx, a, &acc) && !hash_eq(&acc.storage_root, &KECCAK_EMPTY_TRIE);
 }
 
 state_backend_t state_db_backend(db_txn_t *txn)
@@ -244,7 +240,9 @@ static bview_t c_get_code(void *ctx, const hash_t *h)
 
 static bool c_has_storage(void *ctx, const addr_t *a)
 {
-    return b_has_storage(((state_db_cached_t *)ctx)->txn, a);
+    state_account_t acc;
+    memset(&acc, 0, sizeof(acc));
+    return c_get_account(ctx, a, &acc) && !hash_eq(&acc.storage_root, &KECCAK_EMPTY_TRIE);
 }
 
 state_backend_t state_db_backend_cached(db_txn_t *txn, state_db_cached_t *ctx)
@@ -571,24 +569,69 @@ static err_t index_history(db_txn_t *txn, uint64_t number)
     return db_meta_put_u64(txn, "history_indexed", number);
 }
 
+/* Entries of a flat table copied out of a scan (the scan's views end with it). */
+typedef struct flat_list {
+    buf_t data;     /* key ‖ value, back to back */
+    size_t *off;    /* where entry i starts in data */
+    uint32_t *lens; /* key length, value length of entry i */
+    size_t n, cap;
+    err_t err;
+} flat_list_t;
+
+static bool flat_list_add(void *ctx, bview_t k, bview_t v)
+{
+    flat_list_t *l = ctx;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->off = rn_realloc(l->off, l->cap * sizeof(*l->off));
+        l->lens = rn_realloc(l->lens, l->cap * 2 * sizeof(*l->lens));
+    }
+    l->off[l->n] = l->data.n;
+    l->lens[2 * l->n] = (uint32_t)k.n;
+    l->lens[2 * l->n + 1] = (uint32_t)v.n;
+    l->n++;
+    l->err = buf_append(&l->data, k.p, k.n);
+    if (!l->err)
+        l->err = buf_append(&l->data, v.p, v.n);
+    return !l->err;
+}
+
+static err_t flat_list_load(flat_list_t *l, db_txn_t *txn, db_table_t t, bview_t prefix)
+{
+    memset(l, 0, sizeof(*l));
+    buf_init(&l->data, SIZE_MAX); /* a whole table when the prefix is empty */
+    err_t e = db_scan(txn, t, prefix, flat_list_add, l);
+    return e ? e : l->err;
+}
+
+static bview_t flat_list_key(const flat_list_t *l, size_t i)
+{
+    return bview(l->data.p + l->off[i], l->lens[2 * i]);
+}
+
+static bview_t flat_list_val(const flat_list_t *l, size_t i)
+{
+    return bview(l->data.p + l->off[i] + l->lens[2 * i], l->lens[2 * i + 1]);
+}
+
+static void flat_list_free(flat_list_t *l)
+{
+    buf_deinit(&l->data);
+    rn_free(l->off);
+    rn_free(l->lens);
+}
+
 /* Delete every slot of a (recording previous values). */
 static err_t clear_storage(db_txn_t *txn, const uint8_t num[8], const addr_t *a)
 {
-    db_cursor_t *c;
-    TRY(db_cursor_open(txn, DB_STORAGE, &c));
-    bview_t k, v;
-    err_t e = db_cursor_seek(c, bview(a->b, 20), &k, &v);
-    while (e == ERR_OK && k.n == 52 && memcmp(k.p, a->b, 20) == 0) {
-        uint8_t key[52];
-        memcpy(key, k.p, 52);
-        e = record_slot(txn, num, key, v);
-        if (!e)
-            e = db_cursor_del(c);
-        if (!e)
-            e = db_cursor_seek(c, bview(a->b, 20), &k, &v);
+    flat_list_t l;
+    err_t e = flat_list_load(&l, txn, DB_STORAGE, bview(a->b, 20));
+    for (size_t i = 0; i < l.n && !e; i++) {
+        bview_t k = flat_list_key(&l, i);
+        e = k.n == 52 ? record_slot(txn, num, k.p, flat_list_val(&l, i)) : ERR_DB;
     }
-    db_cursor_close(c);
-    return e == ERR_NOT_FOUND ? ERR_OK : e;
+    flat_list_free(&l);
+    return e ? e : db_del_prefix(txn, DB_STORAGE, bview(a->b, 20));
 }
 
 static const addr_t *g_sort_addrs; /* qsort has no context: the slot array being sorted */
@@ -715,7 +758,11 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
             memcpy(prev_val[i], prev.p, prev.n);
         prev_len[i] = prev.n;
         e = record_account(txn, num, &ac->addr, prev);
-        if (!e && (ac->deleted || ac->storage_cleared)) {
+        /* Clearing scans the unflushed slots of every account: only where there are slots. */
+        flat_account_t pf;
+        bool had_slots = prev.n && flat_decode(prev, &pf) == ERR_OK &&
+                         !hash_eq(&pf.storage_root, &KECCAK_EMPTY_TRIE);
+        if (!e && had_slots && (ac->deleted || ac->storage_cleared)) {
             e = clear_storage(txn, num, &ac->addr);
             if (!e)
                 e = drop_storage_trie(txn, &ac->addr);
@@ -855,27 +902,17 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
 
 err_t state_db_root_full(db_txn_t *txn, hash_t *root)
 {
-    uint64_t count;
-    TRY(db_count(txn, DB_ACCOUNTS, &count));
-    trie_kv_t *kv = RN_NEWV(trie_kv_t, count ? count : 1);
-    db_cursor_t *c;
-    err_t e = db_cursor_open(txn, DB_ACCOUNTS, &c);
-    size_t n = 0;
-    if (!e) {
-        bview_t k, v;
-        e = db_cursor_first(c, &k, &v);
-        /* Keys and values stay valid: nothing is written while they are used. */
-        while (e == ERR_OK && n < count) {
-            kv[n].key = k;
-            kv[n].value = v;
-            n++;
-            e = db_cursor_next(c, &k, &v);
-        }
-        db_cursor_close(c);
-        if (e == ERR_NOT_FOUND || (e == ERR_OK && n == count))
-            e = trie_root_secure(root, kv, n);
+    flat_list_t l;
+    err_t e = flat_list_load(&l, txn, DB_ACCOUNTS, bview(NULL, 0));
+    trie_kv_t *kv = RN_NEWV(trie_kv_t, l.n ? l.n : 1);
+    for (size_t i = 0; i < l.n; i++) {
+        kv[i].key = flat_list_key(&l, i);
+        kv[i].value = flat_list_val(&l, i);
     }
+    if (!e)
+        e = trie_root_secure(root, kv, l.n);
     rn_free(kv);
+    flat_list_free(&l);
     return e;
 }
 
@@ -888,74 +925,51 @@ err_t state_db_root(db_txn_t *txn, hash_t *root)
 
 err_t state_db_build_tries(db_txn_t *txn)
 {
-    /* Storage tries from the flat slots, one account at a time (cursor order is address
-     * order), then the account trie from the flat accounts. */
-    db_cursor_t *c;
-    TRY(db_cursor_open(txn, DB_STORAGE, &c));
-    bview_t k, v;
-    size_t cap = 1024, n = 0;
-    slot_upd_t *u = RN_NEWV(slot_upd_t, cap);
-    addr_t cur;
-    err_t e = db_cursor_first(c, &k, &v);
-    while (e == ERR_OK || (e == ERR_NOT_FOUND && n)) {
-        bool end = e == ERR_NOT_FOUND;
-        if (!end && k.n != 52) {
+    /* Storage tries from the flat slots, one account at a time (key order is address order),
+     * then the account trie from the flat accounts. */
+    flat_list_t l;
+    err_t e = flat_list_load(&l, txn, DB_STORAGE, bview(NULL, 0));
+    slot_upd_t *u = RN_NEWV(slot_upd_t, l.n ? l.n : 1);
+    for (size_t i = 0, n = 0; i < l.n && !e; i++) {
+        bview_t k = flat_list_key(&l, i), v = flat_list_val(&l, i);
+        if (k.n != 52) {
             e = ERR_DB;
             break;
         }
-        if (n && (end || memcmp(k.p, cur.b, 20) != 0)) {
-            hash_t sroot;
-            /* Writes invalidate the cursor's position: remember the key and re-seek. */
-            uint8_t again[52];
-            bool more = !end;
-            if (more)
-                memcpy(again, k.p, 52);
-            e = apply_slot_updates(txn, &cur, u, n, &sroot);
-            n = 0;
-            if (e || !more)
-                break;
-            bview_t kk, vv;
-            e = db_cursor_seek(c, bview(again, 52), &kk, &vv);
-            k = kk;
-            v = vv;
-            continue;
-        }
-        if (n == cap) {
-            cap *= 2;
-            u = rn_realloc(u, cap * sizeof(*u));
-        }
-        memcpy(cur.b, k.p, 20);
         u256_t slot = u256_from_be(k.p + 20, 32);
         slot_upd_set(&u[n++], &slot, v.n <= 32 ? u256_from_be(v.p, v.n) : u256_from_u64(0));
-        e = db_cursor_next(c, &k, &v);
+        if (i + 1 == l.n || memcmp(flat_list_key(&l, i + 1).p, k.p, 20) != 0) {
+            addr_t a;
+            hash_t sroot;
+            memcpy(a.b, k.p, 20);
+            e = apply_slot_updates(txn, &a, u, n, &sroot);
+            n = 0;
+        }
     }
-    db_cursor_close(c);
     rn_free(u);
-    if (e != ERR_OK && e != ERR_NOT_FOUND)
+    flat_list_free(&l);
+    if (e)
         return e;
     /* The account trie: the flat values as they are (their storage roots were written from the
      * same slots). */
-    uint64_t count;
-    TRY(db_count(txn, DB_ACCOUNTS, &count));
-    addr_t *addrs = RN_NEWV(addr_t, count ? count : 1);
-    const addr_t **ptrs = RN_NEWV(const addr_t *, count ? count : 1);
-    size_t na = 0;
-    e = db_cursor_open(txn, DB_ACCOUNTS, &c);
-    if (!e) {
-        err_t r = db_cursor_first(c, &k, &v);
-        while (r == ERR_OK && na < count) {
-            memcpy(addrs[na].b, k.p, 20);
-            ptrs[na] = &addrs[na];
-            na++;
-            r = db_cursor_next(c, &k, &v);
+    e = flat_list_load(&l, txn, DB_ACCOUNTS, bview(NULL, 0));
+    addr_t *addrs = RN_NEWV(addr_t, l.n ? l.n : 1);
+    const addr_t **ptrs = RN_NEWV(const addr_t *, l.n ? l.n : 1);
+    for (size_t i = 0; i < l.n && !e; i++) {
+        bview_t k = flat_list_key(&l, i);
+        if (k.n != 20) {
+            e = ERR_DB;
+            break;
         }
-        db_cursor_close(c);
+        memcpy(addrs[i].b, k.p, 20);
+        ptrs[i] = &addrs[i];
     }
     hash_t root;
     if (!e)
-        e = account_trie_update(txn, ptrs, na, &root);
+        e = account_trie_update(txn, ptrs, l.n, &root);
     rn_free(ptrs);
     rn_free(addrs);
+    flat_list_free(&l);
     db_txn_writeback_flush(txn); /* a new datadir starts with its tries on disk */
     return e;
 }
@@ -1306,13 +1320,15 @@ static void touched_sort(touched_t *tt)
 {
     for (size_t i = 0; i < tt->nslots; i++)
         touch_acct(tt, tt->slots[i]);
-    qsort(tt->slots, tt->nslots, 52, key52_cmp);
+    if (tt->nslots) /* qsort wants a valid array even when it is empty */
+        qsort(tt->slots, tt->nslots, 52, key52_cmp);
     size_t n = 0;
     for (size_t i = 0; i < tt->nslots; i++)
         if (n == 0 || memcmp(tt->slots[n - 1], tt->slots[i], 52) != 0)
             memmove(tt->slots[n++], tt->slots[i], 52);
     tt->nslots = n;
-    qsort(tt->accts, tt->naccts, sizeof(addr_t), addr_cmp);
+    if (tt->naccts)
+        qsort(tt->accts, tt->naccts, sizeof(addr_t), addr_cmp);
     n = 0;
     for (size_t i = 0; i < tt->naccts; i++)
         if (n == 0 || !addr_eq(&tt->accts[n - 1], &tt->accts[i]))

@@ -1307,11 +1307,8 @@ TEST(blocks, replay_over_damaged_flat_state_is_refused)
         CHECK_OK(build_block(db, spec, evm, spec->timestamp + k + 1, k * 2, 2, &blk, &inc));
         block_deinit(&blk.blk);
     }
-    db_close(db); /* no flush: the tries lag behind */
-    /* Damage the sender's flat record (a block changed it, so the replay reads it). */
-    char path[128];
-    snprintf(path, sizeof(path), "%s/db", dir);
-    CHECK_OK(db_open(&db, path, 1ull << 30, DB_OPEN_NOSYNC, NULL, 0));
+    /* Damage the sender's flat record (a block changed it, so the replay reads it); it is
+     * logged like any unflushed flat write. */
     addr_t sender;
     CHECK_OK(addr_from_hex(&sender, "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", 42));
     db_txn_t *w;
@@ -1322,6 +1319,10 @@ TEST(blocks, replay_over_damaged_flat_state_is_refused)
     CHECK_OK(db_put(w, DB_ACCOUNTS, bview(sender.b, 20), buf_view(&v)));
     buf_deinit(&v);
     CHECK_OK(db_txn_commit(w));
+    db_close(db); /* no flush: the tries lag behind */
+    char path[128];
+    snprintf(path, sizeof(path), "%s/db", dir);
+    CHECK_OK(db_open(&db, path, 1ull << 30, DB_OPEN_NOSYNC, NULL, 0));
     hash_t g;
     bool written;
     char diag[256] = "";

@@ -204,19 +204,46 @@ TEST(db, second_process_is_refused_with_pid)
     rmrf(dir);
 }
 
-TEST(db, schema_mismatch_is_refused)
+/* A new datadir in dir whose META says schema version ver, with one entry in CANONICAL. */
+static void datadir_with_schema(const char *dir, uint64_t ver)
 {
-    char *dir = tmpdir();
     db_t *db;
     CHECK_OK(db_open(&db, dir, 1 << 26, DB_OPEN_DEFAULT, NULL, 0));
     db_txn_t *w;
     CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
-    CHECK_OK(db_meta_put_u64(w, "schema_version", 999));
+    CHECK_OK(db_meta_put_u64(w, "schema_version", ver));
+    CHECK_OK(db_put(w, DB_CANONICAL, sv("k"), sv("v")));
     CHECK_OK(db_txn_commit(w));
     db_close(db);
+}
+
+/* An unknown schema version is refused. Version 2 (before the flat tables were logged) is
+ * upgraded in place when opened to write; read-only it is refused, as an older build refuses
+ * version 3. */
+TEST(db, schema_mismatch_is_refused_and_version_2_upgraded)
+{
+    char *dir = tmpdir();
+    db_t *db;
     char diag[256];
+    datadir_with_schema(dir, 999);
     CHECK_ERR(ERR_DB_SCHEMA, db_open(&db, dir, 1 << 26, DB_OPEN_DEFAULT, diag, sizeof(diag)));
     CHECK(strstr(diag, "schema version 999") != NULL);
+    rmrf(dir);
+    dir = tmpdir();
+    datadir_with_schema(dir, 2);
+    CHECK_ERR(ERR_DB_SCHEMA, db_open(&db, dir, 1 << 26, DB_OPEN_READONLY, diag, sizeof(diag)));
+    CHECK_OK(db_open(&db, dir, 1 << 26, DB_OPEN_DEFAULT, NULL, 0));
+    db_close(db);
+    CHECK_OK(db_open(&db, dir, 1 << 26, DB_OPEN_READONLY, diag, sizeof(diag)));
+    db_txn_t *r;
+    uint64_t ver;
+    bview_t v;
+    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    CHECK_OK(db_meta_get_u64(r, "schema_version", &ver));
+    CHECK_EQ_U64(ver, DB_SCHEMA_VERSION);
+    CHECK_OK(db_get(r, DB_CANONICAL, sv("k"), &v));
+    db_txn_abort(r);
+    db_close(db);
     rmrf(dir);
 }
 
@@ -296,6 +323,7 @@ static db_t *open_wb(const char *dir, uint32_t flush_every, uint64_t cache_bytes
     db_writeback_opts_t o;
     db_writeback_defaults(&o);
     o.flush_every = flush_every;
+    o.slices = 3; /* the test keys start with a, b or c: one slice each */
     if (cache_bytes)
         o.cache_bytes = cache_bytes;
     db_writeback_configure(db, &o);
@@ -411,6 +439,110 @@ TEST(db, writeback_unflushed_tables_need_a_replay_after_reopen)
     rmrf(dir);
 }
 
+/* How many commits WB_LOG holds now. */
+static uint64_t wb_log_values(db_t *db)
+{
+    db_txn_t *r;
+    uint64_t n = UINT64_MAX;
+    if (db_txn_begin(db, DB_TXN_READ, &r) == ERR_OK && db_count(r, DB_WB_LOG, &n) != ERR_OK)
+        n = UINT64_MAX;
+    db_txn_abort(r);
+    return n;
+}
+
+/* The flat tables are write-back tables too, but not derived data: a commit that leaves their
+ * writes unflushed logs them (one WB_LOG value per commit), overtaken readers read the log instead
+ * of being told to retry, a reopen after a crash puts the log back, and a flush empties it. */
+TEST(db, writeback_flat_tables_are_logged_until_a_flush)
+{
+    char *dir = tmpdir();
+    db_t *db = open_wb(dir, 1000, 0);
+    CHECK(db != NULL);
+    db_txn_t *w, *r;
+    bview_t v;
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    CHECK_OK(db_put(w, DB_ACCOUNTS, sv("acct1"), sv("one")));
+    CHECK_OK(db_put(w, DB_STORAGE, sv("acct1slot"), sv("s1")));
+    CHECK_OK(db_put(w, DB_ACCOUNT_TRIE, sv("node"), sv("n1")));
+    CHECK_OK(db_txn_commit(w));
+    CHECK_EQ_U64(wb_log_values(db), 1);
+    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    /* r is overtaken by a commit that changes both kinds of table. */
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    CHECK_OK(db_put(w, DB_ACCOUNTS, sv("acct1"), sv("two")));
+    CHECK_OK(db_del(w, DB_STORAGE, sv("acct1slot")));
+    CHECK_OK(db_put(w, DB_ACCOUNT_TRIE, sv("node"), sv("n2")));
+    CHECK_OK(db_txn_commit(w));
+    CHECK_OK(db_get(r, DB_ACCOUNTS, sv("acct1"), &v));
+    CHECK_MEM_EQ(v.p, v.n, "one", 3);
+    CHECK_OK(db_get(r, DB_STORAGE, sv("acct1slot"), &v));
+    CHECK_MEM_EQ(v.p, v.n, "s1", 2);
+    CHECK_ERR(ERR_DB_STALE, db_get(r, DB_ACCOUNT_TRIE, sv("node"), &v));
+    db_txn_abort(r);
+    CHECK_EQ_U64(wb_log_values(db), 2);
+    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    CHECK_ERR(ERR_NOT_FOUND, db_get(r, DB_STORAGE, sv("acct1slot"), &v));
+    db_txn_abort(r);
+    db_close(db); /* like a crash */
+    db = open_wb(dir, 1000, 0);
+    CHECK(db != NULL);
+    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    CHECK_OK(db_get(r, DB_ACCOUNTS, sv("acct1"), &v));
+    CHECK_MEM_EQ(v.p, v.n, "two", 3);
+    CHECK_ERR(ERR_DB_STALE, db_get(r, DB_ACCOUNT_TRIE, sv("node"), &v));
+    db_txn_abort(r);
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    CHECK_ERR(ERR_DB_STALE, db_put(w, DB_ACCOUNTS, sv("acct2"), sv("x")));
+    db_txn_abort(w);
+    uint64_t mark;
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    CHECK(db_writeback_begin_replay(w, &mark));
+    CHECK_OK(db_get(w, DB_ACCOUNTS, sv("acct1"), &v));
+    CHECK_MEM_EQ(v.p, v.n, "two", 3);
+    CHECK_OK(db_put(w, DB_ACCOUNT_TRIE, sv("node"), sv("n2")));
+    db_txn_writeback_flush(w);
+    CHECK_OK(db_txn_commit(w));
+    CHECK_EQ_U64(wb_log_values(db), 0); /* LMDB holds it all */
+    db_close(db);
+    /* One slice (here a key's first letter mod 3) is flushed per commit: three commits after a
+     * write, every slice has reached LMDB and the logged commit has left the log. */
+    db = open_wb(dir, 1000, 0);
+    CHECK(db != NULL);
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    CHECK_OK(db_put(w, DB_ACCOUNTS, sv("a1"), sv("x")));
+    CHECK_OK(db_put(w, DB_ACCOUNTS, sv("b1"), sv("y")));
+    CHECK_OK(db_put(w, DB_STORAGE, sv("c1"), sv("z")));
+    CHECK_OK(db_txn_commit(w));
+    db_writeback_stats_t st;
+    for (int i = 0; i < 3; i++) {
+        db_writeback_get_stats(db, &st);
+        CHECK(st.dirty_bytes > 0);
+        CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+        CHECK_OK(db_meta_put_u64(w, "block", (uint64_t)i));
+        CHECK_OK(db_txn_commit(w));
+    }
+    db_writeback_get_stats(db, &st);
+    CHECK_EQ_U64(st.dirty_bytes, 0);
+    CHECK_EQ_U64(st.flushes, 0); /* the tries were not flushed: the slices did it */
+    CHECK_EQ_U64(wb_log_values(db), 0);
+    db_close(db);
+    /* A damaged log is refused when the datadir is opened, not served. */
+    db = open_wb(dir, 1000, 0);
+    CHECK(db != NULL);
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    CHECK_OK(db_put(w, DB_ACCOUNTS, sv("b2"), sv("three"))); /* slice 2: not flushed next */
+    CHECK_OK(db_txn_commit(w));
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    CHECK_OK(db_put(w, DB_WB_LOG, bview("\xff\xff\xff\xff\xff\xff\xff\xff", 8),
+                    bview("\0\0\0\x05\0\0\0\x09", 8)));
+    CHECK_OK(db_txn_commit(w));
+    db_close(db);
+    char diag[256] = "";
+    CHECK_ERR(ERR_DB_CORRUPT, db_open(&db, dir, 1 << 26, DB_OPEN_NOSYNC, diag, sizeof(diag)));
+    CHECK(strstr(diag, "write-back log") != NULL);
+    rmrf(dir);
+}
+
 TEST(db, writeback_flush_policy_prefix_delete_and_eviction)
 {
     char *dir = tmpdir();
@@ -470,12 +602,84 @@ typedef struct wbm {
 
 static void wbm_key(char k[8], int i)
 {
-    snprintf(k, 8, "%c%02d", "abc"[i % 3], i); /* prefixes a, b, c */
+    snprintf(k, 8, "%c%02d", "abc"[i % 3], i % 100); /* prefixes a, b, c */
 }
 
+/* Two derived tables (the tries) and two logged ones (the flat state). */
 static db_table_t wbm_table(int i)
 {
-    return i % 2 ? DB_ACCOUNT_TRIE : DB_STORAGE_TRIE;
+    static const db_table_t t[4] = { DB_ACCOUNT_TRIE, DB_STORAGE_TRIE, DB_ACCOUNTS, DB_STORAGE };
+    return t[i % 4];
+}
+
+static bool wbm_logged(int i)
+{
+    return wbm_table(i) == DB_ACCOUNTS || wbm_table(i) == DB_STORAGE;
+}
+
+typedef struct wbm_scan {
+    const wbm_t *m;
+    db_table_t t;
+    int next; /* the model's next key index expected, in key order */
+    bool bad;
+} wbm_scan_t;
+
+/* Keys sort as letter then number, and the number of a key fixes its letter (i % 3): walking the
+ * model in key order is letters a, b, c, each with its indexes ascending. */
+static int wbm_next_in(const wbm_t *m, db_table_t t, int after, char letter)
+{
+    for (int pass = 0; pass < 3; pass++) {
+        char l = "abc"[pass];
+        if (letter && l != letter)
+            continue;
+        for (int i = 0; i < WBM_KEYS; i++) {
+            char k[8];
+            wbm_key(k, i);
+            if (k[0] != l || wbm_table(i) != t || !m->has[i])
+                continue;
+            if (after < 0)
+                return i;
+            char ka[8];
+            wbm_key(ka, after);
+            if (strcmp(k, ka) > 0)
+                return i;
+        }
+    }
+    return -1;
+}
+
+static char g_scan_letter;
+
+static bool wbm_scan_fn(void *ctx, bview_t k, bview_t v)
+{
+    wbm_scan_t *s = ctx;
+    int i = s->next;
+    char want[8];
+    if (i >= 0)
+        wbm_key(want, i);
+    if (i < 0 || k.n != strlen(want) || memcmp(k.p, want, k.n) != 0 ||
+        v.n != strlen(s->m->val[i]) || memcmp(v.p, s->m->val[i], v.n) != 0) {
+        s->bad = true;
+        return false;
+    }
+    s->next = wbm_next_in(s->m, s->t, i, g_scan_letter);
+    return true;
+}
+
+/* A scan of each logged table (whole, or one letter) lists exactly the model's entries. */
+static void wbm_check_scan(db_txn_t *t, const wbm_t *m, const char *what)
+{
+    static const db_table_t tables[2] = { DB_ACCOUNTS, DB_STORAGE };
+    for (int j = 0; j < 2; j++) {
+        int r = (int)(test_rand() % 4);
+        g_scan_letter = r < 3 ? "abc"[r] : 0;
+        char pre[2] = { g_scan_letter, 0 };
+        wbm_scan_t s = { m, tables[j], wbm_next_in(m, tables[j], -1, g_scan_letter), false };
+        CHECK_OK(db_scan(t, tables[j], sv(pre), wbm_scan_fn, &s));
+        if (s.bad || s.next >= 0)
+            harness_fail(__FILE__, __LINE__, "%s: scan of %s (prefix '%s') differs from the model",
+                         what, db_table_name(tables[j]), pre);
+    }
 }
 
 static void wbm_check(db_txn_t *t, const wbm_t *m, int i, const char *what)
@@ -536,6 +740,7 @@ TEST(db, writeback_random_operations_match_a_model)
                 }
                 wbm_check(w, &next, (int)(test_rand() % WBM_KEYS), "in the write transaction");
             }
+            wbm_check_scan(w, &next, "the write transaction");
             if (test_rand() % 5 == 0) {
                 db_txn_abort(w);
                 continue;
@@ -559,6 +764,7 @@ TEST(db, writeback_random_operations_match_a_model)
             wbm_t snap = committed;
             for (int x = 0; x < WBM_KEYS; x++)
                 wbm_check(r, &snap, x, "a fresh reader");
+            wbm_check_scan(r, &snap, "a fresh reader");
             if (test_rand() % 2) {
                 db_txn_t *w;
                 CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
@@ -579,21 +785,35 @@ TEST(db, writeback_random_operations_match_a_model)
                 int x = (int)(test_rand() % WBM_KEYS);
                 wbm_key(k2, x);
                 err_t e = db_get(r, wbm_table(x), sv(k2), &v);
-                if (e != ERR_DB_STALE) /* else it must still be its own snapshot's value */
+                if (e != ERR_DB_STALE || wbm_logged(x)) /* the tries may ask for a retry */
                     wbm_check(r, &snap, x, "an overtaken reader");
+                for (int y = 0; y < WBM_KEYS; y++) /* the flat tables never do */
+                    if (wbm_logged(y))
+                        wbm_check(r, &snap, y, "an overtaken reader of the flat tables");
+                wbm_check_scan(r, &snap, "an overtaken reader");
             }
             db_txn_abort(r);
         } else { /* close without flushing (like a crash) and reopen */
             db_close(db);
             db = open_wb(dir, 3, 4096);
             CHECK(db != NULL);
+            db_txn_t *r;
+            CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r)); /* the flat tables came back whole */
+            for (int x = 0; x < WBM_KEYS; x++)
+                if (wbm_logged(x))
+                    wbm_check(r, &committed, x, "a reader after the reopen");
+            wbm_check_scan(r, &committed, "a reader after the reopen");
+            db_txn_abort(r);
             db_txn_t *w;
             CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
             uint64_t mark;
             if (db_writeback_begin_replay(w, &mark)) {
-                /* LMDB holds the last flush; the replay writes what came after it. */
+                /* LMDB holds the tries' last flush; the replay writes what came after it. The
+                 * flat tables are as committed: their log was put back. */
                 for (int x = 0; x < WBM_KEYS; x++)
-                    wbm_check(w, &flushed, x, "the replaying transaction");
+                    wbm_check(w, wbm_logged(x) ? &committed : &flushed, x,
+                              "the replaying transaction");
+                wbm_check_scan(w, &committed, "the replaying transaction");
                 for (int x = 0; x < WBM_KEYS; x++) {
                     char k[8];
                     wbm_key(k, x);
