@@ -758,10 +758,11 @@ err_t state_db_commit(db_txn_t *txn, uint64_t number, const state_changes_t *c, 
             memcpy(prev_val[i], prev.p, prev.n);
         prev_len[i] = prev.n;
         e = record_account(txn, num, &ac->addr, prev);
-        /* Clearing scans the unflushed slots of every account: only where there are slots. */
+        /* Clearing scans the unflushed slots of every account: only where there are slots (an
+         * undecodable record is cleared, to be safe). */
         flat_account_t pf;
-        bool had_slots = prev.n && flat_decode(prev, &pf) == ERR_OK &&
-                         !hash_eq(&pf.storage_root, &KECCAK_EMPTY_TRIE);
+        bool had_slots = prev.n && (flat_decode(prev, &pf) != ERR_OK ||
+                                    !hash_eq(&pf.storage_root, &KECCAK_EMPTY_TRIE));
         if (!e && had_slots && (ac->deleted || ac->storage_cleared)) {
             e = clear_storage(txn, num, &ac->addr);
             if (!e)
