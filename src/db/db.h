@@ -158,8 +158,8 @@ RN_NODISCARD err_t db_del_prefix(db_txn_t *txn, db_table_t t, bview_t prefix);
  * writes of all four go to an in-memory cache instead of LMDB, and the cache is written to LMDB
  * in sorted batches inside later write transactions (a "flush"): the tries when flush_every
  * commits have passed, the flat tables a slice of their key space per commit (each key's
- * committed changes reach LMDB within `slices` commits), and everything when the unflushed bytes
- * reach flush_bytes or a transaction asks for it.
+ * committed changes reach LMDB within `slices` commits), and everything when the flat tables'
+ * unflushed bytes reach 4 x flush_bytes or a transaction asks for it.
  * Reads see the cache first, so every transaction sees its own and all committed writes. A write
  * transaction's entries join the cache only if it commits.
  *
@@ -181,7 +181,8 @@ RN_NODISCARD err_t db_del_prefix(db_txn_t *txn, db_table_t t, bview_t prefix);
 
 typedef struct db_writeback_opts {
     uint32_t flush_every; /**< commits between flushes; 1 = write through every commit */
-    uint64_t flush_bytes; /**< flush once unflushed entries reach this many bytes */
+    uint64_t flush_bytes; /**< flush the tries once their unflushed entries reach this many
+                               bytes; everything once the flat tables' reach 4 times as many */
     uint64_t cache_bytes; /**< clean entries kept for reads */
     uint32_t slices;      /**< the flat tables flush 1/slices of their keys per commit (<= 256) */
 } db_writeback_opts_t;
@@ -194,8 +195,8 @@ typedef struct db_writeback_stats {
     size_t entries, bytes, dirty_bytes; /**< now */
 } db_writeback_stats_t;
 
-/** Defaults: the tries every 128 commits, a 256th of the flat tables every commit, everything
- *  at 64 MiB unflushed; 256 MiB of clean entries. */
+/** Defaults: the tries every 128 commits or at 64 MiB unflushed, a 256th of the flat tables
+ *  every commit (everything at 256 MiB of them unflushed); 256 MiB of clean entries. */
 void db_writeback_defaults(db_writeback_opts_t *o);
 /** Change the policy (no transaction may be open). */
 void db_writeback_configure(db_t *db, const db_writeback_opts_t *o);

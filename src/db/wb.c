@@ -948,11 +948,16 @@ err_t db__wb_commit(db_txn_t *txn)
 {
     db_t *db = txn->db;
     wb_cache_t *c = &db->wb;
-    /* Every table, emptying the log: when asked, or when the unflushed bytes reach the limit. */
+    /* The tries every flush_every commits or when their unflushed bytes reach flush_bytes; the
+     * flat tables one slice per commit. Everything (emptying the log) when asked, or when the
+     * flat tables' unflushed bytes reach 4 x flush_bytes (the slices are not keeping up). */
+    const wb_map_t *cm = &c->map, *tm = &txn->wb;
+    size_t flat = cm->dirty_flat + tm->dirty_flat;
+    size_t trie = cm->dirty_bytes + tm->dirty_bytes - flat;
     bool all = (txn->wb_force && !writer_blocked(txn)) ||
-               (!c->stale_disk && c->map.dirty_bytes + txn->wb.dirty_bytes >= c->opts.flush_bytes);
-    /* The tries every flush_every commits; the flat tables one slice per commit. */
-    bool tries = all || (!c->stale_disk && c->since_flush + 1 >= c->opts.flush_every);
+               (!c->stale_disk && flat >= 4 * c->opts.flush_bytes);
+    bool tries = all || (!c->stale_disk && (c->since_flush + 1 >= c->opts.flush_every ||
+                                            trie >= c->opts.flush_bytes));
     bool slice = !all && !c->stale_disk;
     unsigned j = c->slice_next % c->opts.slices;
     size_t flushed = 0, nsliced = 0, sliced_bytes = 0;
@@ -970,7 +975,6 @@ err_t db__wb_commit(db_txn_t *txn)
     if (!e && slice)
         e = slice_flush(txn, j, &sliced, &nsliced, &sliced_bytes);
     /* LMDB's copy lags behind this commit if anything stays unflushed. */
-    const wb_map_t *cm = &c->map, *tm = &txn->wb;
     bool lag_after =
         !all &&
         (c->stale_disk || tm->dirty_flat || cm->dirty_flat > sliced_bytes ||
