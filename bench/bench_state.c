@@ -186,6 +186,7 @@ static db_t *open_db(const char *path, const chain_spec_t *spec, db_open_flags_t
 
 typedef struct timing {
     double exec, root, commit, total;
+    double between; /**< the write-back commit after the block, when one was due (the node's) */
 } timing_t;
 
 /* Build, seal and commit one block of n transactions of kind (0 transfer, 1 ERC-20). */
@@ -271,6 +272,15 @@ static timing_t one_block(db_t *db, const chain_spec_t *spec, evm_t *evm, size_t
     t.root = (double)(t2 - t1) / 1e6;
     t.commit = (double)(t3 - t2) / 1e6;
     t.total = (double)(t3 - t0) / 1e6;
+    /* As the sequencer does (src/node/run.c write_back_if_due): a due write-back of the tries
+     * gets a commit of its own after the block, outside the block's time. */
+    t.between = 0;
+    if (db_writeback_flush_due(db)) {
+        db_txn_t *f;
+        if ((e = db_txn_begin(db, DB_TXN_WRITE, &f)) != ERR_OK || (e = db_txn_commit(f)) != ERR_OK)
+            die("write-back", e);
+        t.between = (double)(clock_mono_ns() - t3) / 1e6;
+    }
     chain_builder_free(b);
     header_deinit(&parent);
     block_deinit(&blk);
@@ -294,7 +304,7 @@ static void report(const char *name, timing_t *ts, int runs)
         v[1 * runs + i] = ts[i].root;
         v[2 * runs + i] = ts[i].commit;
         v[3 * runs + i] = ts[i].total;
-        mean += ts[i].total / runs;
+        mean += (ts[i].total + ts[i].between) / runs;
     }
     printf("%-22s%4d", name, runs);
     for (int k = 0; k < 4; k++) {
@@ -342,15 +352,17 @@ int main(void)
         db_close(db);
         goto out;
     }
-    /* 1 000-transfer blocks run past the write-back flush interval, so the mean includes the
-     * blocks that write the tries to LMDB (decision 0019). */
+    /* 1 000-transfer blocks run past the write-back flush interval; the mean includes the
+     * commits that write the tries to LMDB between blocks (decision 0019), and the worst of
+     * those is printed with the write-back statistics. */
     db_writeback_opts_t wbo;
     db_writeback_defaults(&wbo);
     int runs_1k = (int)wbo.flush_every + 32;
     timing_t *tk = RN_NEWV(timing_t, (size_t)runs_1k);
     for (int mode = 0; mode < 2; mode++) {
         db_t *db = open_db(path, spec, mode ? DB_OPEN_NOSYNC : DB_OPEN_DEFAULT);
-        printf("\n%s commits (ms: median (min–max); mean of totals)\n%-22s%4s  %-22s  %-22s  "
+        printf("\n%s commits (ms: median (min–max); mean of totals with the write-back "
+               "commits)\n%-22s%4s  %-22s  %-22s  "
                "%-22s  %-22s  %s\n",
                mode ? "no-fsync (kill -9 safe)" : "durable (fsync)", "block", "n", "execute",
                "state+root", "store+commit", "total", "mean");
@@ -365,9 +377,13 @@ int main(void)
         report("20 000 ETH transfers", ts, 3);
         db_writeback_stats_t st;
         db_writeback_get_stats(db, &st);
-        printf("trie write-back: %" PRIu64 " flushes (%" PRIu64 " nodes), cache %zu nodes / %.0f "
-               "MiB, hit rate %.1f%%\n",
-               st.flushes, st.flushed_entries, st.entries, (double)st.bytes / (1 << 20),
+        double worst = 0;
+        for (int i = 0; i < runs_1k; i++)
+            worst = tk[i].between > worst ? tk[i].between : worst;
+        printf("write-back: %" PRIu64 " flushes of the tries (%" PRIu64 " entries with the flat "
+               "slices), the worst between 1 000-transfer blocks %.0f ms; cache %zu entries / "
+               "%.0f MiB, hit rate %.1f%%\n",
+               st.flushes, st.flushed_entries, worst, st.entries, (double)st.bytes / (1 << 20),
                100.0 * (double)st.hits / (double)(st.hits + st.misses + 1));
         db_close(db);
     }

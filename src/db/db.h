@@ -201,6 +201,10 @@ void db_writeback_defaults(db_writeback_opts_t *o);
 /** Change the policy (no transaction may be open). */
 void db_writeback_configure(db_t *db, const db_writeback_opts_t *o);
 void db_writeback_get_stats(db_t *db, db_writeback_stats_t *out);
+/** True when the next write commit would flush the tries (flush_every or flush_bytes reached):
+ *  a caller with idle time (the sequencer between blocks) can commit an empty write transaction
+ *  now, so that the flush does not land in its next block's commit. */
+bool db_writeback_flush_due(db_t *db);
 /** This write transaction brings the write-back tables to the state the caller calls `mark`
  *  (the state layer: a block number). Stored as META wb_mark when the transaction flushes. */
 void db_txn_writeback_mark(db_txn_t *w, uint64_t mark);

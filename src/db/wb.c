@@ -316,6 +316,22 @@ void db_writeback_get_stats(db_t *db, db_writeback_stats_t *out)
     pthread_mutex_unlock(&db->wb.mu);
 }
 
+/* Whether a commit leaving `trie_bytes` of unflushed trie entries flushes the tries. */
+static bool tries_due(const wb_cache_t *c, size_t trie_bytes)
+{
+    return !c->stale_disk &&
+           (c->since_flush + 1 >= c->opts.flush_every || trie_bytes >= c->opts.flush_bytes);
+}
+
+bool db_writeback_flush_due(db_t *db)
+{
+    wb_cache_t *c = &db->wb;
+    pthread_mutex_lock(&c->mu);
+    bool due = tries_due(c, c->map.dirty_bytes - c->map.dirty_flat);
+    pthread_mutex_unlock(&c->mu);
+    return due;
+}
+
 void db_txn_writeback_mark(db_txn_t *w, uint64_t mark)
 {
     w->wb_has_mark = true;
@@ -956,8 +972,7 @@ err_t db__wb_commit(db_txn_t *txn)
     size_t trie = cm->dirty_bytes + tm->dirty_bytes - flat;
     bool all = (txn->wb_force && !writer_blocked(txn)) ||
                (!c->stale_disk && flat >= 4 * c->opts.flush_bytes);
-    bool tries = all || (!c->stale_disk && (c->since_flush + 1 >= c->opts.flush_every ||
-                                            trie >= c->opts.flush_bytes));
+    bool tries = all || tries_due(c, trie);
     bool slice = !all && !c->stale_disk;
     unsigned j = c->slice_next % c->opts.slices;
     size_t flushed = 0, nsliced = 0, sliced_bytes = 0;

@@ -593,6 +593,30 @@ TEST(db, writeback_flush_by_bytes_is_per_kind)
     rmrf(dir);
 }
 
+/* db_writeback_flush_due says when the next commit would write the tries back, so that the
+ * sequencer can give that its own empty commit between blocks. */
+TEST(db, writeback_flush_due_lets_an_empty_commit_do_it)
+{
+    char *dir = tmpdir();
+    db_t *db = open_wb(dir, 3, 0);
+    CHECK(db != NULL);
+    db_writeback_stats_t st;
+    CHECK(!db_writeback_flush_due(db));
+    CHECK_OK(wb_put1(db, "a", "1", false));
+    CHECK(!db_writeback_flush_due(db));
+    CHECK_OK(wb_put1(db, "b", "2", false));
+    CHECK(db_writeback_flush_due(db)); /* the third commit flushes */
+    db_txn_t *w;
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    CHECK_OK(db_txn_commit(w));
+    db_writeback_get_stats(db, &st);
+    CHECK_EQ_U64(st.flushes, 1);
+    CHECK_EQ_U64(st.dirty_bytes, 0);
+    CHECK(!db_writeback_flush_due(db));
+    db_close(db);
+    rmrf(dir);
+}
+
 TEST(db, writeback_flush_policy_prefix_delete_and_eviction)
 {
     char *dir = tmpdir();
