@@ -206,6 +206,21 @@ static err_t store_tx_hashes(db_txn_t *txn, const block_t *b)
     return db_meta_put_u64(txn, "tx_indexed", number);
 }
 
+err_t chain_index_ahead(db_txn_t *txn, bool *did)
+{
+    uint64_t head, indexed;
+    bool due;
+    *did = false;
+    TRY(db_meta_get_u64(txn, "head_number", &head));
+    TRY(db_meta_batch_due(txn, "tx_indexed", head + 1, g_tx_index_batch, &indexed, &due));
+    if (due) {
+        TRY(index_tx_lists(txn, indexed, head));
+        TRY(db_meta_put_u64(txn, "tx_indexed", head));
+        *did = true;
+    }
+    return state_db_index_ahead(txn, head, did);
+}
+
 err_t chain_store_block(db_txn_t *txn, const block_t *b, const hash_t *hash,
                         const chain_receipts_t *rs, const uint8_t sig[65])
 {

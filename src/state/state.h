@@ -372,6 +372,9 @@ void state_db_changed_blocks_close(state_hist_iter_t *it);
 /** Blocks between additions to the history index (default 128; tests use small values). The
  *  history of newer blocks is read from their change sets. Process-wide. */
 void state_db_set_history_batch(uint32_t blocks);
+/** If block head + 1's commit would add a batch to the history index, add blocks .. head now
+ *  (*did set): the sequencer does it between blocks, so that no block pays for it. */
+RN_NODISCARD err_t state_db_index_ahead(struct db_txn *txn, uint64_t head, bool *did);
 
 /**
  * After opening a datadir whose tries on disk lag behind the flat state (the process ended

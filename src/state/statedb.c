@@ -556,17 +556,30 @@ static err_t index_changes(db_txn_t *txn, db_table_t changes, db_table_t hist, s
     return e;
 }
 
-/* After block number's change sets are written: index a batch when one is due. */
-static err_t index_history(db_txn_t *txn, uint64_t number)
+/* Index the blocks up to `upto` when a batch is due at block `at` (upto itself after its change
+ * sets are written, or the head, ahead of the next block). */
+static err_t index_history_at(db_txn_t *txn, uint64_t at, uint64_t upto, bool *did)
 {
     uint64_t indexed;
     bool due;
-    TRY(db_meta_batch_due(txn, "history_indexed", number, g_history_batch, &indexed, &due));
+    TRY(db_meta_batch_due(txn, "history_indexed", at, g_history_batch, &indexed, &due));
     if (!due)
         return ERR_OK;
-    TRY(index_changes(txn, DB_ACCOUNT_CHANGES, DB_ACCOUNT_HISTORY, 20, indexed + 1, number));
-    TRY(index_changes(txn, DB_STORAGE_CHANGES, DB_STORAGE_HISTORY, 52, indexed + 1, number));
-    return db_meta_put_u64(txn, "history_indexed", number);
+    TRY(index_changes(txn, DB_ACCOUNT_CHANGES, DB_ACCOUNT_HISTORY, 20, indexed + 1, upto));
+    TRY(index_changes(txn, DB_STORAGE_CHANGES, DB_STORAGE_HISTORY, 52, indexed + 1, upto));
+    if (did)
+        *did = true;
+    return db_meta_put_u64(txn, "history_indexed", upto);
+}
+
+static err_t index_history(db_txn_t *txn, uint64_t number)
+{
+    return index_history_at(txn, number, number, NULL);
+}
+
+err_t state_db_index_ahead(db_txn_t *txn, uint64_t head, bool *did)
+{
+    return index_history_at(txn, head + 1, head, did);
 }
 
 /* Entries of a flat table copied out of a scan (the scan's views end with it). */

@@ -721,7 +721,9 @@ static void check_lookups(db_t *db, const hash_t *ths, uint64_t nb, size_t ntx, 
 /* Transaction lookups with the index filled every block, every second block and (within the
  * test) never; across an unwind below the filled part; and on a datadir from before the
  * batches (no META tx_indexed: every block is in TX_LOOKUP). */
-static void tx_lookups(uint32_t batch, bool legacy)
+/* With `ahead`, the batches are added between blocks as the sequencer does (chain_index_ahead):
+ * then no block's own commit is left with a batch due. */
+static void tx_lookups(uint32_t batch, bool legacy, bool ahead)
 {
     enum {
         NB = 7,
@@ -751,6 +753,18 @@ static void tx_lookups(uint32_t batch, bool legacy)
         for (size_t i = 0; i < NTX; i++)
             CHECK_OK(tx_hash(&blk.blk.txs[i], &ths[(b - 1) * NTX + i]));
         block_deinit(&blk.blk);
+        if (ahead) {
+            db_txn_t *w;
+            bool did;
+            uint64_t ti, hi;
+            CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+            CHECK_OK(chain_index_ahead(w, &did));
+            CHECK_OK(db_meta_get_u64(w, "tx_indexed", &ti));
+            CHECK_OK(db_meta_get_u64(w, "history_indexed", &hi));
+            CHECK(b + 1 - ti < batch && b + 1 - hi < batch); /* nothing left for block b + 1 */
+            CHECK(!did || ti == b || hi == b);
+            CHECK_OK(db_txn_commit(w));
+        }
         check_lookups(db, ths, NB, NTX, b);
     }
     /* Unwind to block 2 (below what batch 2 has filled), then build on. */
@@ -778,11 +792,15 @@ static void tx_lookups(uint32_t batch, bool legacy)
 
 TEST(blocks, tx_lookups_with_the_index_in_batches)
 {
-    tx_lookups(1, false);
-    tx_lookups(2, false);
-    tx_lookups(128, false);
-    tx_lookups(2, true);
-    tx_lookups(128, true);
+    tx_lookups(1, false, false);
+    tx_lookups(2, false, false);
+    tx_lookups(128, false, false);
+    tx_lookups(2, true, false);
+    tx_lookups(128, true, false);
+    state_db_set_history_batch(3);
+    tx_lookups(3, false, true);
+    tx_lookups(3, true, true);
+    state_db_set_history_batch(128);
 }
 
 /* The builder's account cache (state_db_backend_cached) serves accounts across blocks, takes a
