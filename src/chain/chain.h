@@ -289,13 +289,13 @@ RN_NODISCARD err_t chain_tx_hash_at(struct db_txn *txn, const hash_t *block_hash
 RN_NODISCARD err_t chain_read_block(struct db_txn *txn, const hash_t *hash, struct block *out);
 RN_NODISCARD err_t chain_read_receipts(struct db_txn *txn, const hash_t *hash,
                                        chain_receipts_t *out);
-/** Where a transaction is: block number and index; ERR_NOT_FOUND. */
 /** Blocks between fills of the transaction lookup index (default 128; tests use 1 and 2). */
 void chain_set_tx_index_batch(uint32_t blocks);
 /** The batches the next block's commit would add to the transaction lookup and history indexes,
  *  added now, up to the head (*did says whether there were any): the sequencer runs this between
  *  blocks so that no block pays for them (decision 0012). */
 RN_NODISCARD err_t chain_index_ahead(struct db_txn *txn, bool *did);
+/** Where a transaction is: block number and index; ERR_NOT_FOUND. */
 RN_NODISCARD err_t chain_tx_lookup(struct db_txn *txn, const hash_t *tx_hash, uint64_t *number,
                                    uint32_t *index);
 /**

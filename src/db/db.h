@@ -157,7 +157,8 @@ RN_NODISCARD err_t db_del_prefix(db_txn_t *txn, db_table_t t, bview_t prefix);
  * state and the change sets. ACCOUNTS and STORAGE (the flat state) are not, and are logged. The
  * writes of all four go to an in-memory cache instead of LMDB, and the cache is written to LMDB
  * in sorted batches inside later write transactions (a "flush"): the tries when flush_every
- * commits have passed, the flat tables a slice of their key space per commit (each key's
+ * commits have passed or their unflushed bytes reach flush_bytes (db_writeback_flush_due), the
+ * flat tables a slice of their key space per commit (each key's
  * committed changes reach LMDB within `slices` commits), and everything when the flat tables'
  * unflushed bytes reach 4 x flush_bytes or a transaction asks for it.
  * Reads see the cache first, so every transaction sees its own and all committed writes. A write

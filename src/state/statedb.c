@@ -952,7 +952,8 @@ err_t state_db_build_tries(db_txn_t *txn)
         }
         u256_t slot = u256_from_be(k.p + 20, 32);
         slot_upd_set(&u[n++], &slot, v.n <= 32 ? u256_from_be(v.p, v.n) : u256_from_u64(0));
-        if (i + 1 == l.n || memcmp(flat_list_key(&l, i + 1).p, k.p, 20) != 0) {
+        bview_t next = i + 1 < l.n ? flat_list_key(&l, i + 1) : bview(NULL, 0);
+        if (next.n < 20 || memcmp(next.p, k.p, 20) != 0) { /* the last slot of this account */
             addr_t a;
             hash_t sroot;
             memcpy(a.b, k.p, 20);
