@@ -123,7 +123,12 @@ err_t db_open(db_t **out, const char *dir, uint64_t map_size, db_open_flags_t fl
     db_t *db = RN_NEW(db_t);
     db->instance = ++opened;
     db->lock_fd = -1;
-    pthread_mutex_init(&db->wb.mu, NULL);
+    /* Writer first: a stream of RPC readers must not hold a block's commit back. */
+    pthread_rwlockattr_t ra;
+    pthread_rwlockattr_init(&ra);
+    pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&db->wb.mu, &ra);
+    pthread_rwlockattr_destroy(&ra);
     db->readonly = (flags & DB_OPEN_READONLY) != 0;
     err_t e;
     int rc;

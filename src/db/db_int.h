@@ -50,11 +50,11 @@ typedef struct wb_map {
 } wb_map_t;
 
 typedef struct wb_cache {
-    pthread_mutex_t mu; /**< readers of the map, and the writer while it changes it */
-    wb_map_t map;       /**< committed entries: clean, or dirty (not yet in LMDB) */
-    uint64_t version;   /**< LMDB id of the newest committed transaction */
-    uint64_t mark;      /**< the caller's mark of the committed state (db_txn_writeback_mark) */
-    bool lag_on_disk;   /**< META wb_lag as last committed */
+    pthread_rwlock_t mu; /**< readers of the map share it; the writer takes it to change it */
+    wb_map_t map;        /**< committed entries: clean, or dirty (not yet in LMDB) */
+    uint64_t version;    /**< LMDB id of the newest committed transaction */
+    uint64_t mark;       /**< the caller's mark of the committed state (db_txn_writeback_mark) */
+    bool lag_on_disk;    /**< META wb_lag as last committed */
     /** LMDB's copy lagged when the environment was opened (a crash before a flush): only a
      *  forced flush, after the owner replayed what is missing, makes the tables usable. */
     bool stale_disk;
