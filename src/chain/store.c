@@ -85,14 +85,15 @@ err_t chain_genesis_init(db_txn_t *txn, const chain_spec_t *s, hash_t *genesis_h
         header_deinit(&h);
         /* Tries left behind by a crash before their write-back flush catch up here. */
         uint64_t head = 0, replayed = 0, t0 = clock_mono_ns();
+        bool ran = false;
         if (!e)
             e = db_meta_get_u64(txn, "head_number", &head);
         if (!e)
-            e = state_db_catch_up(txn, head, &replayed);
+            e = state_db_catch_up(txn, head, &ran, &replayed);
         if (e && e != ERR_CONFIG_INVALID)
             snprintf(diag, diag_len, "cannot bring the state tries up to block %llu: %s",
                      (unsigned long long)head, err_str(e));
-        else if (replayed)
+        else if (ran) /* blocks=0: only the flat tables' log was behind */
             LOG_INFO("Replayed blocks into the state tries blocks=%llu head=%llu elapsed=%.1fms",
                      (unsigned long long)replayed, (unsigned long long)head,
                      (double)(clock_mono_ns() - t0) / 1e6);

@@ -380,9 +380,11 @@ RN_NODISCARD err_t state_db_index_ahead(struct db_txn *txn, uint64_t head, bool 
  * After opening a datadir whose tries on disk lag behind the flat state (the process ended
  * before the write-back cache was flushed, decision 0019): replay the keys changed by the blocks
  * after the tries' mark up to head into the tries, check the root against META state_root, and
- * flush them in txn. *replayed = blocks replayed (0: nothing to do). ERR_TRIE_CORRUPT if the
+ * flush them in txn. *ran says whether the tables lagged (a replay ran, possibly of 0 blocks:
+ * the flat tables' log alone was behind); *replayed = blocks replayed. ERR_TRIE_CORRUPT if the
  * replayed root disagrees.
  */
-RN_NODISCARD err_t state_db_catch_up(struct db_txn *txn, uint64_t head, uint64_t *replayed);
+RN_NODISCARD err_t state_db_catch_up(struct db_txn *txn, uint64_t head, bool *ran,
+                                     uint64_t *replayed);
 
 #endif

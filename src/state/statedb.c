@@ -1443,11 +1443,12 @@ static err_t touched_by(db_txn_t *txn, uint64_t number, touched_t *tt)
     return e == ERR_NOT_FOUND ? ERR_OK : e;
 }
 
-err_t state_db_catch_up(db_txn_t *txn, uint64_t head, uint64_t *replayed)
+err_t state_db_catch_up(db_txn_t *txn, uint64_t head, bool *ran, uint64_t *replayed)
 {
     uint64_t mark;
     *replayed = 0;
-    if (!db_writeback_begin_replay(txn, &mark))
+    *ran = db_writeback_begin_replay(txn, &mark);
+    if (!*ran)
         return ERR_OK;
     if (mark > head)
         return ERR_DB_CORRUPT;
