@@ -83,11 +83,17 @@ static bview_t b_get_code(void *ctx, const hash_t *h)
 }
 
 /* Whether a has slots: its storage root, kept exact with them, says so without a scan. */
-static bool b_has_storage(void *ctx, const addr_t *a)
+static bool has_slots(bool (*get)(void *, const addr_t *, state_account_t *), void *ctx,
+                      const addr_t *a)
 {
     state_account_t acc;
     memset(&acc, 0, sizeof(acc));
-    return b_get_account(ctx, a, &acc) && !hash_eq(&acc.storage_root, &KECCAK_EMPTY_TRIE);
+    return get(ctx, a, &acc) && !hash_eq(&acc.storage_root, &KECCAK_EMPTY_TRIE);
+}
+
+static bool b_has_storage(void *ctx, const addr_t *a)
+{
+    return has_slots(b_get_account, ctx, a);
 }
 
 state_backend_t state_db_backend(db_txn_t *txn)
@@ -240,9 +246,7 @@ static bview_t c_get_code(void *ctx, const hash_t *h)
 
 static bool c_has_storage(void *ctx, const addr_t *a)
 {
-    state_account_t acc;
-    memset(&acc, 0, sizeof(acc));
-    return c_get_account(ctx, a, &acc) && !hash_eq(&acc.storage_root, &KECCAK_EMPTY_TRIE);
+    return has_slots(c_get_account, ctx, a);
 }
 
 state_backend_t state_db_backend_cached(db_txn_t *txn, state_db_cached_t *ctx)

@@ -1244,44 +1244,82 @@ TEST(blocks, bloom_index_and_tx_hashes_from_body_bytes)
     chain_spec_free(spec);
 }
 
+/* A dev datadir whose tries are written back every flush_every commits, with an EVM: the
+ * write-back tests' fixture (decision 0019). */
+typedef struct wb_dev {
+    chain_spec_t *spec;
+    char *dir;
+    db_t *db;
+    evm_t *evm;
+} wb_dev_t;
+
+static void wb_dev_open(wb_dev_t *f, uint32_t flush_every)
+{
+    CHECK_OK(chain_spec_load(&f->spec, "dev", NULL, 0));
+    f->dir = tmpdir();
+    f->db = open_dev(f->dir, f->spec);
+    CHECK(f->db != NULL);
+    db_writeback_opts_t o;
+    db_writeback_defaults(&o);
+    o.flush_every = flush_every;
+    db_writeback_configure(f->db, &o);
+    f->evm = evm_new();
+}
+
+/* Blocks 1..n of `per` transactions each; *root (may be NULL) gets the last one's state root. */
+static void wb_dev_build(wb_dev_t *f, uint64_t n, size_t per, hash_t *root)
+{
+    for (uint64_t k = 0; k < n; k++) {
+        built_t blk;
+        size_t inc;
+        CHECK_OK(build_block(f->db, f->spec, f->evm, f->spec->timestamp + k + 1, k * per, per, &blk,
+                             &inc));
+        CHECK_EQ_U64(inc, per);
+        if (root)
+            *root = blk.blk.header.state_root;
+        block_deinit(&blk.blk);
+    }
+}
+
+/* Close as a kill would leave it (nothing flushes) and open the database alone, without
+ * chain_genesis_init's replay. */
+static void wb_dev_reopen_raw(wb_dev_t *f)
+{
+    db_close(f->db);
+    char path[128];
+    snprintf(path, sizeof(path), "%s/db", f->dir);
+    CHECK_OK(db_open(&f->db, path, 1ull << 30, DB_OPEN_NOSYNC, NULL, 0));
+}
+
+static void wb_dev_close(wb_dev_t *f)
+{
+    evm_free(f->evm);
+    db_close(f->db);
+    rmrf(f->dir);
+    chain_spec_free(f->spec);
+}
+
 /* The tries are written back in batches (decision 0019): a process that ends before a flush
  * leaves them behind the flat state; reopening replays the missing blocks into them. */
 TEST(blocks, tries_left_behind_by_an_unflushed_exit_are_replayed_on_open)
 {
-    chain_spec_t *spec;
-    CHECK_OK(chain_spec_load(&spec, "dev", NULL, 0));
-    char *dir = tmpdir();
-    db_t *db = open_dev(dir, spec);
-    CHECK(db != NULL);
-    db_writeback_opts_t o;
-    db_writeback_defaults(&o);
-    o.flush_every = 1000;
-    db_writeback_configure(db, &o);
-    evm_t *evm = evm_new();
-    for (uint64_t k = 0; k < 6; k++) {
-        built_t blk;
-        size_t inc;
-        CHECK_OK(build_block(db, spec, evm, spec->timestamp + k + 1, k * 4, 4, &blk, &inc));
-        CHECK_EQ_U64(inc, 4);
-        block_deinit(&blk.blk);
-    }
+    wb_dev_t f;
+    wb_dev_open(&f, 1000);
+    wb_dev_build(&f, 6, 4, NULL);
     db_writeback_stats_t st;
-    db_writeback_get_stats(db, &st);
+    db_writeback_get_stats(f.db, &st);
     CHECK_EQ_U64(st.flushes, 1); /* genesis only */
-    db_close(db);
     /* Opened without the replay, the tries answer "stale", never a wrong root. */
-    char path[128];
-    snprintf(path, sizeof(path), "%s/db", dir);
-    CHECK_OK(db_open(&db, path, 1ull << 30, DB_OPEN_NOSYNC, NULL, 0));
+    wb_dev_reopen_raw(&f);
     db_txn_t *r;
     hash_t root, full;
-    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    CHECK_OK(db_txn_begin(f.db, DB_TXN_READ, &r));
     CHECK_ERR(ERR_DB_STALE, state_db_root(r, &root));
     db_txn_abort(r);
-    db_close(db);
-    db = open_dev(dir, spec); /* chain_genesis_init replays blocks 1..6 */
-    CHECK(db != NULL);
-    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    db_close(f.db);
+    f.db = open_dev(f.dir, f.spec); /* chain_genesis_init replays blocks 1..6 */
+    CHECK(f.db != NULL);
+    CHECK_OK(db_txn_begin(f.db, DB_TXN_READ, &r));
     uint64_t head;
     hash_t hh;
     CHECK_OK(chain_head(r, &head, &hh));
@@ -1296,13 +1334,10 @@ TEST(blocks, tries_left_behind_by_an_unflushed_exit_are_replayed_on_open)
     db_txn_abort(r);
     built_t blk; /* and the chain goes on */
     size_t inc;
-    CHECK_OK(build_block(db, spec, evm, spec->timestamp + 7, 24, 4, &blk, &inc));
+    CHECK_OK(build_block(f.db, f.spec, f.evm, f.spec->timestamp + 7, 24, 4, &blk, &inc));
     CHECK_EQ_U64(inc, 4);
     block_deinit(&blk.blk);
-    evm_free(evm);
-    db_close(db);
-    rmrf(dir);
-    chain_spec_free(spec);
+    wb_dev_close(&f);
 }
 
 /* The tries written back at the head while the flat tables' slices still lag (the sequencer's
@@ -1310,100 +1345,64 @@ TEST(blocks, tries_left_behind_by_an_unflushed_exit_are_replayed_on_open)
  * the flat log back, and says so; the state is whole. */
 TEST(blocks, reopen_with_only_the_flat_log_behind_replays_zero_blocks)
 {
-    chain_spec_t *spec;
-    CHECK_OK(chain_spec_load(&spec, "dev", NULL, 0));
-    char *dir = tmpdir();
-    db_t *db = open_dev(dir, spec);
-    CHECK(db != NULL);
-    db_writeback_opts_t o;
-    db_writeback_defaults(&o);
-    o.flush_every = 1; /* the tries at every commit; the flat tables by slice */
-    db_writeback_configure(db, &o);
-    evm_t *evm = evm_new();
-    built_t blk;
-    size_t inc;
-    CHECK_OK(build_block(db, spec, evm, spec->timestamp + 1, 0, 3, &blk, &inc));
-    hash_t want = blk.blk.header.state_root;
-    block_deinit(&blk.blk);
-    db_close(db); /* like a kill: no clean-stop flush */
-    char path[128];
-    snprintf(path, sizeof(path), "%s/db", dir);
-    CHECK_OK(db_open(&db, path, 1ull << 30, DB_OPEN_NOSYNC, NULL, 0));
+    wb_dev_t f;
+    wb_dev_open(&f, 1); /* the tries at every commit; the flat tables by slice */
+    hash_t want;
+    wb_dev_build(&f, 1, 3, &want);
+    wb_dev_reopen_raw(&f); /* like a kill: no clean-stop flush */
     db_txn_t *w;
     bool ran;
     uint64_t replayed = 99;
-    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    CHECK_OK(db_txn_begin(f.db, DB_TXN_WRITE, &w));
     CHECK_OK(state_db_catch_up(w, 1, &ran, &replayed));
     CHECK(ran);
     CHECK_EQ_U64(replayed, 0);
     CHECK_OK(db_txn_commit(w));
     db_txn_t *r;
     hash_t root, full;
-    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    CHECK_OK(db_txn_begin(f.db, DB_TXN_READ, &r));
     CHECK_OK(state_db_root(r, &root));
     CHECK_OK(state_db_root_full(r, &full));
     CHECK_MEM_EQ(root.b, 32, want.b, 32);
     CHECK_MEM_EQ(full.b, 32, want.b, 32);
     db_txn_abort(r);
-    evm_free(evm);
-    db_close(db);
-    rmrf(dir);
-    chain_spec_free(spec);
+    wb_dev_close(&f);
 }
 
 /* If the flat state no longer matches the header after a crash (a damaged datadir), the replay
  * into the tries ends with a clear error at start-up instead of serving a wrong root. */
 TEST(blocks, replay_over_damaged_flat_state_is_refused)
 {
-    chain_spec_t *spec;
-    CHECK_OK(chain_spec_load(&spec, "dev", NULL, 0));
-    char *dir = tmpdir();
-    db_t *db = open_dev(dir, spec);
-    CHECK(db != NULL);
-    db_writeback_opts_t o;
-    db_writeback_defaults(&o);
-    o.flush_every = 1000;
-    db_writeback_configure(db, &o);
-    evm_t *evm = evm_new();
-    for (uint64_t k = 0; k < 3; k++) {
-        built_t blk;
-        size_t inc;
-        CHECK_OK(build_block(db, spec, evm, spec->timestamp + k + 1, k * 2, 2, &blk, &inc));
-        block_deinit(&blk.blk);
-    }
+    wb_dev_t f;
+    wb_dev_open(&f, 1000);
+    wb_dev_build(&f, 3, 2, NULL);
     /* Damage the sender's flat record (a block changed it, so the replay reads it); it is
      * logged like any unflushed flat write. */
     addr_t sender;
     CHECK_OK(addr_from_hex(&sender, "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", 42));
     db_txn_t *w;
-    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    CHECK_OK(db_txn_begin(f.db, DB_TXN_WRITE, &w));
     buf_t v;
     buf_init(&v, 256);
     CHECK_OK(trie_account_rlp(&v, 999, u256_from_u64(1), &KECCAK_EMPTY_TRIE, &KECCAK_EMPTY));
     CHECK_OK(db_put(w, DB_ACCOUNTS, bview(sender.b, 20), buf_view(&v)));
     buf_deinit(&v);
     CHECK_OK(db_txn_commit(w));
-    db_close(db); /* no flush: the tries lag behind */
-    char path[128];
-    snprintf(path, sizeof(path), "%s/db", dir);
-    CHECK_OK(db_open(&db, path, 1ull << 30, DB_OPEN_NOSYNC, NULL, 0));
+    wb_dev_reopen_raw(&f); /* no flush: the tries lag behind */
     hash_t g;
     bool written;
     char diag[256] = "";
-    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
-    CHECK_ERR(ERR_TRIE_CORRUPT, chain_genesis_init(w, spec, &g, &written, diag, sizeof(diag)));
+    CHECK_OK(db_txn_begin(f.db, DB_TXN_WRITE, &w));
+    CHECK_ERR(ERR_TRIE_CORRUPT, chain_genesis_init(w, f.spec, &g, &written, diag, sizeof(diag)));
     CHECK(strstr(diag, "cannot bring the state tries up to block 3") != NULL);
     db_txn_abort(w);
     /* Nothing was committed: the tries still refuse to answer. */
     db_txn_t *r;
     hash_t root;
-    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    CHECK_OK(db_txn_begin(f.db, DB_TXN_READ, &r));
     CHECK_ERR(ERR_DB_STALE, state_db_root(r, &root));
     db_txn_abort(r);
-    evm_free(evm);
-    db_close(db);
-    rmrf(dir);
-    chain_spec_free(spec);
+    wb_dev_close(&f);
 }
 
 /* A datadir written before the history batches has every block in the index and no

@@ -543,6 +543,19 @@ TEST(db, writeback_flat_tables_are_logged_until_a_flush)
     rmrf(dir);
 }
 
+/* One commit putting val under keys "<letter><from>" .. "<letter><to - 1>" of table t. */
+static void put_range(db_t *db, db_table_t t, char letter, int from, int to, const char *val)
+{
+    db_txn_t *w;
+    char k[16];
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    for (int i = from; i < to; i++) {
+        snprintf(k, sizeof(k), "%c%02d", letter, i);
+        CHECK_OK(db_put(w, t, sv(k), sv(val)));
+    }
+    CHECK_OK(db_txn_commit(w));
+}
+
 /* flush_bytes: the tries' unflushed bytes flush the tries alone; the flat tables' flush
  * everything only at four times as many (the slices normally keep them lower). */
 TEST(db, writeback_flush_by_bytes_is_per_kind)
@@ -556,35 +569,20 @@ TEST(db, writeback_flush_by_bytes_is_per_kind)
     o.flush_bytes = 8192;
     o.slices = 3;
     db_writeback_configure(db, &o);
-    char k[16], big[600];
+    char big[600];
     memset(big, 'x', sizeof(big) - 1);
     big[sizeof(big) - 1] = 0;
     db_writeback_stats_t st;
     /* Flat entries in slice 0 ('c' = 99), which the commits below do not reach: the first
      * flushes slice 0 before its own entries join the cache, the others slices 1 and 2. */
-    db_txn_t *w;
-    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
-    for (int i = 0; i < 10; i++) {
-        snprintf(k, sizeof(k), "c%02d", i);
-        CHECK_OK(db_put(w, DB_ACCOUNTS, sv(k), sv(big)));
-    }
-    CHECK_OK(db_txn_commit(w)); /* ~7 KB flat, below 4 x 8 KB */
-    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
-    for (int i = 0; i < 20; i++) {
-        snprintf(k, sizeof(k), "n%02d", i);
-        CHECK_OK(db_put(w, DB_ACCOUNT_TRIE, sv(k), sv(big)));
-    }
-    CHECK_OK(db_txn_commit(w)); /* ~13 KB of trie nodes: the tries are flushed, not the flat */
+    put_range(db, DB_ACCOUNTS, 'c', 0, 10, big); /* ~7 KB flat, below 4 x 8 KB */
+    /* ~13 KB of trie nodes: the tries are flushed, not the flat */
+    put_range(db, DB_ACCOUNT_TRIE, 'n', 0, 20, big);
     db_writeback_get_stats(db, &st);
     CHECK_EQ_U64(st.flushes, 1);
     CHECK(st.dirty_bytes > 6000);
     CHECK_EQ_U64(wb_log_values(db), 1);
-    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
-    for (int i = 10; i < 60; i++) {
-        snprintf(k, sizeof(k), "c%02d", i);
-        CHECK_OK(db_put(w, DB_ACCOUNTS, sv(k), sv(big)));
-    }
-    CHECK_OK(db_txn_commit(w)); /* ~36 KB flat: everything, and the log is emptied */
+    put_range(db, DB_ACCOUNTS, 'c', 10, 60, big); /* ~36 KB flat: everything, log emptied */
     db_writeback_get_stats(db, &st);
     CHECK_EQ_U64(st.flushes, 2);
     CHECK_EQ_U64(st.dirty_bytes, 0);
