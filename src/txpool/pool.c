@@ -16,6 +16,7 @@ typedef struct account {
     u256_t balance;
     entry_t *txs; /**< sorted by nonce, distinct nonces */
     size_t n, cap;
+    size_t pend; /**< pending: the run of txs from state_nonce the balance covers (recount) */
 } account_t;
 
 /* Open-addressing map from a key prefix (first 8 bytes of an address or hash) to a slot. */
@@ -162,22 +163,20 @@ void txpool_free(txpool_t *p)
     rn_free(p);
 }
 
-/* Number of pending transactions of an account: the contiguous run from its state nonce. */
-static size_t pending_of(const account_t *a)
+/* Recount after changing an account's transactions at index `from` or later (0 when its state
+ * nonce or balance changed too), and adjust the pool totals by the difference. The pending run
+ * is the contiguous run of nonces from the state nonce whose cost the balance covers; the part
+ * of the old run before `from` still stands, so only the rest is scanned: adding at the end of
+ * a long run costs one step, not the run's length. */
+static void recount(txpool_t *p, account_t *a, size_t n_before, size_t from)
 {
-    size_t k = 0;
-    while (k < a->n && a->txs[k].info.nonce == a->state_nonce + k &&
-           !u256_gt(a->txs[k].info.cost, a->balance))
-        k++;
-    return k;
-}
-
-/* Recount after changing an account: adjust the pool totals by the difference. */
-static void recount(txpool_t *p, account_t *a, size_t pend_before, size_t n_before)
-{
-    size_t pend = pending_of(a);
-    p->pending = p->pending - pend_before + pend;
-    p->queued = p->queued - (n_before - pend_before) + (a->n - pend);
+    size_t pend = from < a->pend ? from : a->pend;
+    while (pend < a->n && a->txs[pend].info.nonce == a->state_nonce + pend &&
+           !u256_gt(a->txs[pend].info.cost, a->balance))
+        pend++;
+    p->pending = p->pending - a->pend + pend;
+    p->queued = p->queued - (n_before - a->pend) + (a->n - pend);
+    a->pend = pend;
     p->generation++;
 }
 
@@ -225,8 +224,7 @@ static bool evict_cheapest(txpool_t *p, bool want_pending, u256_t than)
         account_t *a = p->accounts.slots[i];
         if (!a || a->n == 0)
             continue;
-        size_t pend = pending_of(a);
-        bool last_is_pending = pend == a->n;
+        bool last_is_pending = a->pend == a->n;
         if (last_is_pending != want_pending)
             continue;
         const entry_t *e = &a->txs[a->n - 1];
@@ -237,9 +235,9 @@ static bool evict_cheapest(txpool_t *p, bool want_pending, u256_t than)
     }
     if (!victim)
         return false;
-    size_t pb = pending_of(victim), nb = victim->n;
-    drop_at(victim, victim->n - 1);
-    recount(p, victim, pb, nb);
+    size_t nb = victim->n;
+    drop_at(victim, nb - 1);
+    recount(p, victim, nb, nb - 1);
     maybe_free_account(p, victim);
     return true;
 }
@@ -270,22 +268,22 @@ txpool_reject_t txpool_add(txpool_t *p, const txpool_tx_info_t *tx, bview_t raw,
     }
     /* The caller read the account's state, possibly after a block the pool has not yet seen:
      * fold the change into the totals before counting anything else. */
-    size_t pb0 = pending_of(a), nb0 = a->n;
-    a->state_nonce = account_nonce;
-    a->balance = balance;
-    recount(p, a, pb0, nb0);
+    if (a->state_nonce != account_nonce || !u256_eq(a->balance, balance)) {
+        a->state_nonce = account_nonce;
+        a->balance = balance;
+        recount(p, a, a->n, 0);
+    }
     /* Transactions the new state nonce made stale go. */
     if (a->n && a->txs[0].info.nonce < account_nonce) {
         size_t drop = 0;
         while (drop < a->n && a->txs[drop].info.nonce < account_nonce)
             drop++;
-        pb0 = pending_of(a);
-        nb0 = a->n;
+        size_t nb0 = a->n;
         for (size_t i = 0; i < drop; i++)
             rn_free(a->txs[i].raw);
         memmove(a->txs, a->txs + drop, (a->n - drop) * sizeof(entry_t));
         a->n -= drop;
-        recount(p, a, pb0, nb0);
+        recount(p, a, nb0, 0);
     }
     /* Position by nonce. */
     size_t lo = 0, hi = a->n;
@@ -296,7 +294,7 @@ txpool_reject_t txpool_add(txpool_t *p, const txpool_tx_info_t *tx, bview_t raw,
         else
             hi = mid;
     }
-    size_t pb = pending_of(a), nb = a->n;
+    size_t pb = a->pend, nb = a->n;
     bool replace = lo < a->n && a->txs[lo].info.nonce == tx->nonce;
     if (replace) {
         entry_t *old = &a->txs[lo];
@@ -340,7 +338,6 @@ txpool_reject_t txpool_add(txpool_t *p, const txpool_tx_info_t *tx, bview_t raw,
         } else {
             a = *slot;
         }
-        pb = pending_of(a);
         nb = a->n;
         lo = 0;
         while (lo < a->n && a->txs[lo].info.nonce < tx->nonce)
@@ -355,9 +352,9 @@ txpool_reject_t txpool_add(txpool_t *p, const txpool_tx_info_t *tx, bview_t raw,
         a->txs[lo].len = raw.n;
         a->n++;
     }
-    recount(p, a, pb, nb);
+    recount(p, a, nb, lo);
     if (pending)
-        *pending = lo < pending_of(a);
+        *pending = lo < a->pend;
 out_account:
     maybe_free_account(p, a);
 out:
@@ -438,9 +435,9 @@ void txpool_remove(txpool_t *p, const txpool_tx_info_t *tx)
     account_t *a = NULL;
     size_t idx = find_tx(p, &tx->sender, tx->nonce, &tx->hash, &a);
     if (idx != SIZE_MAX) {
-        size_t pb = pending_of(a), nb = a->n;
+        size_t nb = a->n;
         drop_at(a, idx);
-        recount(p, a, pb, nb);
+        recount(p, a, nb, idx);
         maybe_free_account(p, a);
     }
     pthread_mutex_unlock(&p->mu);
@@ -458,7 +455,7 @@ void txpool_on_new_head(txpool_t *p, txpool_account_fn account, void *ud)
     }
     for (size_t k = 0; k < n; k++) {
         account_t *a = list[k];
-        size_t pb = pending_of(a), nb = a->n;
+        size_t nb = a->n;
         account(ud, &a->sender, &a->state_nonce, &a->balance);
         size_t drop = 0;
         while (drop < a->n && a->txs[drop].info.nonce < a->state_nonce)
@@ -467,7 +464,7 @@ void txpool_on_new_head(txpool_t *p, txpool_account_fn account, void *ud)
             rn_free(a->txs[i].raw);
         memmove(a->txs, a->txs + drop, (a->n - drop) * sizeof(entry_t));
         a->n -= drop;
-        recount(p, a, pb, nb);
+        recount(p, a, nb, 0);
         maybe_free_account(p, a);
     }
     rn_free(list);
@@ -525,7 +522,7 @@ size_t txpool_best_after(txpool_t *p, u256_t base_fee, txpool_nonce_fn next, voi
         account_t *a = p->accounts.slots[i];
         if (!a)
             continue;
-        size_t pend = pending_of(a), first = 0;
+        size_t pend = a->pend, first = 0;
         uint64_t n;
         if (pend && next && next(ud, &a->sender, &n)) {
             /* pending nonces are contiguous from txs[0] */
@@ -563,7 +560,7 @@ void txpool_foreach(txpool_t *p, txpool_visit_fn fn, void *ud)
         const account_t *a = p->accounts.slots[i];
         if (!a)
             continue;
-        size_t pend = pending_of(a);
+        size_t pend = a->pend;
         for (size_t k = 0; k < a->n; k++)
             fn(ud, &a->txs[k].info, bview(a->txs[k].raw, a->txs[k].len), k < pend);
     }

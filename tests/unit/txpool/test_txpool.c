@@ -182,26 +182,51 @@ TEST(txpool, many_senders_stress)
     txpool_free(p);
 }
 
-/* Ground truth for the counters: what txpool_foreach reports. */
+/* An independent recount: the pool's view of each sender's chain state (the nonce and balance it
+ * was last given), and what txpool_foreach reports, in nonce order per sender. */
+typedef struct model {
+    uint64_t nonce[8];
+    u256_t balance[8];
+    size_t pending, queued, wrong_flags;
+    int last_sender;
+    size_t run; /* the sender's transactions seen so far, all pending so far */
+    bool broken;
+} model_t;
+
 static void tally(void *ud, const txpool_tx_info_t *info, bview_t raw, bool pending)
 {
-    (void)info;
     (void)raw;
-    size_t *c = ud;
-    c[pending ? 0 : 1]++;
+    model_t *m = ud;
+    int s = info->sender.b[19] % 8;
+    if (s != m->last_sender) {
+        m->last_sender = s;
+        m->run = 0;
+        m->broken = false;
+    }
+    bool expect =
+        !m->broken && info->nonce == m->nonce[s] + m->run && !u256_gt(info->cost, m->balance[s]);
+    m->broken = !expect;
+    m->run++;
+    m->pending += expect;
+    m->queued += !expect;
+    m->wrong_flags += expect != pending;
 }
 
 static uint64_t g_nonces[8];
+static u256_t g_balances[8];
 
 static void chain_state(void *ud, const addr_t *a, uint64_t *nonce, u256_t *balance)
 {
-    (void)ud;
-    *nonce = g_nonces[a->b[19] % 8];
-    *balance = RICH;
+    model_t *m = ud;
+    int s = a->b[19] % 8;
+    *nonce = m->nonce[s] = g_nonces[s];
+    *balance = m->balance[s] = g_balances[s];
 }
 
-/* Random adds, removals, new heads and state nonces that run ahead of the pool (a block the pool
- * has not seen yet, as under load): the pending/queued counters always equal a recount. */
+/* Random adds, removals, new heads, and state nonces and balances that run ahead of the pool (a
+ * block the pool has not seen yet, as under load): the pending/queued counters and each
+ * transaction's pending flag always equal a recount from the pool's view of the chain. Fees
+ * vary, and a balance that drops below a queued transaction's cost stops the pending run there. */
 TEST(txpool, counters_stay_exact_under_random_operations)
 {
     txpool_config_t cfg;
@@ -209,22 +234,37 @@ TEST(txpool, counters_stay_exact_under_random_operations)
     cfg.max_pending = 40;
     cfg.max_queued = 40;
     txpool_t *p = txpool_new(&cfg);
+    model_t m;
+    memset(&m, 0, sizeof(m));
     memset(g_nonces, 0, sizeof(g_nonces));
+    for (int s = 0; s < 8; s++)
+        g_balances[s] = RICH;
     for (int it = 0; it < 20000; it++) {
         uint8_t s = (uint8_t)(test_rand() % 8);
-        switch (test_rand() % 6) {
+        switch (test_rand() % 7) {
         case 0:
         case 1:
-        case 2: { /* add with the chain's (possibly advanced) nonce */
+        case 2: { /* add with the chain's (possibly advanced) nonce and balance */
             uint64_t n = g_nonces[s] + test_rand() % 6;
+            txpool_tx_info_t t = mk(s, n, 1 + test_rand() % 50, 100 + test_rand() % 100);
             bool pend;
-            (void)add(p, mk(s, n, 1 + test_rand() % 50, 100), g_nonces[s], &pend);
+            txpool_reject_t r =
+                txpool_add(p, &t, bview(t.hash.b, 32), g_nonces[s], g_balances[s], &pend);
+            if (r != TXPOOL_NONCE_TOO_LOW && r != TXPOOL_NONCE_GAP &&
+                r != TXPOOL_INSUFFICIENT_FUNDS) { /* the pool took the account's state */
+                m.nonce[s] = g_nonces[s];
+                m.balance[s] = g_balances[s];
+            }
             break;
         }
         case 3: /* a block advanced this sender (the pool learns it later) */
             g_nonces[s] += test_rand() % 3;
             break;
-        case 4: { /* remove one of the pending transactions (as a block inclusion does) */
+        case 4: /* its balance changed: rich, or enough for some fees only */
+            g_balances[s] =
+                test_rand() % 2 ? RICH : u256_from_u64(21000 * (100 + test_rand() % 100));
+            break;
+        case 5: { /* remove one of the pending transactions (as a block inclusion does) */
             txpool_tx_info_t best[64];
             size_t n = txpool_best(p, u256_from_u64(0), best, 64);
             if (n)
@@ -232,14 +272,16 @@ TEST(txpool, counters_stay_exact_under_random_operations)
             break;
         }
         default:
-            txpool_on_new_head(p, chain_state, NULL);
+            txpool_on_new_head(p, chain_state, &m);
         }
-        size_t c[2] = { 0, 0 }, pending, queued;
-        txpool_foreach(p, tally, c);
+        size_t pending, queued;
+        m.pending = m.queued = m.wrong_flags = 0;
+        m.last_sender = -1;
+        txpool_foreach(p, tally, &m);
         txpool_counts(p, &pending, &queued);
-        if (pending != c[0] || queued != c[1]) {
-            fprintf(stderr, "iteration %d: counters %zu/%zu, actual %zu/%zu\n", it, pending, queued,
-                    c[0], c[1]);
+        if (pending != m.pending || queued != m.queued || m.wrong_flags) {
+            fprintf(stderr, "iteration %d: counters %zu/%zu, recount %zu/%zu, %zu wrong flags\n",
+                    it, pending, queued, m.pending, m.queued, m.wrong_flags);
             CHECK(false);
             break;
         }
