@@ -62,6 +62,11 @@ void scroll_gpo_read(gpo_values_t *g, u256_t (*get)(void *ctx, uint64_t slot), v
  * does not call this for them. Intermediate products saturate at 2^256−1 like revm.
  */
 uint64_t scroll_l1_fee(scroll_spec_t spec, const gpo_values_t *gpo, bview_t raw, bview_t input);
+/** The same with raw's zstd size already known (raw_zstd = scroll_zstd_size(raw), 0 when not
+ *  computed): the pool keeps the size its intake computed, so a block does not compress the same
+ *  bytes again. */
+uint64_t scroll_l1_fee_z(scroll_spec_t spec, const gpo_values_t *gpo, bview_t raw, bview_t input,
+                         size_t raw_zstd);
 
 /** The formulas with the compression results given, for tests and tools. */
 uint64_t scroll_l1_fee_feynman_ratio(const gpo_values_t *gpo, size_t n, u256_t ratio);
@@ -348,6 +353,9 @@ typedef struct chain_add_result {
  */
 void chain_builder_add(chain_builder_t *b, struct tx *tx, const addr_t *sender, bview_t raw,
                        chain_add_result_t *res);
+/** The same with raw's zstd size known (scroll_l1_fee_z; 0: not computed). */
+void chain_builder_add_z(chain_builder_t *b, struct tx *tx, const addr_t *sender, bview_t raw,
+                         size_t raw_zstd, chain_add_result_t *res);
 size_t chain_builder_count(const chain_builder_t *b);
 /** The builder's state after the transactions added so far (read it between adds: tracers). */
 state_t *chain_builder_state(chain_builder_t *b);
@@ -358,8 +366,6 @@ uint64_t chain_builder_gas_limit(const chain_builder_t *b);
 /** Sum of encoded sizes of the non-L1-message transactions (§6 rule 7). */
 uint64_t chain_builder_payload_bytes(const chain_builder_t *b);
 u256_t chain_builder_base_fee(const chain_builder_t *b);
-/** L1 data fee a transaction would pay in this block (0 for L1 messages). */
-u256_t chain_builder_l1_fee(const chain_builder_t *b, const struct tx *tx, bview_t raw);
 
 /**
  * Finish: write the state changes into the transaction (state_db_commit: flat state, change

@@ -251,13 +251,6 @@ u256_t chain_builder_base_fee(const chain_builder_t *b)
     return b->env.base_fee;
 }
 
-u256_t chain_builder_l1_fee(const chain_builder_t *b, const tx_t *tx, bview_t raw)
-{
-    if (tx->type == TX_L1_MESSAGE)
-        return u256_from_u64(0);
-    return u256_from_u64(scroll_l1_fee(b->level, &b->gpo, raw, bview(tx->data, tx->data_len)));
-}
-
 /* §3.1 type gating. */
 static bool type_allowed(const chain_builder_t *b, tx_type_t t)
 {
@@ -278,6 +271,12 @@ static bool type_allowed(const chain_builder_t *b, tx_type_t t)
 void chain_builder_add(chain_builder_t *b, tx_t *tx, const addr_t *sender, bview_t raw,
                        chain_add_result_t *res)
 {
+    chain_builder_add_z(b, tx, sender, raw, 0, res);
+}
+
+void chain_builder_add_z(chain_builder_t *b, tx_t *tx, const addr_t *sender, bview_t raw,
+                         size_t raw_zstd, chain_add_result_t *res)
+{
     memset(res, 0, sizeof(*res));
     if (!type_allowed(b, tx->type)) {
         res->invalid = TX_INVALID_TYPE_NOT_SUPPORTED;
@@ -287,7 +286,10 @@ void chain_builder_add(chain_builder_t *b, tx_t *tx, const addr_t *sender, bview
         .evm = b->evm,
         .rules = &b->rules,
         .block = &b->env,
-        .l1_fee = chain_builder_l1_fee(b, tx, raw),
+        .l1_fee = tx->type == TX_L1_MESSAGE
+                      ? u256_from_u64(0)
+                      : u256_from_u64(scroll_l1_fee_z(b->level, &b->gpo, raw,
+                                                      bview(tx->data, tx->data_len), raw_zstd)),
         .block_gas_used = b->gas_used,
     };
     state_tx_result_t r;

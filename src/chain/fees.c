@@ -128,10 +128,16 @@ uint64_t scroll_l1_fee_galileo_size(const gpo_values_t *g, uint64_t cs)
 
 uint64_t scroll_l1_fee(scroll_spec_t spec, const gpo_values_t *g, bview_t raw, bview_t input)
 {
+    return scroll_l1_fee_z(spec, g, raw, input, 0);
+}
+
+uint64_t scroll_l1_fee_z(scroll_spec_t spec, const gpo_values_t *g, bview_t raw, bview_t input,
+                         size_t raw_zstd)
+{
     if (spec >= SCROLL_SPEC_GALILEO) {
         uint64_t cs = 0;
         if (raw.n) {
-            size_t z = scroll_zstd_size(raw.p, raw.n);
+            size_t z = raw_zstd ? raw_zstd : scroll_zstd_size(raw.p, raw.n);
             cs = z < raw.n ? z : raw.n;
         }
         return scroll_l1_fee_galileo_size(g, cs);

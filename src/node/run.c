@@ -49,6 +49,8 @@ typedef struct node_rt {
     rpc_ctx_t rpc_ctx;
     rpc_server_t *http;
     rpc_server_t *ws;
+    pthread_mutex_t head_mu;
+    struct head_view *head_view; /* the last head op_send_raw checked against (head_mu) */
 } node_rt_t;
 
 /* ---- reading the head state ---- */
@@ -240,7 +242,8 @@ static void fill_block(node_rt_t *rt, chain_builder_t *b, uint64_t deadline_ns)
             tx_t tx;
             if (fits && tx_decode(&tx, bview(raw, len)) == ERR_OK) {
                 chain_add_result_t res;
-                chain_builder_add(b, &tx, &cand[i].sender, bview(raw, len), &res);
+                chain_builder_add_z(b, &tx, &cand[i].sender, bview(raw, len), cand[i].raw_zstd,
+                                    &res);
                 tx_deinit(&tx);
                 if (res.invalid == TX_VALID) {
                     hset_add(&done, &cand[i].hash);
@@ -431,6 +434,47 @@ static u256_t gpo_slot(void *backend, uint64_t slot)
     return b->get_storage(b->ctx, &SCROLL_GPO_ADDRESS, &k);
 }
 
+/* What checking a transaction sent over RPC needs from the head block: its fields and the L1
+ * gas price oracle's values (eight storage reads). A block's hash fixes them, so they are read
+ * once per head and shared by the RPC workers. */
+typedef struct head_view {
+    hash_t hash;
+    uint64_t number, timestamp, gas_limit;
+    gpo_values_t gpo;
+} head_view_t;
+
+static bool head_view(node_rt_t *rt, db_txn_t *txn, head_view_t *out)
+{
+    uint64_t n;
+    if (chain_head(txn, &n, &out->hash) != ERR_OK)
+        return false;
+    pthread_mutex_lock(&rt->head_mu);
+    bool hit = rt->head_view && hash_eq(&rt->head_view->hash, &out->hash);
+    if (hit)
+        *out = *rt->head_view;
+    pthread_mutex_unlock(&rt->head_mu);
+    if (hit)
+        return true;
+    header_t h;
+    memset(&h, 0, sizeof(h));
+    if (chain_read_header(txn, &out->hash, &h) != ERR_OK) {
+        header_deinit(&h);
+        return false;
+    }
+    out->number = h.number;
+    out->timestamp = h.timestamp;
+    out->gas_limit = h.gas_limit;
+    header_deinit(&h);
+    state_backend_t be = state_db_backend(txn);
+    scroll_gpo_read(&out->gpo, gpo_slot, &be);
+    pthread_mutex_lock(&rt->head_mu);
+    if (!rt->head_view)
+        rt->head_view = RN_NEW(head_view_t);
+    *rt->head_view = *out;
+    pthread_mutex_unlock(&rt->head_mu);
+    return true;
+}
+
 static int op_send_raw(void *ud, bview_t raw, hash_t *hash, char *msg, size_t msg_len)
 {
     node_rt_t *rt = ud;
@@ -447,9 +491,7 @@ static int op_send_raw(void *ud, bview_t raw, hash_t *hash, char *msg, size_t ms
     }
     int code = RPC_SERVER_ERROR;
     db_txn_t *txn = NULL;
-    header_t head;
-    memset(&head, 0, sizeof(head));
-    hash_t head_hash;
+    head_view_t head;
     addr_t sender;
     if (tx.type == TX_L1_MESSAGE) {
         snprintf(msg, msg_len, "transaction type not supported");
@@ -467,7 +509,7 @@ static int op_send_raw(void *ud, bview_t raw, hash_t *hash, char *msg, size_t ms
         snprintf(msg, msg_len, "invalid sender");
         goto out;
     }
-    if (db_txn_begin(rt->db, DB_TXN_READ, &txn) != ERR_OK || !head_header(txn, &head, &head_hash)) {
+    if (db_txn_begin(rt->db, DB_TXN_READ, &txn) != ERR_OK || !head_view(rt, txn, &head)) {
         snprintf(msg, msg_len, "cannot read the head state");
         code = RPC_INTERNAL_ERROR;
         goto out;
@@ -507,12 +549,14 @@ static int op_send_raw(void *ud, bview_t raw, hash_t *hash, char *msg, size_t ms
         snprintf(msg, msg_len, "%s", tx_invalid_msg(TX_INVALID_EMPTY_AUTH_LIST));
         goto out;
     }
-    state_backend_t be = state_db_backend(txn);
-    gpo_values_t gpo;
-    scroll_gpo_read(&gpo, gpo_slot, &be);
-    u256_t l1 = u256_from_u64(scroll_l1_fee(level, &gpo, raw, bview(tx.data, tx.data_len)));
     txpool_tx_info_t info;
     memset(&info, 0, sizeof(info));
+    if (level >= SCROLL_SPEC_GALILEO && raw.n) { /* kept for the block (scroll_l1_fee_z) */
+        size_t z = scroll_zstd_size(raw.p, raw.n);
+        info.raw_zstd = z == SIZE_MAX ? 0 : z;
+    }
+    u256_t l1 = u256_from_u64(
+        scroll_l1_fee_z(level, &head.gpo, raw, bview(tx.data, tx.data_len), info.raw_zstd));
     info.hash = keccak256_hash(raw.p, raw.n); /* raw is the EIP-2718 encoding */
     info.sender = sender;
     info.nonce = tx.nonce;
@@ -540,7 +584,6 @@ static int op_send_raw(void *ud, bview_t raw, hash_t *hash, char *msg, size_t ms
     }
     code = 0;
 out:
-    header_deinit(&head);
     db_txn_abort(txn);
     tx_deinit(&tx);
     return code;
@@ -728,6 +771,7 @@ int node__run(const node_config_t *cfg)
     memset(&rt, 0, sizeof(rt));
     rt.cfg = cfg;
     rt.spec = cfg->chain;
+    pthread_mutex_init(&rt.head_mu, NULL);
     char diag[NODE_DIAG_MAX] = "";
     int rc = NODE_EXIT_ERROR;
 
@@ -792,6 +836,8 @@ out:
     evm_free(rt.evm);
     signer_free(rt.signer);
     txpool_free(rt.pool);
+    rn_free(rt.head_view);
+    pthread_mutex_destroy(&rt.head_mu);
     flush_tries(rt.db);
     db_close(rt.db);
     return rc;

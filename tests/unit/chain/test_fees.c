@@ -98,6 +98,19 @@ TEST(l1fee, galileo_uses_compressed_size_capped_at_raw_length)
     CHECK_EQ_U64(scroll_l1_fee(SCROLL_SPEC_GALILEO, &g, bview(raw, 50), bview(NULL, 0)),
                  171557471810ull);
     CHECK_EQ_U64(scroll_l1_fee(SCROLL_SPEC_GALILEO, &g, bview(NULL, 0), bview(NULL, 0)), 0);
+    /* A known size (the pool's, from its intake) is used as is, and still capped at n; 0 means
+     * compute it. A compressible input shows the difference. */
+    uint8_t zeros[300] = { 0 };
+    size_t z = scroll_zstd_size(zeros, sizeof(zeros));
+    CHECK(z > 0 && z < 50);
+    CHECK_EQ_U64(scroll_l1_fee_z(SCROLL_SPEC_GALILEO, &g, bview(zeros, 300), bview(NULL, 0), z),
+                 scroll_l1_fee(SCROLL_SPEC_GALILEO, &g, bview(zeros, 300), bview(NULL, 0)));
+    CHECK_EQ_U64(scroll_l1_fee_z(SCROLL_SPEC_GALILEO, &g, bview(zeros, 300), bview(NULL, 0), 0),
+                 scroll_l1_fee_galileo_size(&g, z));
+    CHECK_EQ_U64(scroll_l1_fee_z(SCROLL_SPEC_GALILEO, &g, bview(zeros, 300), bview(NULL, 0), 50),
+                 scroll_l1_fee_galileo_size(&g, 50));
+    CHECK_EQ_U64(scroll_l1_fee_z(SCROLL_SPEC_GALILEO, &g, bview(raw, 50), bview(NULL, 0), 400),
+                 171557471810ull);
 }
 
 TEST(l1fee, fee_is_capped_at_u64_max)
