@@ -1,8 +1,10 @@
 #include "base/mem.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static void oom(size_t n)
 {
@@ -38,6 +40,46 @@ void *rn_realloc(void *p, size_t n)
 void rn_free(void *p)
 {
     free(p);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TABLE_HUGE SIZE_MAX /* ASan checks heap tables only */
+#else
+#define TABLE_HUGE ((size_t)2 << 20)
+#endif
+
+static size_t table_len(size_t n)
+{
+    return (n + TABLE_HUGE - 1) & ~(TABLE_HUGE - 1);
+}
+
+void *rn_table_alloc(size_t n)
+{
+    if (n < TABLE_HUGE)
+        return rn_calloc(1, n);
+    size_t len = table_len(n);
+    /* Map one huge page more and trim both ends to an aligned start. */
+    uint8_t *p =
+        mmap(NULL, len + TABLE_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        oom(n);
+    uint8_t *a = (uint8_t *)(((uintptr_t)p + TABLE_HUGE - 1) & ~(uintptr_t)(TABLE_HUGE - 1));
+    if (a > p)
+        munmap(p, (size_t)(a - p));
+    if (a + len < p + len + TABLE_HUGE)
+        munmap(a + len, (size_t)(p + len + TABLE_HUGE - (a + len)));
+    (void)madvise(a, len, MADV_HUGEPAGE); /* a hint: without THP, 4 KiB pages as before */
+    return a;
+}
+
+void rn_table_free(void *p, size_t n)
+{
+    if (!p)
+        return;
+    if (n < TABLE_HUGE)
+        free(p);
+    else
+        munmap(p, table_len(n));
 }
 
 char *rn_strdup(const char *s)

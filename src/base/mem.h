@@ -15,6 +15,16 @@ char *rn_strdup(const char *s);
 /** Copy of n bytes of p on the heap (NULL-safe for n == 0: returns a valid 1-byte block). */
 void *rn_memdup(const void *p, size_t n);
 
+/**
+ * Zeroed memory for a large table of n bytes (hash maps that grow by doubling). From 2 MiB up it
+ * is a mapping of its own, aligned to 2 MiB and marked for transparent huge pages (madvise), so
+ * first touching it costs one page fault per 2 MiB instead of one per 4 KiB (decision 0021);
+ * smaller tables, and every table under ASan, come from the heap. Free with rn_table_free and the
+ * same n.
+ */
+void *rn_table_alloc(size_t n);
+void rn_table_free(void *p, size_t n);
+
 /** Typed helpers: RN_NEW(T) zeroed single object, RN_NEWV(T, n) zeroed array. */
 #define RN_NEW(T)     ((T *)rn_calloc(1, sizeof(T)))
 #define RN_NEWV(T, n) ((T *)rn_calloc((n), sizeof(T)))

@@ -100,7 +100,7 @@ static void map_reserve(wb_map_t *m, size_t want)
         ncap *= 2;
     if (ncap == m->cap)
         return;
-    wb_slot_t *ns = RN_NEWV(wb_slot_t, ncap);
+    wb_slot_t *ns = rn_table_alloc(ncap * sizeof(wb_slot_t));
     for (size_t i = 0; i < m->cap; i++) {
         if (!m->slot[i].e)
             continue;
@@ -109,7 +109,7 @@ static void map_reserve(wb_map_t *m, size_t want)
             j = (j + 1) & (ncap - 1);
         ns[j] = m->slot[i];
     }
-    rn_free(m->slot);
+    rn_table_free(m->slot, m->cap * sizeof(wb_slot_t));
     m->slot = ns;
     m->cap = ncap;
 }
@@ -141,7 +141,7 @@ static void map_free(wb_map_t *m)
 {
     for (size_t i = 0; i < m->cap; i++)
         rn_free(m->slot[i].e);
-    rn_free(m->slot);
+    rn_table_free(m->slot, m->cap * sizeof(wb_slot_t));
     memset(m, 0, sizeof(*m));
 }
 
@@ -959,7 +959,7 @@ static void evict(wb_cache_t *c)
             c->stats.evictions++;
         }
     }
-    rn_free(m->slot);
+    rn_table_free(m->slot, m->cap * sizeof(wb_slot_t));
     *m = keep;
 }
 

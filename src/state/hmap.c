@@ -13,7 +13,7 @@ void state__hmap_init(hmap_t *m, size_t ksize, size_t vsize)
 
 void state__hmap_deinit(hmap_t *m)
 {
-    rn_free(m->e);
+    rn_table_free(m->e, m->cap * m->esize);
     m->e = NULL;
     m->cap = m->n = 0;
 }
@@ -49,7 +49,7 @@ static void rehash(hmap_t *m, size_t cap)
 {
     uint8_t *old = m->e;
     size_t old_cap = m->cap;
-    m->e = rn_calloc(cap, m->esize);
+    m->e = rn_table_alloc(cap * m->esize);
     m->cap = cap;
     for (size_t j = 0; j < old_cap; j++) {
         uint8_t *src = old + j * m->esize;
@@ -60,7 +60,7 @@ static void rehash(hmap_t *m, size_t cap)
             i = (i + 1) & (cap - 1);
         memcpy(entry(m, i), src, m->esize);
     }
-    rn_free(old);
+    rn_table_free(old, old_cap * m->esize);
 }
 
 void *state__hmap_put(hmap_t *m, const void *key, bool *found)

@@ -65,7 +65,7 @@ state_mem_t *state_mem_clone(const state_mem_t *src)
         y->live = true;
         y->storage = x->storage;
         if (x->storage.cap) {
-            y->storage.e = rn_malloc(x->storage.cap * x->storage.esize);
+            y->storage.e = rn_table_alloc(x->storage.cap * x->storage.esize);
             memcpy(y->storage.e, x->storage.e, x->storage.cap * x->storage.esize);
         }
     }

@@ -57,3 +57,26 @@ TEST(err, names_and_messages_come_from_one_table)
     CHECK_STR_EQ(err_str(ERR_RLP_NONCANON), "rlp: non-canonical encoding");
     CHECK_STR_EQ(err_str(ERR_OK), "success");
 }
+
+/* Tables: zeroed and writable over their whole length; from 2 MiB up a mapping of their own,
+ * aligned to 2 MiB (huge pages), given back whole on free; smaller ones from the heap. */
+TEST(mem, tables_are_zeroed_and_big_ones_are_aligned_mappings)
+{
+    const size_t sizes[] = { 0, 1, 4096, (2u << 20) - 8, 2u << 20, (5u << 20) + 24 };
+    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        size_t n = sizes[k];
+        uint8_t *p = rn_table_alloc(n);
+        CHECK(p != NULL);
+        bool zero = true;
+        for (size_t i = 0; i < n; i += 512)
+            zero = zero && p[i] == 0;
+        CHECK(zero && (n == 0 || p[n - 1] == 0));
+#if !defined(__SANITIZE_ADDRESS__)
+        if (n >= (2u << 20))
+            CHECK_EQ_U64((uintptr_t)p & ((2u << 20) - 1), 0);
+#endif
+        memset(p, 0xab, n);
+        rn_table_free(p, n);
+    }
+    rn_table_free(NULL, 4u << 20);
+}
