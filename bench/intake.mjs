@@ -15,7 +15,10 @@
 //   4. inclusion: new blocks are polled every 10 ms (eth_blockNumber + eth_getBlockByNumber);
 //      "included" = the poll that saw the last of the TXS transactions in a block. Afterwards
 //      every sender's nonce is checked (eth_getTransactionCount latest) to detect lost txs;
-//   5. peak RSS (VmHWM) after inclusion.
+//   5. lookups: LOOKUPS eth_getTransactionReceipt and as many eth_getTransactionByHash calls, one
+//      at a time, for transactions spread over the run's blocks (what a wallet polls after
+//      sending; the blocks hold thousands of transactions each), microseconds per call;
+//   6. peak RSS (VmHWM) after inclusion.
 // Settings are equal: chain id 1337 on both (so the same signed bytes go to both), 1 s blocks
 // (ours --sequencer.block-time 1000, anvil --block-time 1), block gas limit 1G on both
 // (ours --builder.gaslimit, anvil --gas-limit), 20 dev accounts. Servers and this client are NOT
@@ -28,7 +31,7 @@
 // with that cap instead (equal settings with anvil, which has no such cap). bench/ingest.mjs
 // runs both.
 //
-// Knobs: INTAKE_TXS (10000), INTAKE_SENDERS (200), INTAKE_CONNS (8), INTAKE_RUNS (3),
+// Knobs: INTAKE_TXS (10000), INTAKE_SENDERS (200), INTAKE_CONNS (8), INTAKE_RUNS (3), LOOKUPS (200),
 //        INTAKE_PAYLOAD_CAP (unset: the dev chain's 122 880),
 //        NODE_BIN (target/release/rollup-node), ANVIL (tests/node_modules/.bin/anvil),
 //        INTAKE_ONLY (ours|anvil: run one server only, no ratios).
@@ -51,6 +54,7 @@ const ONLY = process.env.INTAKE_ONLY || ''; // 'ours' or 'anvil': one server onl
 const GASLIMIT = 1000000000;
 const CHAIN_ID = 1337;
 const DEV_ACCOUNTS = 20;
+const LOOKUPS = +(process.env.LOOKUPS || 200);
 
 function skip(why) {
     console.log(`intake bench skipped: ${why}`);
@@ -176,11 +180,13 @@ for (let s = 0; s < SENDERS; s++) {
 }
 // txs[c] = request bytes for connection c, in send order: nonce-major, sender-minor.
 const txs = Array.from({ length: CONNS }, () => []);
+const txHashes = []; // for the lookups, spread over the run
 for (let n = 0; n < PER; n++) {
     for (let s = 0; s < SENDERS; s++) {
         const raw = await senders[s].signTransaction({
             chainId: CHAIN_ID, type: 'eip1559', nonce: n, to: recipient(n * SENDERS + s), value: 1n, ...FEE,
         });
+        if ((n * SENDERS + s) % Math.max(1, Math.floor(TXS / LOOKUPS)) === 0) txHashes.push(viem.keccak256(raw));
         txs[s % CONNS].push(
             httpRequestBytes(`{"jsonrpc":"2.0","id":1,"method":"eth_sendRawTransaction","params":["${raw}"]}`),
         );
@@ -401,6 +407,14 @@ async function runOne(name, run) {
         let nonceSum = 0;
         for (const s of senders) nonceSum += +(await c.call('eth_getTransactionCount', [s.address, 'latest']));
         r.lost = TXS - nonceSum;
+        phase = 'lookups';
+        for (const [m, key] of [['eth_getTransactionReceipt', 'receiptUs'], ['eth_getTransactionByHash', 'txByHashUs']]) {
+            const t0 = now();
+            for (const h of txHashes) {
+                if (!(await c.call(m, [h]))) throw new Error(`${m}(${h}) answered null`);
+            }
+            r[key] = ((now() - t0) * 1000) / Math.max(1, txHashes.length);
+        }
         phase = 'after';
         const pool = name === 'ours' ? await c.call('txpool_status').catch(() => null) : null;
         r.pool = pool;
@@ -450,7 +464,8 @@ for (let run = 1; run <= RUNS; run++) {
             ` ${r.intakeTps.toFixed(0)} tx/s; included ${r.included} in ${r.includeMs.toFixed(0)} ms =` +
             ` ${r.includedTps.toFixed(0)} tx/s over ${r.blocks.length} blocks (max ${maxBlock} tx/block);` +
             ` not included ${r.notIncluded}, sender nonces short of ${TXS}: ${r.lost}; server CPU ${r.cpuPerTx.toFixed(0)} us/tx until accepted, ${r.cpuPerIncluded.toFixed(0)} us/tx until included;` +
-            ` client CPU ${r.clientCpuPerTx.toFixed(0)} us/tx; peak RSS ${r.peakHwm.toFixed(1)} MB`);
+            ` client CPU ${r.clientCpuPerTx.toFixed(0)} us/tx; lookups ${r.receiptUs.toFixed(0)} us per receipt,` +
+            ` ${r.txByHashUs.toFixed(0)} us per transaction; peak RSS ${r.peakHwm.toFixed(1)} MB`);
         for (const [k, n] of r.errors) console.log(`      ${n} x rejected: ${k.slice(0, 200)}`);
         if (r.lost !== 0 || r.accepted !== TXS || r.notIncluded !== 0) failed = true;
         if (r.pool && (+r.pool.pending || +r.pool.queued)) console.log(`      txpool_status after: ${JSON.stringify(r.pool)}`);
@@ -466,6 +481,8 @@ const rows = [
     ['server CPU per tx until all accepted (us)', 'cpuPerTx', 0, 'lower is better'],
     ['included tx/s (submit start -> last in block)', 'includedTps', 0, 'higher is better'],
     ['server CPU per tx until all included (us)', 'cpuPerIncluded', 0, 'lower is better'],
+    ['receipt by hash after the run (us per call)', 'receiptUs', 0, 'lower is better'],
+    ['transaction by hash after the run (us per call)', 'txByHashUs', 0, 'lower is better'],
     ['peak RSS after the run, VmHWM (MB)', 'peakHwm', 1, 'lower is better'],
 ];
 if (results.ours.length && results.anvil.length) {

@@ -496,7 +496,22 @@ void chain_bloom_iter_close(chain_bloom_iter_t *it)
     rn_free(it);
 }
 
-err_t chain_tx_hash_at(db_txn_t *txn, const hash_t *block_hash, size_t index, hash_t *out)
+/* Item `index` of the list `list` (the stored bytes of a body's transactions or of a block's
+ * receipts), stepping over the ones before it without decoding them. */
+static err_t list_item_at(bview_t list, size_t index, rlp_item_t *out)
+{
+    bview_t cur = list;
+    for (size_t i = 0; i <= index; i++) {
+        err_t e = rlp_next(&cur, out);
+        if (e)
+            return cur.n == 0 && e == ERR_RLP_TRUNCATED ? ERR_NOT_FOUND : ERR_DB_CORRUPT;
+    }
+    return ERR_OK;
+}
+
+/* The EIP-2718 bytes of transaction `index` of a stored body: in a block a typed transaction is
+ * a byte string (type ‖ payload), a legacy one a list. */
+static err_t body_tx_at(db_txn_t *txn, const hash_t *block_hash, size_t index, bview_t *out)
 {
     bview_t body;
     TRY(db_get(txn, DB_BODIES, bview(block_hash->b, 32), &body));
@@ -507,15 +522,81 @@ err_t chain_tx_hash_at(db_txn_t *txn, const hash_t *block_hash, size_t index, ha
     cur = outer.payload;
     if (rlp_next(&cur, &txs) || !txs.is_list)
         return ERR_DB_CORRUPT;
-    cur = txs.payload;
-    for (size_t i = 0; i <= index; i++) {
-        err_t e = rlp_next(&cur, &it);
-        if (e)
-            return cur.n == 0 && e == ERR_RLP_TRUNCATED ? ERR_NOT_FOUND : ERR_DB_CORRUPT;
+    TRY(list_item_at(txs.payload, index, &it));
+    *out = it.is_list ? it.raw : it.payload;
+    return ERR_OK;
+}
+
+err_t chain_tx_hash_at(db_txn_t *txn, const hash_t *block_hash, size_t index, hash_t *out)
+{
+    bview_t raw;
+    TRY(body_tx_at(txn, block_hash, index, &raw));
+    *out = keccak256_hash(raw.p, raw.n);
+    return ERR_OK;
+}
+
+err_t chain_read_tx_at(db_txn_t *txn, const hash_t *block_hash, size_t index, tx_t *out,
+                       hash_t *hash)
+{
+    memset(out, 0, sizeof(*out));
+    bview_t raw;
+    TRY(body_tx_at(txn, block_hash, index, &raw));
+    if (tx_decode(out, raw) != ERR_OK)
+        return ERR_DB_CORRUPT;
+    *hash = keccak256_hash(raw.p, raw.n);
+    return ERR_OK;
+}
+
+/* A stored receipt entry: [receipt bytes, l1 fee]. */
+static err_t receipt_entry(const rlp_item_t *item, bview_t *rec, rlp_item_t *fee)
+{
+    rlp_item_t r;
+    bview_t in = item->payload;
+    if (!item->is_list || rlp_next(&in, &r) || rlp_next(&in, fee) || r.is_list || in.n)
+        return ERR_DB_CORRUPT;
+    *rec = r.payload;
+    return ERR_OK;
+}
+
+/* A receipt's cumulative gas and log count, read from its encoding without decoding the logs. */
+static err_t receipt_counts(bview_t rec, uint64_t *cumulative_gas, size_t *nlogs)
+{
+    if (rec.n && rec.p[0] < 0xc0) /* typed: type ‖ rlp */
+        rec = bview(rec.p + 1, rec.n - 1);
+    rlp_item_t list, st, cum, bloom, logs;
+    bview_t c;
+    if (rlp_decode_one(rec, &list) || !list.is_list)
+        return ERR_DB_CORRUPT;
+    c = list.payload;
+    if (rlp_next(&c, &st) || rlp_next(&c, &cum) || rlp_next(&c, &bloom) || rlp_next(&c, &logs) ||
+        !logs.is_list || rlp_read_u64(&cum, cumulative_gas) || rlp_list_count(&logs, nlogs))
+        return ERR_DB_CORRUPT;
+    return ERR_OK;
+}
+
+err_t chain_read_receipt_at(db_txn_t *txn, const hash_t *block_hash, size_t index, receipt_t *out,
+                            u256_t *l1_fee, uint64_t *prev_cumulative_gas, uint64_t *log_base)
+{
+    memset(out, 0, sizeof(*out));
+    bview_t v, rec;
+    TRY(db_get(txn, DB_RECEIPTS, bview(block_hash->b, 32), &v));
+    rlp_item_t list, item, fee;
+    if (rlp_decode_one(v, &list) || !list.is_list)
+        return ERR_DB_CORRUPT;
+    bview_t cur = list.payload;
+    *prev_cumulative_gas = 0;
+    *log_base = 0;
+    for (size_t i = 0; i < index; i++) {
+        size_t nlogs;
+        if (rlp_next(&cur, &item))
+            return cur.n == 0 ? ERR_NOT_FOUND : ERR_DB_CORRUPT;
+        TRY(receipt_entry(&item, &rec, &fee));
+        TRY(receipt_counts(rec, prev_cumulative_gas, &nlogs));
+        *log_base += nlogs;
     }
-    /* In a block a typed transaction is a byte string (type ‖ payload), a legacy one a list:
-     * the hash is keccak of the EIP-2718 bytes either way. */
-    *out = it.is_list ? keccak256_hash(it.raw.p, it.raw.n)
-                      : keccak256_hash(it.payload.p, it.payload.n);
+    TRY(list_item_at(cur, 0, &item));
+    TRY(receipt_entry(&item, &rec, &fee));
+    if (rlp_read_u256(&fee, l1_fee) || receipt_decode(out, rec) != ERR_OK)
+        return ERR_DB_CORRUPT;
     return ERR_OK;
 }

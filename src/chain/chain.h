@@ -290,6 +290,18 @@ void chain_bloom_iter_close(chain_bloom_iter_t *it);
  *  decoding it (ERR_NOT_FOUND past the last transaction). */
 RN_NODISCARD err_t chain_tx_hash_at(struct db_txn *txn, const hash_t *block_hash, size_t index,
                                     hash_t *out);
+/** Transaction `index` of a stored block and its hash, decoded alone from the body's bytes (a
+ *  lookup by hash costs one transaction's decoding, not the block's); ERR_NOT_FOUND past the
+ *  last. Free *out with tx_deinit. */
+RN_NODISCARD err_t chain_read_tx_at(struct db_txn *txn, const hash_t *block_hash, size_t index,
+                                    struct tx *out, hash_t *hash);
+/** Receipt `index` of a stored block, decoded alone, its L1 fee, and what its JSON needs from the
+ *  receipts before it (read without decoding them): the previous cumulative gas (0 for the
+ *  first) and how many logs they hold. ERR_NOT_FOUND past the last. Free *out with
+ *  receipt_deinit. */
+RN_NODISCARD err_t chain_read_receipt_at(struct db_txn *txn, const hash_t *block_hash, size_t index,
+                                         struct receipt *out, u256_t *l1_fee,
+                                         uint64_t *prev_cumulative_gas, uint64_t *log_base);
 /** Block (header and transactions) by hash; free with block_deinit. */
 RN_NODISCARD err_t chain_read_block(struct db_txn *txn, const hash_t *hash, struct block *out);
 RN_NODISCARD err_t chain_read_receipts(struct db_txn *txn, const hash_t *hash,

@@ -1,7 +1,7 @@
 /* The block parameter every state-reading method shares (rpc__block_param in ns.h): block tags,
- * hex numbers and EIP-1898 objects, resolved to a canonical block of the database with reth's
- * errors (-32602 naming the parameter when malformed, -32001 "block not found: …" when the block
- * is not stored). */
+ * hex numbers, bare block hashes and EIP-1898 objects, resolved to a canonical block of the
+ * database with reth's errors (-32602 naming the parameter when malformed, -32001 "block not found:
+ * …" when the block is not stored). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,7 +14,7 @@ static bool bad(rpc_reply_t *r, const char *name)
 {
     rpc_reply_error(r, RPC_INVALID_PARAMS,
                     "invalid params: %s must be a block tag (latest, pending, safe, finalized, "
-                    "earliest), a hex block number, or {blockNumber} / {blockHash, "
+                    "earliest), a hex block number, a block hash, or {blockNumber} / {blockHash, "
                     "requireCanonical}",
                     name);
     return false;
@@ -51,10 +51,11 @@ bool rpc__block_param(struct db_txn *t, const json_t *p, const char *name, uint6
     hash_t h;
     if (json_is_null(p))
         p = NULL;
+    const json_t *bh = NULL, *rc = NULL;
     if (json_is_object(p)) {
-        const json_t *bh = json_object_get(p, "blockHash");
+        bh = json_object_get(p, "blockHash");
+        rc = json_object_get(p, "requireCanonical");
         const json_t *bn = json_object_get(p, "blockNumber");
-        const json_t *rc = json_object_get(p, "requireCanonical");
         if (bh && bn) {
             rpc_reply_error(r, RPC_INVALID_PARAMS,
                             "invalid params: %s: cannot specify both blockHash and blockNumber, "
@@ -64,33 +65,35 @@ bool rpc__block_param(struct db_txn *t, const json_t *p, const char *name, uint6
         }
         if ((!bh && !bn) || (rc && !json_is_boolean(rc)))
             return bad(r, name);
-        if (bh) {
-            const char *s = json_string_value(bh);
-            header_t hd;
-            if (!s || hex_decode_fixed(h.b, 32, s, strlen(s)) != ERR_OK)
-                return bad(r, name);
-            if (chain_read_header(t, &h, &hd) != ERR_OK) {
-                rpc_reply_error(r, RPC_RESOURCE_NOT_FOUND, "block not found: %shash %s",
-                                json_is_true(rc) ? "canonical " : "", s);
-                return false;
-            }
-            n = hd.number;
-            header_deinit(&hd);
-            hash_t canon;
-            if (chain_canonical_hash(t, n, &canon) != ERR_OK || !hash_eq(&canon, &h)) {
-                if (json_is_true(rc))
-                    rpc_reply_error(r, RPC_RESOURCE_NOT_FOUND, "block not found: canonical hash %s",
-                                    s);
-                else /* state is kept for the canonical chain only */
-                    rpc_reply_error(r, RPC_SERVER_ERROR, "block %s is not canonical", s);
-                return false;
-            }
-            *num = n;
-            if (hash)
-                *hash = h;
-            return true;
+        if (!bh)
+            p = bn;
+    } else if (json_is_string(p) && json_string_length(p) == 66) {
+        bh = p; /* a bare block hash: geth and reth take one too */
+    }
+    if (bh) {
+        const char *s = json_string_value(bh);
+        header_t hd;
+        if (!s || hex_decode_fixed(h.b, 32, s, strlen(s)) != ERR_OK)
+            return bad(r, name);
+        if (chain_read_header(t, &h, &hd) != ERR_OK) {
+            rpc_reply_error(r, RPC_RESOURCE_NOT_FOUND, "block not found: %shash %s",
+                            json_is_true(rc) ? "canonical " : "", s);
+            return false;
         }
-        p = bn;
+        n = hd.number;
+        header_deinit(&hd);
+        hash_t canon;
+        if (chain_canonical_hash(t, n, &canon) != ERR_OK || !hash_eq(&canon, &h)) {
+            if (json_is_true(rc))
+                rpc_reply_error(r, RPC_RESOURCE_NOT_FOUND, "block not found: canonical hash %s", s);
+            else /* state is kept for the canonical chain only */
+                rpc_reply_error(r, RPC_SERVER_ERROR, "block %s is not canonical", s);
+            return false;
+        }
+        *num = n;
+        if (hash)
+            *hash = h;
+        return true;
     }
     if (p && !number_or_tag(p, &n))
         return bad(r, name);

@@ -83,54 +83,57 @@ static bool block_number(db_txn_t *t, const json_t *p, const char *what, uint64_
 }
 
 /*
- * Resolve a block parameter to a stored block's hash: a number or tag (block_number), or an
- * EIP-1898 object {"blockNumber": …} or {"blockHash": …, "requireCanonical": bool}. Returns false
- * with an error reply for a malformed parameter; true with *found false when there is no such
- * block (the method answers null).
+ * Resolve a block parameter to a stored block's hash: a number or tag (block_number), a bare
+ * 32-byte block hash (geth and reth take one too), or an EIP-1898 object {"blockNumber": …} or
+ * {"blockHash": …, "requireCanonical": bool}. Returns false with an error reply for a malformed
+ * parameter; true with *found false when there is no such block (the method answers null).
  */
 static bool resolve_block(db_txn_t *t, const json_t *p, const char *what, hash_t *hash, bool *found,
                           rpc_reply_t *r)
 {
     *found = false;
+    const json_t *bh = NULL, *rc = NULL;
     if (json_is_object(p)) {
-        const json_t *bh = json_object_get(p, "blockHash");
+        bh = json_object_get(p, "blockHash");
+        rc = json_object_get(p, "requireCanonical");
         const json_t *bn = json_object_get(p, "blockNumber");
-        const json_t *rc = json_object_get(p, "requireCanonical");
         if ((bh && bn) || (!bh && !bn)) {
             rpc_reply_error(r, RPC_INVALID_PARAMS,
                             "invalid params: %s must have exactly one of blockHash, blockNumber",
                             what);
             return false;
         }
-        if (bn) {
+        if (bn)
             p = bn;
-        } else {
-            if (!parse_hash(bh, hash) || (rc && !json_is_boolean(rc))) {
-                rpc_reply_error(r, RPC_INVALID_PARAMS,
-                                "invalid params: %s: blockHash must be a 32-byte hash and "
-                                "requireCanonical a boolean",
-                                what);
-                return false;
-            }
-            header_t h;
-            err_t e = chain_read_header(t, hash, &h);
-            if (e == ERR_NOT_FOUND)
-                return true;
-            if (e) {
-                rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored header is corrupt");
-                return false;
-            }
-            hash_t canon;
-            bool canonical =
-                chain_canonical_hash(t, h.number, &canon) == ERR_OK && hash_eq(&canon, hash);
-            header_deinit(&h);
-            if (json_is_true(rc) && !canonical) {
-                rpc_reply_error(r, RPC_SERVER_ERROR, "hash is not currently canonical");
-                return false;
-            }
-            *found = true;
-            return true;
+    } else if (json_is_string(p) && json_string_length(p) == 66) {
+        bh = p;
+    }
+    if (bh) {
+        if (!parse_hash(bh, hash) || (rc && !json_is_boolean(rc))) {
+            rpc_reply_error(r, RPC_INVALID_PARAMS,
+                            "invalid params: %s: blockHash must be a 32-byte hash and "
+                            "requireCanonical a boolean",
+                            what);
+            return false;
         }
+        header_t h;
+        err_t e = chain_read_header(t, hash, &h);
+        if (e == ERR_NOT_FOUND)
+            return true;
+        if (e) {
+            rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored header is corrupt");
+            return false;
+        }
+        hash_t canon;
+        bool canonical =
+            chain_canonical_hash(t, h.number, &canon) == ERR_OK && hash_eq(&canon, hash);
+        header_deinit(&h);
+        if (json_is_true(rc) && !canonical) {
+            rpc_reply_error(r, RPC_SERVER_ERROR, "hash is not currently canonical");
+            return false;
+        }
+        *found = true;
+        return true;
     }
     uint64_t n;
     if (!block_number(t, p, what, &n, r))
@@ -542,7 +545,17 @@ static bool create_address(const addr_t *from, uint64_t nonce, addr_t *out)
     return ok;
 }
 
-static json_t *log_json(const log_t *lg, const rpc_block_t *l, size_t tx_index, uint64_t log_index)
+/* Where a mined transaction is: its block's header and hash, its index, hash and sender. */
+typedef struct tx_place {
+    const header_t *h;
+    const hash_t *block_hash;
+    size_t index;
+    const tx_t *tx;
+    const hash_t *txh;
+    const addr_t *from;
+} tx_place_t;
+
+static json_t *log_json(const log_t *lg, const tx_place_t *at, uint64_t log_index)
 {
     json_t *topics = json_array();
     for (size_t k = 0; k < lg->ntopics; k++)
@@ -551,35 +564,35 @@ static json_t *log_json(const log_t *lg, const rpc_block_t *l, size_t tx_index, 
     json_object_set_new(o, "address", jaddr(&lg->addr));
     json_object_set_new(o, "topics", topics);
     json_object_set_new(o, "data", rpc__data(lg->data, lg->data_len));
-    json_object_set_new(o, "blockNumber", rpc__quantity(l->b.header.number));
-    json_object_set_new(o, "transactionHash", jhash(&l->txh[tx_index]));
-    json_object_set_new(o, "transactionIndex", rpc__quantity(tx_index));
-    json_object_set_new(o, "blockHash", jhash(&l->hash));
-    json_object_set_new(o, "blockTimestamp", rpc__quantity(l->b.header.timestamp));
+    json_object_set_new(o, "blockNumber", rpc__quantity(at->h->number));
+    json_object_set_new(o, "transactionHash", jhash(at->txh));
+    json_object_set_new(o, "transactionIndex", rpc__quantity(at->index));
+    json_object_set_new(o, "blockHash", jhash(at->block_hash));
+    json_object_set_new(o, "blockTimestamp", rpc__quantity(at->h->timestamp));
     json_object_set_new(o, "logIndex", rpc__quantity(log_index));
     json_object_set_new(o, "removed", json_false());
     return o;
 }
 
-/* Receipt i in geth's shape plus Scroll's l1Fee; log_base = logs of the receipts before i. */
-json_t *rpc__receipt_json(rpc_block_t *l, const chain_receipts_t *rs, size_t i, uint64_t log_base)
+/* A receipt in geth's shape plus Scroll's l1Fee; prev = the cumulative gas of the receipt
+ * before (0 for the first), log_base = the logs of the receipts before. */
+static json_t *receipt_json(const tx_place_t *at, const receipt_t *rc, uint64_t prev, u256_t l1_fee,
+                            uint64_t log_base)
 {
-    const tx_t *tx = &l->b.txs[i];
-    const receipt_t *rc = &rs->r[i];
-    uint64_t prev = i ? rs->r[i - 1].cumulative_gas : 0;
-    const addr_t *from = rpc__block_sender(l, i);
+    const tx_t *tx = at->tx;
+    const addr_t *from = at->from;
     json_t *o = json_object();
-    json_object_set_new(o, "blockHash", jhash(&l->hash));
-    json_object_set_new(o, "blockNumber", rpc__quantity(l->b.header.number));
-    json_object_set_new(o, "transactionHash", jhash(&l->txh[i]));
-    json_object_set_new(o, "transactionIndex", rpc__quantity(i));
+    json_object_set_new(o, "blockHash", jhash(at->block_hash));
+    json_object_set_new(o, "blockNumber", rpc__quantity(at->h->number));
+    json_object_set_new(o, "transactionHash", jhash(at->txh));
+    json_object_set_new(o, "transactionIndex", rpc__quantity(at->index));
     json_object_set_new(o, "from", jaddr(from));
     json_object_set_new(o, "to", tx->has_to ? jaddr(&tx->to) : json_null());
     json_object_set_new(o, "cumulativeGasUsed", rpc__quantity(rc->cumulative_gas));
     json_object_set_new(o, "gasUsed",
                         rpc__quantity(rc->cumulative_gas >= prev ? rc->cumulative_gas - prev : 0));
     json_object_set_new(o, "effectiveGasPrice",
-                        rpc__quantity256(rpc__effective_gas_price(tx, &l->b.header)));
+                        rpc__quantity256(rpc__effective_gas_price(tx, at->h)));
     addr_t created;
     if (!tx->has_to && tx->type != TX_L1_MESSAGE && create_address(from, tx->nonce, &created))
         json_object_set_new(o, "contractAddress", jaddr(&created));
@@ -587,13 +600,22 @@ json_t *rpc__receipt_json(rpc_block_t *l, const chain_receipts_t *rs, size_t i, 
         json_object_set_new(o, "contractAddress", json_null());
     json_t *logs = json_array();
     for (size_t k = 0; k < rc->nlogs; k++)
-        json_array_append_new(logs, log_json(&rc->logs[k], l, i, log_base + k));
+        json_array_append_new(logs, log_json(&rc->logs[k], at, log_base + k));
     json_object_set_new(o, "logs", logs);
     json_object_set_new(o, "logsBloom", rpc__data(rc->bloom, 256));
     json_object_set_new(o, "type", rpc__quantity(rc->type));
     json_object_set_new(o, "status", rpc__quantity(rc->status ? 1 : 0));
-    json_object_set_new(o, "l1Fee", rpc__quantity256(rs->l1_fee[i]));
+    json_object_set_new(o, "l1Fee", rpc__quantity256(l1_fee));
     return o;
+}
+
+json_t *rpc__receipt_json(rpc_block_t *l, const chain_receipts_t *rs, size_t i, uint64_t log_base)
+{
+    tx_place_t at = {
+        &l->b.header, &l->hash, i, &l->b.txs[i], &l->txh[i], rpc__block_sender(l, i)
+    };
+    return receipt_json(&at, &rs->r[i], i ? rs->r[i - 1].cumulative_gas : 0, rs->l1_fee[i],
+                        log_base);
 }
 
 /* Receipts of a loaded block; false with an internal-error reply when they do not match it. */
@@ -628,31 +650,53 @@ static void eth_get_block_receipts(void *ctx, const json_t *params, rpc_reply_t 
     with_block(ctx, params, 1, 1, false, do_block_receipts, r);
 }
 
+/* A mined transaction found by hash: only it is decoded, not its block's other transactions
+ * (wallets poll receipts by hash; a block can hold thousands of transactions). */
+typedef struct mined_tx {
+    hash_t block_hash;
+    header_t h;
+    uint32_t index;
+    tx_t tx;
+    hash_t txh;
+    addr_t from;
+    tx_place_t at;
+} mined_tx_t;
+
+static void mined_tx_free(mined_tx_t *m)
+{
+    header_deinit(&m->h);
+    tx_deinit(&m->tx);
+}
+
 /* Find a mined transaction: *found false (null answer) when it is not in a canonical block. */
-static bool find_tx(db_txn_t *t, const json_t *params, rpc_block_t *l, size_t *index, bool *found,
-                    rpc_reply_t *r)
+static bool find_tx(db_txn_t *t, const json_t *params, mined_tx_t *m, bool *found, rpc_reply_t *r)
 {
     *found = false;
-    hash_t th, bh;
+    memset(m, 0, sizeof(*m));
+    hash_t th;
     uint64_t number;
-    uint32_t i;
     if (!rpc__param_hash(params, 0, &th, r))
         return false;
-    if (chain_tx_lookup(t, &th, &number, &i) != ERR_OK ||
-        chain_canonical_hash(t, number, &bh) != ERR_OK)
+    if (chain_tx_lookup(t, &th, &number, &m->index) != ERR_OK ||
+        chain_canonical_hash(t, number, &m->block_hash) != ERR_OK)
         return true;
-    err_t e = rpc__block_load(t, &bh, l);
-    if (e == ERR_NOT_FOUND)
+    err_t e = chain_read_tx_at(t, &m->block_hash, m->index, &m->tx, &m->txh);
+    if (!e && !hash_eq(&m->txh, &th))
+        e = ERR_NOT_FOUND; /* a stale lookup entry */
+    if (!e)
+        e = chain_read_header(t, &m->block_hash, &m->h);
+    if (e == ERR_NOT_FOUND) {
+        mined_tx_free(m);
         return true;
+    }
     if (e) {
+        mined_tx_free(m);
         rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored block is corrupt");
         return false;
     }
-    if (i >= l->b.ntxs || !hash_eq(&l->txh[i], &th)) {
-        rpc__block_free(l);
-        return true;
-    }
-    *index = i;
+    if (tx_recover_sender(&m->tx, &m->from) != ERR_OK)
+        memset(&m->from, 0, sizeof(m->from)); /* as rpc__block_sender */
+    m->at = (tx_place_t){ &m->h, &m->block_hash, m->index, &m->tx, &m->txh, &m->from };
     *found = true;
     return true;
 }
@@ -664,13 +708,12 @@ static void eth_get_tx_by_hash(void *ctx, const json_t *params, rpc_reply_t *r)
     db_txn_t *t = rpc__read_txn(ctx, r);
     if (!t)
         return;
-    rpc_block_t l;
-    size_t i;
+    mined_tx_t m;
     bool found;
-    if (find_tx(t, params, &l, &i, &found, r)) {
+    if (find_tx(t, params, &m, &found, r)) {
         if (found) {
-            r->result = tx_json(&l, i);
-            rpc__block_free(&l);
+            r->result = rpc__tx_json(&m.tx, &m.txh, &m.from, &m.h, &m.block_hash, m.index);
+            mined_tx_free(&m);
         } else {
             hash_t h;
             json_t *p = parse_hash(rpc__param(params, 0), &h) ? pooled_tx_json(ctx, &h) : NULL;
@@ -687,22 +730,23 @@ static void eth_get_tx_receipt(void *ctx, const json_t *params, rpc_reply_t *r)
     db_txn_t *t = rpc__read_txn(ctx, r);
     if (!t)
         return;
-    rpc_block_t l;
-    size_t i;
+    mined_tx_t m;
     bool found;
-    if (find_tx(t, params, &l, &i, &found, r)) {
-        chain_receipts_t rs;
+    if (find_tx(t, params, &m, &found, r)) {
         if (!found) {
             r->result = json_null();
         } else {
-            if (rpc__block_receipts(t, &l, &rs, r)) {
-                uint64_t log_base = 0;
-                for (size_t k = 0; k < i; k++)
-                    log_base += rs.r[k].nlogs;
-                r->result = rpc__receipt_json(&l, &rs, i, log_base);
-                chain_receipts_free(&rs);
+            receipt_t rc;
+            u256_t l1_fee;
+            uint64_t prev, log_base;
+            if (chain_read_receipt_at(t, &m.block_hash, m.index, &rc, &l1_fee, &prev, &log_base) ==
+                ERR_OK) {
+                r->result = receipt_json(&m.at, &rc, prev, l1_fee, log_base);
+                receipt_deinit(&rc);
+            } else {
+                rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored receipts are missing or corrupt");
             }
-            rpc__block_free(&l);
+            mined_tx_free(&m);
         }
     }
     db_txn_abort(t);

@@ -1213,14 +1213,51 @@ TEST(blocks, bloom_index_and_tx_hashes_from_body_bytes)
         header_deinit(&hd);
         block_t b;
         CHECK_OK(chain_read_block(r, &h, &b));
+        /* One transaction or receipt read alone equals the whole block's entry. */
+        chain_receipts_t rs;
+        CHECK_OK(chain_read_receipts(r, &h, &rs));
+        uint64_t logs = 0;
         for (size_t i = 0; i < b.ntxs; i++) {
-            hash_t want, fast;
+            hash_t want, fast, at_hash;
             CHECK_OK(tx_hash(&b.txs[i], &want));
             CHECK_OK(chain_tx_hash_at(r, &h, i, &fast));
             CHECK_MEM_EQ(fast.b, 32, want.b, 32);
+            tx_t one;
+            buf_t x, y;
+            buf_init(&x, 1 << 16);
+            buf_init(&y, 1 << 16);
+            CHECK_OK(chain_read_tx_at(r, &h, i, &one, &at_hash));
+            CHECK_MEM_EQ(at_hash.b, 32, want.b, 32);
+            CHECK_OK(tx_encode(&one, &x));
+            CHECK_OK(tx_encode(&b.txs[i], &y));
+            CHECK_MEM_EQ(x.p, x.n, y.p, y.n);
+            tx_deinit(&one);
+            receipt_t rc;
+            u256_t fee;
+            uint64_t prev, base;
+            CHECK_OK(chain_read_receipt_at(r, &h, i, &rc, &fee, &prev, &base));
+            buf_reset(&x);
+            buf_reset(&y);
+            CHECK_OK(receipt_encode(&rc, &x));
+            CHECK_OK(receipt_encode(&rs.r[i], &y));
+            CHECK_MEM_EQ(x.p, x.n, y.p, y.n);
+            CHECK(u256_eq(fee, rs.l1_fee[i]));
+            CHECK_EQ_U64(prev, i ? rs.r[i - 1].cumulative_gas : 0);
+            CHECK_EQ_U64(base, logs);
+            logs += rs.r[i].nlogs;
+            receipt_deinit(&rc);
+            buf_deinit(&x);
+            buf_deinit(&y);
         }
         hash_t none;
         CHECK_ERR(ERR_NOT_FOUND, chain_tx_hash_at(r, &h, b.ntxs, &none));
+        tx_t past;
+        receipt_t rpast;
+        u256_t fpast;
+        uint64_t p1, p2;
+        CHECK_ERR(ERR_NOT_FOUND, chain_read_tx_at(r, &h, b.ntxs, &past, &none));
+        CHECK_ERR(ERR_NOT_FOUND, chain_read_receipt_at(r, &h, b.ntxs, &rpast, &fpast, &p1, &p2));
+        chain_receipts_free(&rs);
         block_deinit(&b);
     }
     chain_bloom_entry_t e;

@@ -471,6 +471,40 @@ TEST(eth_blocks, receipts_gas_used_log_index_and_contract_address)
     teardown(&f);
 }
 
+/* A lookup by hash decodes only its transaction and receipt (chain_read_tx_at,
+ * chain_read_receipt_at): every transaction's answers equal its entry in the whole block's. */
+TEST(eth_blocks, lookups_by_hash_equal_the_block_entries)
+{
+    fixture_t f;
+    CHECK(setup(&f));
+    const hash_t *blocks[2] = { &f.h1, &f.h2 };
+    const hash_t *txs[2][3] = { { &f.tx1[0], &f.tx1[1], &f.tx1[2] }, { &f.tx2 } };
+    const size_t ntx[2] = { 3, 1 };
+    char p[200];
+    for (int b = 0; b < 2; b++) {
+        snprintf(p, sizeof(p), "[\"%s\", true]", hex32(blocks[b]));
+        json_t *blk = call(&f, "eth_getBlockByHash", p);
+        snprintf(p, sizeof(p), "[\"%s\"]", hex32(blocks[b]));
+        json_t *rcs = call(&f, "eth_getBlockReceipts", p);
+        const json_t *all_tx = json_object_get(json_object_get(blk, "result"), "transactions");
+        const json_t *all_rc = json_object_get(rcs, "result");
+        CHECK_EQ_U64(json_array_size(all_tx), ntx[b]);
+        CHECK_EQ_U64(json_array_size(all_rc), ntx[b]);
+        for (size_t i = 0; i < ntx[b]; i++) {
+            snprintf(p, sizeof(p), "[\"%s\"]", hex32(txs[b][i]));
+            json_t *tx = call(&f, "eth_getTransactionByHash", p);
+            json_t *rc = call(&f, "eth_getTransactionReceipt", p);
+            CHECK(json_equal(json_object_get(tx, "result"), json_array_get(all_tx, i)));
+            CHECK(json_equal(json_object_get(rc, "result"), json_array_get(all_rc, i)));
+            json_decref(tx);
+            json_decref(rc);
+        }
+        json_decref(blk);
+        json_decref(rcs);
+    }
+    teardown(&f);
+}
+
 static size_t count_logs(fixture_t *f, const char *filter)
 {
     char p[1024];

@@ -533,6 +533,15 @@ TEST(eth_call, block_parameter_and_coinbase)
     j = rq(&f, "eth_call", p);
     CHECK_STR_EQ(res_str(j), WORD("2a"));
     json_decref(j);
+    /* A bare block hash, as geth and reth take it. */
+    snprintf(p, sizeof(p), "[{\"to\":\"%s\"},\"%s\"]", f.b, bh);
+    j = rq(&f, "eth_call", p);
+    CHECK_STR_EQ(res_str(j), WORD("2a"));
+    json_decref(j);
+    snprintf(p, sizeof(p), "[{\"to\":\"%s\"},\"0x%064x\"]", f.b, 7);
+    j = rq(&f, "eth_call", p);
+    CHECK_EQ_INT(err_code(j), -32001);
+    json_decref(j);
     snprintf(p, sizeof(p), "[{\"to\":\"%s\"},{\"blockNumber\":\"0x0\"}]", f.b);
     j = rq(&f, "eth_call", p);
     CHECK_STR_EQ(res_str(j), "0x");
