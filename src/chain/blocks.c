@@ -547,6 +547,39 @@ err_t chain_read_tx_at(db_txn_t *txn, const hash_t *block_hash, size_t index, tx
     return ERR_OK;
 }
 
+err_t chain_read_block_index(db_txn_t *txn, const hash_t *hash, hash_t **txh, size_t *ntxs,
+                             size_t *size)
+{
+    *txh = NULL;
+    *ntxs = 0;
+    bview_t h, body;
+    TRY(db_get(txn, DB_HEADERS, bview(hash->b, 32), &h));
+    TRY(db_get(txn, DB_BODIES, bview(hash->b, 32), &body));
+    rlp_item_t outer, txs, it;
+    bview_t cur;
+    size_t n;
+    if (rlp_decode_one(body, &outer) || !outer.is_list)
+        return ERR_DB_CORRUPT;
+    cur = outer.payload;
+    if (rlp_next(&cur, &txs) || !txs.is_list || rlp_list_count(&txs, &n))
+        return ERR_DB_CORRUPT;
+    /* rlp([header, [tx…], []]): the body's payload is [tx…] ‖ [] */
+    *size = rlp_header_size(h.n + outer.payload.n) + h.n + outer.payload.n;
+    *txh = n ? RN_NEWV(hash_t, n) : NULL;
+    cur = txs.payload;
+    for (size_t i = 0; i < n; i++) {
+        if (rlp_next(&cur, &it)) {
+            rn_free(*txh);
+            *txh = NULL;
+            return ERR_DB_CORRUPT;
+        }
+        bview_t raw = it.is_list ? it.raw : it.payload; /* as body_tx_at */
+        (*txh)[i] = keccak256_hash(raw.p, raw.n);
+    }
+    *ntxs = n;
+    return ERR_OK;
+}
+
 /* A stored receipt entry: [receipt bytes, l1 fee]. */
 static err_t receipt_entry(const rlp_item_t *item, bview_t *rec, rlp_item_t *fee)
 {

@@ -302,6 +302,11 @@ RN_NODISCARD err_t chain_read_tx_at(struct db_txn *txn, const hash_t *block_hash
 RN_NODISCARD err_t chain_read_receipt_at(struct db_txn *txn, const hash_t *block_hash, size_t index,
                                          struct receipt *out, u256_t *l1_fee,
                                          uint64_t *prev_cumulative_gas, uint64_t *log_base);
+/** What a block's summary needs besides its header, read from the stored bytes without decoding
+ *  the transactions: their hashes (*txh: rn_free; NULL when there are none), their count, and the
+ *  block's RLP size, rlp([header, [tx…], []]). ERR_NOT_FOUND. */
+RN_NODISCARD err_t chain_read_block_index(struct db_txn *txn, const hash_t *hash, hash_t **txh,
+                                          size_t *ntxs, size_t *size);
 /** Block (header and transactions) by hash; free with block_deinit. */
 RN_NODISCARD err_t chain_read_block(struct db_txn *txn, const hash_t *hash, struct block *out);
 RN_NODISCARD err_t chain_read_receipts(struct db_txn *txn, const hash_t *hash,

@@ -153,6 +153,8 @@ static bool resolve_block(db_txn_t *t, const json_t *p, const char *what, hash_t
 
 void rpc__block_free(rpc_block_t *l)
 {
+    if (!l->b.txs)
+        l->b.ntxs = 0; /* a summary: nothing decoded to free */
     block_deinit(&l->b);
     rn_free(l->txh);
     rn_free(l->from);
@@ -160,24 +162,30 @@ void rpc__block_free(rpc_block_t *l)
     memset(l, 0, sizeof(*l));
 }
 
-/* ERR_NOT_FOUND for an unknown hash. */
-err_t rpc__block_load(db_txn_t *t, const hash_t *hash, rpc_block_t *l)
+/* The header (or the whole block), the transaction hashes from the stored bytes, and the size. */
+static err_t block_load(db_txn_t *t, const hash_t *hash, rpc_block_t *l, bool txs)
 {
     memset(l, 0, sizeof(*l));
     l->hash = *hash;
-    TRY(chain_read_block(t, hash, &l->b));
-    size_t n = l->b.ntxs ? l->b.ntxs : 1;
-    l->txh = RN_NEWV(hash_t, n);
-    l->from = RN_NEWV(addr_t, n);
-    l->has_from = RN_NEWV(bool, n);
-    for (size_t i = 0; i < l->b.ntxs; i++) {
-        err_t e = tx_hash(&l->b.txs[i], &l->txh[i]);
-        if (e) {
-            rpc__block_free(l);
-            return e;
-        }
+    size_t ntxs;
+    err_t e = txs ? chain_read_block(t, hash, &l->b) : chain_read_header(t, hash, &l->b.header);
+    if (!e)
+        e = chain_read_block_index(t, hash, &l->txh, &ntxs, &l->size);
+    if (!e && txs && ntxs != l->b.ntxs)
+        e = ERR_DB_CORRUPT;
+    if (e) {
+        rpc__block_free(l);
+        return e;
     }
+    l->b.ntxs = ntxs;
+    l->from = RN_NEWV(addr_t, ntxs ? ntxs : 1);
+    l->has_from = RN_NEWV(bool, ntxs ? ntxs : 1);
     return ERR_OK;
+}
+
+err_t rpc__block_load(db_txn_t *t, const hash_t *hash, rpc_block_t *l)
+{
+    return block_load(t, hash, l, true);
 }
 
 /* Sender of transaction i: recovered from the signature, or the L1 message's sender. A stored
@@ -193,9 +201,9 @@ const addr_t *rpc__block_sender(rpc_block_t *l, size_t i)
 }
 
 /* Load the block with this hash, answering null (false) or an internal error when it cannot. */
-static bool load_or_reply(db_txn_t *t, const hash_t *hash, rpc_block_t *l, rpc_reply_t *r)
+static bool load_or_reply(db_txn_t *t, const hash_t *hash, rpc_block_t *l, bool txs, rpc_reply_t *r)
 {
-    err_t e = rpc__block_load(t, hash, l);
+    err_t e = block_load(t, hash, l, txs);
     if (e == ERR_NOT_FOUND) {
         r->result = json_null();
         return false;
@@ -341,16 +349,6 @@ static json_t *pooled_tx_json(const rpc_ctx_t *c, const hash_t *h)
 
 /* ---- blocks ---- */
 
-/* The RLP size of the whole block, rlp([header, [tx…], []]), as geth's "size". */
-static size_t block_size(const block_t *b)
-{
-    buf_t enc;
-    buf_init(&enc, 1u << 28);
-    size_t n = block_encode(b, &enc) == ERR_OK ? enc.n : 0;
-    buf_deinit(&enc);
-    return n;
-}
-
 /* geth's RPCMarshalBlock. totalDifficulty is omitted, as reth does since the merge. */
 json_t *rpc__block_json(rpc_block_t *l, bool full)
 {
@@ -376,7 +374,7 @@ json_t *rpc__block_json(rpc_block_t *l, bool full)
     json_object_set_new(o, "receiptsRoot", jhash(&h->receipts_root));
     if (h->has_base_fee)
         json_object_set_new(o, "baseFeePerGas", rpc__quantity256(h->base_fee));
-    json_object_set_new(o, "size", rpc__quantity(block_size(&l->b)));
+    json_object_set_new(o, "size", rpc__quantity(l->size));
     json_t *txs = json_array();
     for (size_t i = 0; i < l->b.ntxs; i++)
         json_array_append_new(txs, full ? tx_json(l, i) : jhash(&l->txh[i]));
@@ -400,11 +398,18 @@ static bool full_param(const json_t *params, bool *full, rpc_reply_t *r)
 /* What a method does with the block it resolved. */
 typedef void (*block_fn)(db_txn_t *t, rpc_block_t *l, const json_t *params, rpc_reply_t *r);
 
-/* Resolve the block named by argument 0 (by_hash: a hash only; else a number, tag or EIP-1898
- * object), load it and run fn; null when there is no such block. */
-static void with_block(void *ctx, const json_t *params, size_t min, size_t max, bool by_hash,
+/* How with_block finds and loads the block. */
+enum {
+    BY_HASH = 1u << 0,  /**< argument 0 is a hash only (else a number, tag, hash or EIP-1898) */
+    WITH_TXS = 1u << 1, /**< decode the transactions (else the summary: hashes and count) */
+};
+
+/* Resolve the block named by argument 0, load it and run fn; null when there is no such
+ * block. */
+static void with_block(void *ctx, const json_t *params, size_t min, size_t max, unsigned how,
                        block_fn fn, rpc_reply_t *r)
 {
+    bool by_hash = how & BY_HASH;
     if (!rpc__arity(params, min, max, r))
         return;
     hash_t hash;
@@ -421,11 +426,17 @@ static void with_block(void *ctx, const json_t *params, size_t min, size_t max, 
     }
     if (!found)
         r->result = json_null();
-    else if (load_or_reply(t, &hash, &l, r)) {
+    else if (load_or_reply(t, &hash, &l, how & WITH_TXS, r)) {
         fn(t, &l, params, r);
         rpc__block_free(&l);
     }
     db_txn_abort(t);
+}
+
+/* eth_getBlockBy*: transactions decoded only for full objects. */
+static unsigned full_txs(const json_t *params)
+{
+    return json_is_true(rpc__param(params, 1)) ? WITH_TXS : 0;
 }
 
 static void do_get_block(db_txn_t *t, rpc_block_t *l, const json_t *params, rpc_reply_t *r)
@@ -438,12 +449,12 @@ static void do_get_block(db_txn_t *t, rpc_block_t *l, const json_t *params, rpc_
 
 static void eth_get_block_by_number(void *ctx, const json_t *params, rpc_reply_t *r)
 {
-    with_block(ctx, params, 1, 2, false, do_get_block, r);
+    with_block(ctx, params, 1, 2, full_txs(params), do_get_block, r);
 }
 
 static void eth_get_block_by_hash(void *ctx, const json_t *params, rpc_reply_t *r)
 {
-    with_block(ctx, params, 1, 2, true, do_get_block, r);
+    with_block(ctx, params, 1, 2, BY_HASH | full_txs(params), do_get_block, r);
 }
 
 static void do_tx_count(db_txn_t *t, rpc_block_t *l, const json_t *params, rpc_reply_t *r)
@@ -455,12 +466,12 @@ static void do_tx_count(db_txn_t *t, rpc_block_t *l, const json_t *params, rpc_r
 
 static void eth_get_block_tx_count_by_number(void *ctx, const json_t *params, rpc_reply_t *r)
 {
-    with_block(ctx, params, 1, 1, false, do_tx_count, r);
+    with_block(ctx, params, 1, 1, 0, do_tx_count, r);
 }
 
 static void eth_get_block_tx_count_by_hash(void *ctx, const json_t *params, rpc_reply_t *r)
 {
-    with_block(ctx, params, 1, 1, true, do_tx_count, r);
+    with_block(ctx, params, 1, 1, BY_HASH, do_tx_count, r);
 }
 
 /* Scroll blocks never have uncles: 0 for a known block, null for an unknown one (geth). */
@@ -474,12 +485,12 @@ static void do_uncle_count(db_txn_t *t, rpc_block_t *l, const json_t *params, rp
 
 static void eth_get_uncle_count_by_number(void *ctx, const json_t *params, rpc_reply_t *r)
 {
-    with_block(ctx, params, 1, 1, false, do_uncle_count, r);
+    with_block(ctx, params, 1, 1, 0, do_uncle_count, r);
 }
 
 static void eth_get_uncle_count_by_hash(void *ctx, const json_t *params, rpc_reply_t *r)
 {
-    with_block(ctx, params, 1, 1, true, do_uncle_count, r);
+    with_block(ctx, params, 1, 1, BY_HASH, do_uncle_count, r);
 }
 
 /* eth_getUncleBy*AndIndex: always null, after checking the index is a quantity. */
@@ -497,12 +508,12 @@ static void do_uncle(db_txn_t *t, rpc_block_t *l, const json_t *params, rpc_repl
 
 static void eth_get_uncle_by_number_and_index(void *ctx, const json_t *params, rpc_reply_t *r)
 {
-    with_block(ctx, params, 2, 2, false, do_uncle, r);
+    with_block(ctx, params, 2, 2, 0, do_uncle, r);
 }
 
 static void eth_get_uncle_by_hash_and_index(void *ctx, const json_t *params, rpc_reply_t *r)
 {
-    with_block(ctx, params, 2, 2, true, do_uncle, r);
+    with_block(ctx, params, 2, 2, BY_HASH, do_uncle, r);
 }
 
 static void do_tx_by_index(db_txn_t *t, rpc_block_t *l, const json_t *params, rpc_reply_t *r)
@@ -518,12 +529,12 @@ static void do_tx_by_index(db_txn_t *t, rpc_block_t *l, const json_t *params, rp
 
 static void eth_get_tx_by_number_and_index(void *ctx, const json_t *params, rpc_reply_t *r)
 {
-    with_block(ctx, params, 2, 2, false, do_tx_by_index, r);
+    with_block(ctx, params, 2, 2, WITH_TXS, do_tx_by_index, r);
 }
 
 static void eth_get_tx_by_hash_and_index(void *ctx, const json_t *params, rpc_reply_t *r)
 {
-    with_block(ctx, params, 2, 2, true, do_tx_by_index, r);
+    with_block(ctx, params, 2, 2, BY_HASH | WITH_TXS, do_tx_by_index, r);
 }
 
 /* ---- receipts and logs ---- */
@@ -647,7 +658,7 @@ static void do_block_receipts(db_txn_t *t, rpc_block_t *l, const json_t *params,
 
 static void eth_get_block_receipts(void *ctx, const json_t *params, rpc_reply_t *r)
 {
-    with_block(ctx, params, 1, 1, false, do_block_receipts, r);
+    with_block(ctx, params, 1, 1, WITH_TXS, do_block_receipts, r);
 }
 
 /* A mined transaction found by hash: only it is decoded, not its block's other transactions

@@ -59,8 +59,9 @@ struct header;
 /** A stored block with its hash and transaction hashes; senders recovered on first use. */
 typedef struct rpc_block {
     hash_t hash;
-    block_t b;
-    hash_t *txh;
+    block_t b;   /**< b.txs NULL after a load without transactions (b.ntxs is set) */
+    hash_t *txh; /**< b.ntxs hashes */
+    size_t size; /**< the block's RLP size */
     addr_t *from;
     bool *has_from;
 } rpc_block_t;
