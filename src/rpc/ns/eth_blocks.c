@@ -188,13 +188,18 @@ err_t rpc__block_load(db_txn_t *t, const hash_t *hash, rpc_block_t *l)
     return block_load(t, hash, l, true);
 }
 
-/* Sender of transaction i: recovered from the signature, or the L1 message's sender. A stored
- * transaction always has a valid one; a failure would show as the zero address. */
+/* Sender of a stored transaction: recovered from the signature, or the L1 message's sender. A
+ * stored transaction always has a valid one; a failure would show as the zero address. */
+static void stored_sender(const tx_t *tx, addr_t *from)
+{
+    if (tx_recover_sender(tx, from) != ERR_OK)
+        memset(from, 0, sizeof(*from));
+}
+
 const addr_t *rpc__block_sender(rpc_block_t *l, size_t i)
 {
     if (!l->has_from[i]) {
-        if (tx_recover_sender(&l->b.txs[i], &l->from[i]) != ERR_OK)
-            memset(&l->from[i], 0, sizeof(addr_t));
+        stored_sender(&l->b.txs[i], &l->from[i]);
         l->has_from[i] = true;
     }
     return &l->from[i];
@@ -516,25 +521,38 @@ static void eth_get_uncle_by_hash_and_index(void *ctx, const json_t *params, rpc
     with_block(ctx, params, 2, 2, BY_HASH, do_uncle, r);
 }
 
+/* Transaction i of a block summary, decoded alone. */
 static void do_tx_by_index(db_txn_t *t, rpc_block_t *l, const json_t *params, rpc_reply_t *r)
 {
-    (void)t;
     uint64_t i;
     if (!parse_qty(rpc__param(params, 1), &i)) {
         rpc_reply_error(r, RPC_INVALID_PARAMS, "invalid params: argument 1 must be a hex index");
         return;
     }
-    r->result = i < l->b.ntxs ? tx_json(l, (size_t)i) : json_null();
+    if (i >= l->b.ntxs) {
+        r->result = json_null();
+        return;
+    }
+    tx_t tx;
+    hash_t h;
+    addr_t from;
+    if (chain_read_tx_at(t, &l->hash, (size_t)i, &tx, &h) != ERR_OK) {
+        rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored block is corrupt");
+        return;
+    }
+    stored_sender(&tx, &from);
+    r->result = rpc__tx_json(&tx, &h, &from, &l->b.header, &l->hash, (size_t)i);
+    tx_deinit(&tx);
 }
 
 static void eth_get_tx_by_number_and_index(void *ctx, const json_t *params, rpc_reply_t *r)
 {
-    with_block(ctx, params, 2, 2, WITH_TXS, do_tx_by_index, r);
+    with_block(ctx, params, 2, 2, 0, do_tx_by_index, r);
 }
 
 static void eth_get_tx_by_hash_and_index(void *ctx, const json_t *params, rpc_reply_t *r)
 {
-    with_block(ctx, params, 2, 2, BY_HASH | WITH_TXS, do_tx_by_index, r);
+    with_block(ctx, params, 2, 2, BY_HASH, do_tx_by_index, r);
 }
 
 /* ---- receipts and logs ---- */
@@ -705,8 +723,7 @@ static bool find_tx(db_txn_t *t, const json_t *params, mined_tx_t *m, bool *foun
         rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored block is corrupt");
         return false;
     }
-    if (tx_recover_sender(&m->tx, &m->from) != ERR_OK)
-        memset(&m->from, 0, sizeof(m->from)); /* as rpc__block_sender */
+    stored_sender(&m->tx, &m->from);
     m->at = (tx_place_t){ &m->h, &m->block_hash, m->index, &m->tx, &m->txh, &m->from };
     *found = true;
     return true;
