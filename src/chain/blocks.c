@@ -509,21 +509,35 @@ static err_t list_item_at(bview_t list, size_t index, rlp_item_t *out)
     return ERR_OK;
 }
 
-/* The EIP-2718 bytes of transaction `index` of a stored body: in a block a typed transaction is
- * a byte string (type ‖ payload), a legacy one a list. */
-static err_t body_tx_at(db_txn_t *txn, const hash_t *block_hash, size_t index, bview_t *out)
+/* A stored body, rlp([[tx…], []]): its payload and its list of transactions. */
+static err_t body_txs(db_txn_t *txn, const hash_t *block_hash, bview_t *payload, rlp_item_t *txs)
 {
     bview_t body;
     TRY(db_get(txn, DB_BODIES, bview(block_hash->b, 32), &body));
-    rlp_item_t outer, txs, it;
-    bview_t cur;
+    rlp_item_t outer;
     if (rlp_decode_one(body, &outer) || !outer.is_list)
         return ERR_DB_CORRUPT;
-    cur = outer.payload;
-    if (rlp_next(&cur, &txs) || !txs.is_list)
+    *payload = outer.payload;
+    bview_t cur = outer.payload;
+    if (rlp_next(&cur, txs) || !txs->is_list)
         return ERR_DB_CORRUPT;
+    return ERR_OK;
+}
+
+/* The EIP-2718 bytes of a transaction item of a body: in a block a typed transaction is a byte
+ * string (type ‖ payload), a legacy one a list. */
+static bview_t tx_bytes(const rlp_item_t *it)
+{
+    return it->is_list ? it->raw : it->payload;
+}
+
+static err_t body_tx_at(db_txn_t *txn, const hash_t *block_hash, size_t index, bview_t *out)
+{
+    bview_t payload;
+    rlp_item_t txs, it;
+    TRY(body_txs(txn, block_hash, &payload, &txs));
     TRY(list_item_at(txs.payload, index, &it));
-    *out = it.is_list ? it.raw : it.payload;
+    *out = tx_bytes(&it);
     return ERR_OK;
 }
 
@@ -552,19 +566,15 @@ err_t chain_read_block_index(db_txn_t *txn, const hash_t *hash, hash_t **txh, si
 {
     *txh = NULL;
     *ntxs = 0;
-    bview_t h, body;
-    TRY(db_get(txn, DB_HEADERS, bview(hash->b, 32), &h));
-    TRY(db_get(txn, DB_BODIES, bview(hash->b, 32), &body));
-    rlp_item_t outer, txs, it;
-    bview_t cur;
+    bview_t h, payload, cur;
+    rlp_item_t txs, it;
     size_t n;
-    if (rlp_decode_one(body, &outer) || !outer.is_list)
-        return ERR_DB_CORRUPT;
-    cur = outer.payload;
-    if (rlp_next(&cur, &txs) || !txs.is_list || rlp_list_count(&txs, &n))
+    TRY(db_get(txn, DB_HEADERS, bview(hash->b, 32), &h));
+    TRY(body_txs(txn, hash, &payload, &txs));
+    if (rlp_list_count(&txs, &n))
         return ERR_DB_CORRUPT;
     /* rlp([header, [tx…], []]): the body's payload is [tx…] ‖ [] */
-    *size = rlp_header_size(h.n + outer.payload.n) + h.n + outer.payload.n;
+    *size = rlp_header_size(h.n + payload.n) + h.n + payload.n;
     *txh = n ? RN_NEWV(hash_t, n) : NULL;
     cur = txs.payload;
     for (size_t i = 0; i < n; i++) {
@@ -573,7 +583,7 @@ err_t chain_read_block_index(db_txn_t *txn, const hash_t *hash, hash_t **txh, si
             *txh = NULL;
             return ERR_DB_CORRUPT;
         }
-        bview_t raw = it.is_list ? it.raw : it.payload; /* as body_tx_at */
+        bview_t raw = tx_bytes(&it);
         (*txh)[i] = keccak256_hash(raw.p, raw.n);
     }
     *ntxs = n;
