@@ -443,7 +443,7 @@ typedef struct head_view {
     gpo_values_t gpo;
 } head_view_t;
 
-static bool head_view(node_rt_t *rt, db_txn_t *txn, head_view_t *out)
+static bool read_head_view(node_rt_t *rt, db_txn_t *txn, head_view_t *out)
 {
     uint64_t n;
     if (chain_head(txn, &n, &out->hash) != ERR_OK)
@@ -509,7 +509,7 @@ static int op_send_raw(void *ud, bview_t raw, hash_t *hash, char *msg, size_t ms
         snprintf(msg, msg_len, "invalid sender");
         goto out;
     }
-    if (db_txn_begin(rt->db, DB_TXN_READ, &txn) != ERR_OK || !head_view(rt, txn, &head)) {
+    if (db_txn_begin(rt->db, DB_TXN_READ, &txn) != ERR_OK || !read_head_view(rt, txn, &head)) {
         snprintf(msg, msg_len, "cannot read the head state");
         code = RPC_INTERNAL_ERROR;
         goto out;
