@@ -231,6 +231,16 @@ size_t chain_builder_count(const chain_builder_t *b)
     return b->n;
 }
 
+void chain_builder_reserve(chain_builder_t *b, size_t n)
+{
+    if (n <= b->cap - b->n)
+        return;
+    b->cap = b->n + n;
+    b->txs = rn_realloc(b->txs, b->cap * sizeof(tx_t));
+    b->receipts = rn_realloc(b->receipts, b->cap * sizeof(receipt_t));
+    b->l1_fees = rn_realloc(b->l1_fees, b->cap * sizeof(u256_t));
+}
+
 uint64_t chain_builder_gas_used(const chain_builder_t *b)
 {
     return b->gas_used;
@@ -296,12 +306,8 @@ void chain_builder_add_z(chain_builder_t *b, tx_t *tx, const addr_t *sender, bvi
     res->invalid = state_tx_apply(b->st, &env, tx, sender, &r);
     if (res->invalid != TX_VALID)
         return;
-    if (b->n == b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 16;
-        b->txs = rn_realloc(b->txs, b->cap * sizeof(tx_t));
-        b->receipts = rn_realloc(b->receipts, b->cap * sizeof(receipt_t));
-        b->l1_fees = rn_realloc(b->l1_fees, b->cap * sizeof(u256_t));
-    }
+    if (b->n == b->cap)
+        chain_builder_reserve(b, b->cap ? b->cap : 16);
     b->gas_used += r.gas_used;
     if (tx->type != TX_L1_MESSAGE)
         b->payload_bytes += raw.n;

@@ -214,6 +214,9 @@ static void fill_block(node_rt_t *rt, chain_builder_t *b, uint64_t deadline_ns)
                                   MAX_BLOCK_CANDIDATES);
         polled = true;
         seen_gen = gen;
+        /* Room for as many as can fit, at least 21 000 gas each. */
+        uint64_t room = (chain_builder_gas_limit(b) - chain_builder_gas_used(b)) / 21000;
+        chain_builder_reserve(b, n < room ? n : (size_t)room);
         more = n == MAX_BLOCK_CANDIDATES; /* the pool may hold more than one poll returns */
         LOG_TRACE("Selecting transactions candidates=%zu included=%zu", n, chain_builder_count(b));
         for (size_t i = 0; i < n && !full; i++) {

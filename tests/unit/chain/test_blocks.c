@@ -132,6 +132,7 @@ static err_t build_block_ex(db_t *db, const chain_spec_t *spec, evm_t *evm, uint
     addr_t to;
     memset(to.b, 0x11, 20);
     *included = 0;
+    chain_builder_reserve(b, n / 2); /* as the sequencer does; past it, the arrays grow */
     buf_t raw;
     buf_init(&raw, 1 << 16);
     for (size_t i = 0; i < n; i++) {
