@@ -386,6 +386,7 @@ void state_revert(state_t *st, uint32_t snap)
 void state_tx_begin(state_t *st)
 {
     st->tx_id++;
+    st->warm_pre = NULL;
     st->njournal = 0;
     st->ntx_objs = 0;
     st->ntx_slots = 0;
@@ -633,6 +634,8 @@ static void h_set_transient(void *ctx, const addr_t *a, const u256_t *key, u256_
 static bool h_access_account(void *ctx, const addr_t *a)
 {
     state_t *st = ctx;
+    if (st->warm_pre && precompile_is_warm(st->warm_pre, a))
+        return true;
     return warm_account_idx(st, obj_index(st, a));
 }
 

@@ -122,6 +122,9 @@ struct state {
     size_t nlogs, cap_logs;
     uint8_t **owned; /**< code buffers set during this state's life, freed with it */
     size_t nowned, cap_owned;
+    /** The current transaction's precompiles, warm in it from the start (EIP-2929); NULL
+     *  outside a transaction. They are answered warm without joining the warm set. */
+    const precompile_rules_t *warm_pre;
 };
 
 /** Growth helper for (pointer, count, capacity) arrays. */
