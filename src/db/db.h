@@ -206,6 +206,10 @@ void db_writeback_get_stats(db_t *db, db_writeback_stats_t *out);
  *  a caller with idle time (the sequencer between blocks) can commit an empty write transaction
  *  now, so that the flush does not land in its next block's commit. */
 bool db_writeback_flush_due(db_t *db);
+/** Tests only: fn(ud) runs on the committing thread after LMDB has committed a write transaction
+ *  and before the write-back cache takes it in, where a reader can begin on a snapshot newer than
+ *  the cache (NULL removes it). */
+void db_test_commit_hook(db_t *db, void (*fn)(void *ud), void *ud);
 /** This write transaction brings the write-back tables to the state the caller calls `mark`
  *  (the state layer: a block number). Stored as META wb_mark when the transaction flushes. */
 void db_txn_writeback_mark(db_txn_t *w, uint64_t mark);

@@ -76,6 +76,8 @@ struct db {
     bool readonly;
     uint64_t instance; /**< db_instance(): unique per open in this process */
     wb_cache_t wb;
+    void (*commit_hook)(void *ud); /**< db_test_commit_hook */
+    void *commit_hook_ud;
 };
 
 /** Copies handed to readers of write-back tables live until the transaction ends. */

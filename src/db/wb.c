@@ -332,6 +332,12 @@ bool db_writeback_flush_due(db_t *db)
     return due;
 }
 
+void db_test_commit_hook(db_t *db, void (*fn)(void *ud), void *ud)
+{
+    db->commit_hook = fn;
+    db->commit_hook_ud = ud;
+}
+
 void db_txn_writeback_mark(db_txn_t *w, uint64_t mark)
 {
     w->wb_has_mark = true;
@@ -1011,19 +1017,28 @@ err_t db__wb_commit(db_txn_t *txn)
         be_store64(seq, ++c->seq);
         e = meta_put(txn, "wb_seq", seq, 8);
     }
-    pthread_rwlock_wrlock(&c->mu);
+    /* LMDB commits (and syncs) outside the cache's lock, so readers are not held up by it.
+     * Until the merge below, the cache stays the version of the previous commit: a reader of
+     * that snapshot still reads it, and one that begins on the new snapshot finds the version
+     * behind its own and reads its snapshot's log, as an overtaken reader does (decision 0019;
+     * trie readers get ERR_DB_STALE and retry). */
     int rc = 0;
     if (e)
         mdb_txn_abort(txn->txn);
     else
         rc = mdb_txn_commit(txn->txn);
     txn->txn = NULL;
+    /* The snapshot new readers get (a commit that changed nothing in LMDB keeps the old). */
+    MDB_envinfo info;
+    if (!e && !rc) {
+        mdb_env_info(db->env, &info);
+        if (db->commit_hook)
+            db->commit_hook(db->commit_hook_ud);
+    }
+    pthread_rwlock_wrlock(&c->mu);
     if (e || rc) {
         c->log_seq = logged_before; /* the appended key was not committed */
     } else {
-        /* The snapshot new readers get (a commit that changed nothing in LMDB keeps the old). */
-        MDB_envinfo info;
-        mdb_env_info(db->env, &info);
         if (slice) {
             for (size_t i = 0; i < nsliced; i++)
                 ent_mark_clean(&c->map, sliced[i]);

@@ -453,6 +453,56 @@ static uint64_t wb_log_values(db_t *db)
 /* The flat tables are write-back tables too, but not derived data: a commit that leaves their
  * writes unflushed logs them (one WB_LOG value per commit), overtaken readers read the log instead
  * of being told to retry, a reopen after a crash puts the log back, and a flush empties it. */
+/* A reader that begins between LMDB's commit and the cache's merge (the writer commits outside
+ * the cache's lock): its snapshot is newer than the cache, so it reads its snapshot's log. */
+static int g_between;
+
+static void read_between_commit_and_merge(void *ud)
+{
+    db_t *db = ud;
+    db_txn_t *r;
+    bview_t v;
+    g_between++;
+    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    CHECK_OK(db_get(r, DB_ACCOUNTS, sv("acct1"), &v));
+    CHECK_MEM_EQ(v.p, v.n, "two", 3);
+    CHECK_ERR(ERR_NOT_FOUND, db_get(r, DB_STORAGE, sv("acct1slot"), &v));
+    CHECK_ERR(ERR_DB_STALE, db_get(r, DB_ACCOUNT_TRIE, sv("node"), &v));
+    db_txn_abort(r);
+}
+
+TEST(db, writeback_reader_ahead_of_the_cache_reads_its_log)
+{
+    char *dir = tmpdir();
+    db_t *db = open_wb(dir, 1000, 0);
+    CHECK(db != NULL);
+    db_txn_t *w, *r;
+    bview_t v;
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    CHECK_OK(db_put(w, DB_ACCOUNTS, sv("acct1"), sv("one")));
+    CHECK_OK(db_put(w, DB_STORAGE, sv("acct1slot"), sv("s1")));
+    CHECK_OK(db_put(w, DB_ACCOUNT_TRIE, sv("node"), sv("n1")));
+    CHECK_OK(db_txn_commit(w));
+    g_between = 0;
+    db_test_commit_hook(db, read_between_commit_and_merge, db);
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    CHECK_OK(db_put(w, DB_ACCOUNTS, sv("acct1"), sv("two")));
+    CHECK_OK(db_del(w, DB_STORAGE, sv("acct1slot")));
+    CHECK_OK(db_put(w, DB_ACCOUNT_TRIE, sv("node"), sv("n2")));
+    CHECK_OK(db_txn_commit(w));
+    db_test_commit_hook(db, NULL, NULL);
+    CHECK_EQ_INT(g_between, 1);
+    /* After the merge a new reader reads the cache. */
+    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    CHECK_OK(db_get(r, DB_ACCOUNT_TRIE, sv("node"), &v));
+    CHECK_MEM_EQ(v.p, v.n, "n2", 2);
+    CHECK_OK(db_get(r, DB_ACCOUNTS, sv("acct1"), &v));
+    CHECK_MEM_EQ(v.p, v.n, "two", 3);
+    db_txn_abort(r);
+    db_close(db);
+    rmrf(dir);
+}
+
 TEST(db, writeback_flat_tables_are_logged_until_a_flush)
 {
     char *dir = tmpdir();
