@@ -17,7 +17,8 @@
 //      every sender's nonce is checked (eth_getTransactionCount latest) to detect lost txs;
 //   5. lookups: LOOKUPS eth_getTransactionReceipt and as many eth_getTransactionByHash calls, one
 //      at a time, for transactions spread over the run's blocks (what a wallet polls after
-//      sending; the blocks hold thousands of transactions each), microseconds per call;
+//      sending; the blocks hold thousands of transactions each), microseconds per call; and
+//      eth_getBlockReceipts of the run's largest block (an indexer's call), ms per call;
 //   6. peak RSS (VmHWM) after inclusion.
 // Settings are equal: chain id 1337 on both (so the same signed bytes go to both), 1 s blocks
 // (ours --sequencer.block-time 1000, anvil --block-time 1), block gas limit 1G on both
@@ -106,6 +107,9 @@ class Conn {
     }
     constructor() {
         this.buf = Buffer.alloc(0);
+        this.parts = []; // received chunks not yet joined
+        this.have = 0; // their bytes
+        this.need = 0; // bytes the answer being received needs (0: not known yet)
         this.waiting = null;
     }
     attach() {
@@ -122,16 +126,26 @@ class Conn {
         this.dead = e;
     }
     onData(d) {
-        this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+        // Chunks of a large answer are joined once it is complete (joining on every chunk would
+        // copy a 15 MB block of receipts hundreds of times).
+        this.parts.push(d);
+        this.have += d.length;
+        if (this.need && this.have < this.need) return;
+        this.buf = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.have);
+        this.parts = [this.buf];
         const he = this.buf.indexOf('\r\n\r\n');
         if (he < 0) return;
         const head = this.buf.subarray(0, he).toString('latin1');
         const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
         if (!m) return this.fail(new Error(`response without Content-Length: ${head}`));
         const len = +m[1];
-        if (this.buf.length < he + 4 + len) return;
+        this.need = he + 4 + len;
+        if (this.buf.length < this.need) return;
+        this.need = 0;
         const body = this.buf.subarray(he + 4, he + 4 + len).toString();
         this.buf = this.buf.subarray(he + 4 + len);
+        this.parts = this.buf.length ? [this.buf] : [];
+        this.have = this.buf.length;
         const w = this.waiting;
         this.waiting = null;
         if (w) w.resolve({ status: +head.split(' ')[1], body });
@@ -415,6 +429,13 @@ async function runOne(name, run) {
             }
             r[key] = ((now() - t0) * 1000) / Math.max(1, txHashes.length);
         }
+        const biggest = blocks.reduce((a, b) => (b.txs > a.txs ? b : a), blocks[0]);
+        const t0 = now();
+        for (let k = 0; k < 3; k++) {
+            const all = await c.call('eth_getBlockReceipts', [hex(biggest.n)]);
+            if (!all || all.length !== biggest.txs) throw new Error(`eth_getBlockReceipts(${biggest.n}): ${all && all.length} receipts, want ${biggest.txs}`);
+        }
+        r.blockReceiptsMs = (now() - t0) / 3;
         phase = 'after';
         const pool = name === 'ours' ? await c.call('txpool_status').catch(() => null) : null;
         r.pool = pool;
@@ -465,7 +486,8 @@ for (let run = 1; run <= RUNS; run++) {
             ` ${r.includedTps.toFixed(0)} tx/s over ${r.blocks.length} blocks (max ${maxBlock} tx/block);` +
             ` not included ${r.notIncluded}, sender nonces short of ${TXS}: ${r.lost}; server CPU ${r.cpuPerTx.toFixed(0)} us/tx until accepted, ${r.cpuPerIncluded.toFixed(0)} us/tx until included;` +
             ` client CPU ${r.clientCpuPerTx.toFixed(0)} us/tx; lookups ${r.receiptUs.toFixed(0)} us per receipt,` +
-            ` ${r.txByHashUs.toFixed(0)} us per transaction; peak RSS ${r.peakHwm.toFixed(1)} MB`);
+            ` ${r.txByHashUs.toFixed(0)} us per transaction, ${r.blockReceiptsMs.toFixed(0)} ms per block's receipts;` +
+            ` peak RSS ${r.peakHwm.toFixed(1)} MB`);
         for (const [k, n] of r.errors) console.log(`      ${n} x rejected: ${k.slice(0, 200)}`);
         if (r.lost !== 0 || r.accepted !== TXS || r.notIncluded !== 0) failed = true;
         if (r.pool && (+r.pool.pending || +r.pool.queued)) console.log(`      txpool_status after: ${JSON.stringify(r.pool)}`);
@@ -483,6 +505,7 @@ const rows = [
     ['server CPU per tx until all included (us)', 'cpuPerIncluded', 0, 'lower is better'],
     ['receipt by hash after the run (us per call)', 'receiptUs', 0, 'lower is better'],
     ['transaction by hash after the run (us per call)', 'txByHashUs', 0, 'lower is better'],
+    ['receipts of the largest block (ms per call)', 'blockReceiptsMs', 1, 'lower is better'],
     ['peak RSS after the run, VmHWM (MB)', 'peakHwm', 1, 'lower is better'],
 ];
 if (results.ours.length && results.anvil.length) {

@@ -22,6 +22,7 @@ void chain_receipts_free(chain_receipts_t *rs)
         receipt_deinit(&rs->r[i]);
     rn_free(rs->r);
     rn_free(rs->l1_fee);
+    rn_free(rs->from);
     memset(rs, 0, sizeof(*rs));
 }
 
@@ -243,6 +244,9 @@ err_t chain_store_block(db_txn_t *txn, const block_t *b, const hash_t *hash,
         e = db_put(txn, DB_RECEIPTS, bview(hash->b, 32), buf_view(&v));
     if (!e)
         e = store_tx_hashes(txn, b);
+    if (!e && rs->from && rs->n == b->ntxs && b->ntxs) /* RPC reads them: no recovery */
+        e = db_put(txn, DB_SENDERS, bview(hash->b, 32),
+                   bview(rs->from[0].b, b->ntxs * sizeof(addr_t)));
     if (!e && sig)
         e = db_put(txn, DB_SIGNATURES, bview(hash->b, 32), bview(sig, 65));
     if (!e)
@@ -360,6 +364,26 @@ err_t chain_tx_lookup(db_txn_t *txn, const hash_t *tx_hash, uint64_t *number, ui
         }
     }
     return ERR_NOT_FOUND;
+}
+
+err_t chain_read_senders(db_txn_t *txn, const hash_t *hash, size_t n, addr_t *out)
+{
+    bview_t v;
+    TRY(db_get(txn, DB_SENDERS, bview(hash->b, 32), &v));
+    if (v.n != n * sizeof(addr_t))
+        return ERR_DB_CORRUPT;
+    memcpy(out, v.p, v.n);
+    return ERR_OK;
+}
+
+err_t chain_read_sender_at(db_txn_t *txn, const hash_t *hash, size_t index, addr_t *out)
+{
+    bview_t v;
+    TRY(db_get(txn, DB_SENDERS, bview(hash->b, 32), &v));
+    if (v.n % sizeof(addr_t) || index >= v.n / sizeof(addr_t))
+        return ERR_DB_CORRUPT;
+    memcpy(out, v.p + index * sizeof(addr_t), sizeof(addr_t));
+    return ERR_OK;
 }
 
 err_t chain_read_signature(db_txn_t *txn, const hash_t *hash, uint8_t sig[65])

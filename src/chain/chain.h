@@ -246,6 +246,7 @@ struct receipt;
 typedef struct chain_receipts {
     struct receipt *r; /**< owned */
     u256_t *l1_fee;    /**< owned, one per receipt */
+    addr_t *from;      /**< owned, one per receipt: the senders (SENDERS), or NULL: not known */
     size_t n;
 } chain_receipts_t;
 
@@ -326,6 +327,13 @@ RN_NODISCARD err_t chain_tx_lookup(struct db_txn *txn, const hash_t *tx_hash, ui
  * that block's header root), and `to` becomes the head. ERR_INVALID_ARG above the head.
  */
 RN_NODISCARD err_t chain_unwind(struct db_txn *txn, uint64_t to, hash_t *state_root);
+/** The senders of a stored block's n transactions, kept with the block by chain_store_block
+ *  (no signature recovery); ERR_NOT_FOUND for a block stored without them (before schema 4). */
+RN_NODISCARD err_t chain_read_senders(struct db_txn *txn, const hash_t *hash, size_t n,
+                                      addr_t *out);
+/** The sender of transaction `index` alone, the same way. */
+RN_NODISCARD err_t chain_read_sender_at(struct db_txn *txn, const hash_t *hash, size_t index,
+                                        addr_t *out);
 /** The stored sequencer signature of a block; ERR_NOT_FOUND. */
 RN_NODISCARD err_t chain_read_signature(struct db_txn *txn, const hash_t *hash, uint8_t sig[65]);
 

@@ -45,6 +45,7 @@ struct chain_builder {
     tx_t *txs;
     receipt_t *receipts;
     u256_t *l1_fees;
+    addr_t *senders;
     size_t n, cap;
     uint64_t gas_used;
     uint64_t payload_bytes;
@@ -205,6 +206,7 @@ void chain_builder_free(chain_builder_t *b)
     rn_free(b->txs);
     rn_free(b->receipts);
     rn_free(b->l1_fees);
+    rn_free(b->senders);
     state_free(b->st);
     header_deinit(&b->header);
     rn_free(b);
@@ -239,6 +241,7 @@ void chain_builder_reserve(chain_builder_t *b, size_t n)
     b->txs = rn_realloc(b->txs, b->cap * sizeof(tx_t));
     b->receipts = rn_realloc(b->receipts, b->cap * sizeof(receipt_t));
     b->l1_fees = rn_realloc(b->l1_fees, b->cap * sizeof(u256_t));
+    b->senders = rn_realloc(b->senders, b->cap * sizeof(addr_t));
 }
 
 uint64_t chain_builder_gas_used(const chain_builder_t *b)
@@ -332,6 +335,7 @@ void chain_builder_add_z(chain_builder_t *b, tx_t *tx, const addr_t *sender, bvi
         rc->nlogs = nlogs;
     }
     b->l1_fees[b->n] = env.l1_fee;
+    b->senders[b->n] = *sender;
     b->txs[b->n] = *tx;
     memset(tx, 0, sizeof(*tx));
     b->n++;
@@ -406,10 +410,12 @@ err_t chain_builder_seal(chain_builder_t *b, block_t *out, hash_t *hash, chain_r
     out->ntxs = b->n;
     rs->r = b->receipts;
     rs->l1_fee = b->l1_fees;
+    rs->from = b->senders;
     rs->n = b->n;
     b->txs = NULL;
     b->receipts = NULL;
     b->l1_fees = NULL;
+    b->senders = NULL;
     b->n = b->cap = 0;
     return ERR_OK;
 }

@@ -40,7 +40,8 @@
     X(BLOOMS,          "blooms")           /* be64 number -> logsBloom of the canonical block */ \
     X(ACCOUNT_HISTORY, "account_history")  /* address ‖ be64 block -> account before block */ \
     X(STORAGE_HISTORY, "storage_history")  /* address ‖ slot ‖ be64 block -> value before */     \
-    X(WB_LOG,          "wb_log")           /* be64 commit -> its unflushed flat writes (wb.c) */
+    X(WB_LOG,          "wb_log")           /* be64 commit -> its unflushed flat writes (wb.c) */ \
+    X(SENDERS,         "senders")          /* block hash -> its transactions' senders, 20 B each */
 
 /* clang-format on */
 
@@ -52,7 +53,9 @@ typedef enum db_table {
 } db_table_t;
 
 enum {
-    DB_SCHEMA_VERSION = 3, /**< 3: WB_LOG (a version 2 datadir is upgraded when opened to write) */
+    /** 3: WB_LOG; 4: SENDERS. Versions 2 and 3 are upgraded in place when opened to write (the
+     *  new tables start empty: blocks stored before have no senders entry). */
+    DB_SCHEMA_VERSION = 4,
     DB_DEFAULT_MAP_SIZE_GB = 1024, /**< virtual reservation; the file grows as data is written */
 };
 

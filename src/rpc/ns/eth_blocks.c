@@ -180,6 +180,11 @@ static err_t block_load(db_txn_t *t, const hash_t *hash, rpc_block_t *l, bool tx
     l->b.ntxs = ntxs;
     l->from = RN_NEWV(addr_t, ntxs ? ntxs : 1);
     l->has_from = RN_NEWV(bool, ntxs ? ntxs : 1);
+    /* The senders stored with the block; a block stored without them (before schema 4) has
+     * each recovered from its signature when asked (rpc__block_sender). */
+    if (txs && ntxs && chain_read_senders(t, hash, ntxs, l->from) == ERR_OK)
+        for (size_t i = 0; i < ntxs; i++)
+            l->has_from[i] = true;
     return ERR_OK;
 }
 
@@ -190,16 +195,23 @@ err_t rpc__block_load(db_txn_t *t, const hash_t *hash, rpc_block_t *l)
 
 /* Sender of a stored transaction: recovered from the signature, or the L1 message's sender. A
  * stored transaction always has a valid one; a failure would show as the zero address. */
-static void stored_sender(const tx_t *tx, addr_t *from)
+static void recover_sender(const tx_t *tx, addr_t *from)
 {
     if (tx_recover_sender(tx, from) != ERR_OK)
         memset(from, 0, sizeof(*from));
 }
 
+/* Sender of transaction i of the block `bh`: stored with the block, else recovered. */
+static void stored_sender(db_txn_t *t, const hash_t *bh, size_t i, const tx_t *tx, addr_t *from)
+{
+    if (chain_read_sender_at(t, bh, i, from) != ERR_OK)
+        recover_sender(tx, from);
+}
+
 const addr_t *rpc__block_sender(rpc_block_t *l, size_t i)
 {
     if (!l->has_from[i]) {
-        stored_sender(&l->b.txs[i], &l->from[i]);
+        recover_sender(&l->b.txs[i], &l->from[i]);
         l->has_from[i] = true;
     }
     return &l->from[i];
@@ -540,7 +552,7 @@ static void do_tx_by_index(db_txn_t *t, rpc_block_t *l, const json_t *params, rp
         rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored block is corrupt");
         return;
     }
-    stored_sender(&tx, &from);
+    stored_sender(t, &l->hash, (size_t)i, &tx, &from);
     r->result = rpc__tx_json(&tx, &h, &from, &l->b.header, &l->hash, (size_t)i);
     tx_deinit(&tx);
 }
@@ -723,7 +735,7 @@ static bool find_tx(db_txn_t *t, const json_t *params, mined_tx_t *m, bool *foun
         rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored block is corrupt");
         return false;
     }
-    stored_sender(&m->tx, &m->from);
+    stored_sender(t, &m->block_hash, m->index, &m->tx, &m->from);
     m->at = (tx_place_t){ &m->h, &m->block_hash, m->index, &m->tx, &m->txh, &m->from };
     *found = true;
     return true;

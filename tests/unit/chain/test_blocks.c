@@ -277,6 +277,8 @@ TEST(blocks, reimport_gives_identical_hashes)
         size_t inc;
         CHECK_OK(build_block(a, spec, evm, spec->timestamp + 2 * i + 1, i * 3, 3, &blk, &inc));
         CHECK_EQ_U64(inc, 3);
+        addr_t want; /* before the import takes the transactions */
+        CHECK_OK(tx_recover_sender(&blk.blk.txs[2], &want));
         db_txn_t *w;
         CHECK_OK(db_txn_begin(b, DB_TXN_WRITE, &w));
         chain_invalid_t why;
@@ -293,6 +295,9 @@ TEST(blocks, reimport_gives_identical_hashes)
         CHECK_OK(chain_head(r, &head, &hh));
         CHECK_EQ_U64(head, i + 1);
         CHECK_MEM_EQ(hh.b, 32, blk.hash.b, 32);
+        addr_t s[3]; /* the import stores the senders it recovered */
+        CHECK_OK(chain_read_senders(r, &hh, 3, s));
+        CHECK_MEM_EQ(s[2].b, 20, want.b, 20);
         db_txn_abort(r);
         block_deinit(&blk.blk);
     }
@@ -1214,10 +1219,24 @@ TEST(blocks, bloom_index_and_tx_hashes_from_body_bytes)
         header_deinit(&hd);
         block_t b;
         CHECK_OK(chain_read_block(r, &h, &b));
-        /* One transaction or receipt read alone equals the whole block's entry. */
+        /* One transaction or receipt read alone equals the whole block's entry; the senders are
+         * stored with the block (none for genesis, which has no transactions). */
         chain_receipts_t rs;
         CHECK_OK(chain_read_receipts(r, &h, &rs));
         uint64_t logs = 0;
+        addr_t senders[8], one_sender;
+        CHECK(b.ntxs <= 8);
+        if (b.ntxs)
+            CHECK_OK(chain_read_senders(r, &h, b.ntxs, senders));
+        else
+            CHECK_ERR(ERR_NOT_FOUND, chain_read_senders(r, &h, 0, senders));
+        for (size_t i = 0; i < b.ntxs; i++) {
+            addr_t want;
+            CHECK_OK(tx_recover_sender(&b.txs[i], &want));
+            CHECK_MEM_EQ(senders[i].b, 20, want.b, 20);
+            CHECK_OK(chain_read_sender_at(r, &h, i, &one_sender));
+            CHECK_MEM_EQ(one_sender.b, 20, want.b, 20);
+        }
         for (size_t i = 0; i < b.ntxs; i++) {
             hash_t want, fast, at_hash;
             CHECK_OK(tx_hash(&b.txs[i], &want));

@@ -217,10 +217,10 @@ static void datadir_with_schema(const char *dir, uint64_t ver)
     db_close(db);
 }
 
-/* An unknown schema version is refused. Version 2 (before the flat tables were logged) is
- * upgraded in place when opened to write; read-only it is refused, as an older build refuses
- * version 3. */
-TEST(db, schema_mismatch_is_refused_and_version_2_upgraded)
+/* An unknown schema version is refused. Versions 2 (before the flat tables were logged) and 3
+ * (before SENDERS) are upgraded in place when opened to write; read-only they are refused, as
+ * an older build refuses a newer version. */
+TEST(db, schema_mismatch_is_refused_and_versions_2_and_3_upgraded)
 {
     char *dir = tmpdir();
     db_t *db;
@@ -229,22 +229,25 @@ TEST(db, schema_mismatch_is_refused_and_version_2_upgraded)
     CHECK_ERR(ERR_DB_SCHEMA, db_open(&db, dir, 1 << 26, DB_OPEN_DEFAULT, diag, sizeof(diag)));
     CHECK(strstr(diag, "schema version 999") != NULL);
     rmrf(dir);
-    dir = tmpdir();
-    datadir_with_schema(dir, 2);
-    CHECK_ERR(ERR_DB_SCHEMA, db_open(&db, dir, 1 << 26, DB_OPEN_READONLY, diag, sizeof(diag)));
-    CHECK_OK(db_open(&db, dir, 1 << 26, DB_OPEN_DEFAULT, NULL, 0));
-    db_close(db);
-    CHECK_OK(db_open(&db, dir, 1 << 26, DB_OPEN_READONLY, diag, sizeof(diag)));
-    db_txn_t *r;
-    uint64_t ver;
-    bview_t v;
-    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
-    CHECK_OK(db_meta_get_u64(r, "schema_version", &ver));
-    CHECK_EQ_U64(ver, DB_SCHEMA_VERSION);
-    CHECK_OK(db_get(r, DB_CANONICAL, sv("k"), &v));
-    db_txn_abort(r);
-    db_close(db);
-    rmrf(dir);
+    for (uint64_t old = 2; old <= 3; old++) {
+        dir = tmpdir();
+        datadir_with_schema(dir, old);
+        CHECK_ERR(ERR_DB_SCHEMA, db_open(&db, dir, 1 << 26, DB_OPEN_READONLY, diag, sizeof(diag)));
+        CHECK_OK(db_open(&db, dir, 1 << 26, DB_OPEN_DEFAULT, NULL, 0));
+        db_close(db);
+        CHECK_OK(db_open(&db, dir, 1 << 26, DB_OPEN_READONLY, diag, sizeof(diag)));
+        db_txn_t *r;
+        uint64_t ver;
+        bview_t v;
+        CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+        CHECK_OK(db_meta_get_u64(r, "schema_version", &ver));
+        CHECK_EQ_U64(ver, DB_SCHEMA_VERSION);
+        CHECK_OK(db_get(r, DB_CANONICAL, sv("k"), &v));
+        CHECK_ERR(ERR_NOT_FOUND, db_get(r, DB_SENDERS, sv("k"), &v));
+        db_txn_abort(r);
+        db_close(db);
+        rmrf(dir);
+    }
 }
 
 TEST(db, map_full_is_an_error_not_a_crash)
