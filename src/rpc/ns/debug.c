@@ -628,6 +628,9 @@ bool rpc__replay(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, rpc_replay_t
     state_backend_t be;
     buf_t raw;
     buf_init(&raw, 1u << 26);
+    /* The senders stored with the block (a block from before schema 4: recovered one by one). */
+    addr_t *senders = RN_NEWV(addr_t, b.ntxs ? b.ntxs : 1);
+    bool stored = b.ntxs && chain_read_senders(t, bh, b.ntxs, senders) == ERR_OK;
     if (b.header.number == 0) {
         ok = true; /* genesis has no transactions */
         goto out;
@@ -655,7 +658,9 @@ bool rpc__replay(const rpc_ctx_t *c, db_txn_t *t, const hash_t *bh, rpc_replay_t
         addr_t sender;
         hash_t th;
         buf_reset(&raw);
-        if (tx_encode(tx, &raw) != ERR_OK || tx_recover_sender(tx, &sender) != ERR_OK ||
+        if (stored)
+            sender = senders[i];
+        if (tx_encode(tx, &raw) != ERR_OK || (!stored && tx_recover_sender(tx, &sender)) ||
             tx_hash(tx, &th) != ERR_OK) {
             rpc_reply_error(r, RPC_INTERNAL_ERROR, "stored transaction %zu is unreadable", i);
             goto out;
@@ -705,6 +710,7 @@ out:
         evm_set_tracer(evm, NULL);
     state_db_backend_at_free(be_ctx);
     buf_deinit(&raw);
+    rn_free(senders);
     header_deinit(&parent);
     block_deinit(&b);
     return ok;
