@@ -650,6 +650,8 @@ TEST(eth_blocks, bad_params_are_invalid_params)
         { "eth_getTransactionReceipt", "[]" },
         { "eth_getTransactionByBlockNumberAndIndex", "[\"0x1\", \"one\"]" },
         { "eth_getBlockReceipts", "[true]" },
+        { "eth_getBlockReceipts", /* 66 characters, so a block hash, but not hex */
+          "[\"0xzz00000000000000000000000000000000000000000000000000000000000000\"]" },
         { "eth_getLogs", "[\"0x1\"]" },
         { "eth_getLogs", "[{\"fromBlock\":\"bad\"}]" },
         { "eth_getLogs", "[{\"address\":\"0x1234\"}]" },

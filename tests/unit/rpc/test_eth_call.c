@@ -577,15 +577,13 @@ TEST(eth_call, block_parameter_and_coinbase)
     json_decref(j);
     /* Malformed: -32602 naming the parameter. */
     static const char *bad[] = {
-        "\"lastest\"",
-        "\"0x\"",
-        "\"12\"",
-        "{}",
-        "{\"blockHash\":\"0x12\"}",
+        "\"lastest\"", "\"0x\"", "\"12\"", "{}", "{\"blockHash\":\"0x12\"}",
         "{\"blockNumber\":\"0x1\",\"blockHash\":\"0x12\"}",
         "{\"blockHash\":\"0x0000000000000000000000000000000000000000000000000"
         "000000000000000\",\"requireCanonical\":\"yes\"}",
-        "\"0x10000000000000000\""
+        "\"0x10000000000000000\"",
+        /* 66 characters, so a block hash, but not hex */
+        "\"0xzz00000000000000000000000000000000000000000000000000000000000000\""
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         snprintf(p, sizeof(p), "[{\"to\":\"%s\"},%s]", f.b, bad[i]);
