@@ -625,22 +625,6 @@ static err_t receipt_entry(const rlp_item_t *item, bview_t *rec, rlp_item_t *fee
     return ERR_OK;
 }
 
-/* A receipt's cumulative gas and log count, read from its encoding without decoding the logs. */
-static err_t receipt_counts(bview_t rec, uint64_t *cumulative_gas, size_t *nlogs)
-{
-    if (rec.n && rec.p[0] < 0xc0) /* typed: type ‖ rlp */
-        rec = bview(rec.p + 1, rec.n - 1);
-    rlp_item_t list, st, cum, bloom, logs;
-    bview_t c;
-    if (rlp_decode_one(rec, &list) || !list.is_list)
-        return ERR_DB_CORRUPT;
-    c = list.payload;
-    if (rlp_next(&c, &st) || rlp_next(&c, &cum) || rlp_next(&c, &bloom) || rlp_next(&c, &logs) ||
-        !logs.is_list || rlp_read_u64(&cum, cumulative_gas) || rlp_list_count(&logs, nlogs))
-        return ERR_DB_CORRUPT;
-    return ERR_OK;
-}
-
 err_t chain_read_receipt_at(db_txn_t *txn, const hash_t *block_hash, size_t index, receipt_t *out,
                             u256_t *l1_fee, uint64_t *prev_cumulative_gas, uint64_t *log_base)
 {
@@ -658,7 +642,8 @@ err_t chain_read_receipt_at(db_txn_t *txn, const hash_t *block_hash, size_t inde
         if (rlp_next(&cur, &item))
             return cur.n == 0 ? ERR_NOT_FOUND : ERR_DB_CORRUPT;
         TRY(receipt_entry(&item, &rec, &fee));
-        TRY(receipt_counts(rec, prev_cumulative_gas, &nlogs));
+        if (receipt_counts(rec, prev_cumulative_gas, &nlogs) != ERR_OK)
+            return ERR_DB_CORRUPT;
         *log_base += nlogs;
     }
     TRY(list_item_at(cur, 0, &item));

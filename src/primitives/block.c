@@ -278,28 +278,48 @@ static err_t decode_log(const rlp_item_t *it, log_t *l)
     return ERR_OK;
 }
 
-err_t receipt_decode(receipt_t *r, bview_t raw)
+/* The fields of a receipt's encoding (type ‖ rlp([status, cumulativeGas, bloom, logs]), the type
+ * absent for legacy); *logs is the raw list. */
+static err_t receipt_fields(bview_t raw, tx_type_t *type, bool *status, uint64_t *cumulative_gas,
+                            uint8_t bloom[256], rlp_item_t *logs)
 {
-    memset(r, 0, sizeof(*r));
+    *type = TX_LEGACY;
     if (raw.n == 0)
         return ERR_RECEIPT_MALFORMED;
     if (raw.p[0] < 0xc0) {
         uint8_t t = raw.p[0];
         if (t != TX_ACCESS_LIST && t != TX_DYNAMIC_FEE && t != TX_SET_CODE && t != TX_L1_MESSAGE)
             return ERR_TX_TYPE_UNSUPPORTED;
-        r->type = (tx_type_t)t;
+        *type = (tx_type_t)t;
         raw = bview(raw.p + 1, raw.n - 1);
     }
-    rlp_item_t list, st, cum, bloom, logs;
+    rlp_item_t list, st, cum, bl;
     TRY(rlp_decode_one(raw, &list));
     bview_t c = list.payload;
-    uint64_t status;
-    if (!list.is_list || rlp_next(&c, &st) || rlp_next(&c, &cum) || rlp_next(&c, &bloom) ||
-        rlp_next(&c, &logs) || c.n || rlp_read_u64(&st, &status) || status > 1 ||
-        rlp_read_u64(&cum, &r->cumulative_gas) || rlp_read_fixed(&bloom, r->bloom, 256) ||
-        !logs.is_list)
+    uint64_t s;
+    if (!list.is_list || rlp_next(&c, &st) || rlp_next(&c, &cum) || rlp_next(&c, &bl) ||
+        rlp_next(&c, logs) || c.n || rlp_read_u64(&st, &s) || s > 1 ||
+        rlp_read_u64(&cum, cumulative_gas) || rlp_read_fixed(&bl, bloom, 256) || !logs->is_list)
         return ERR_RECEIPT_MALFORMED;
-    r->status = status == 1;
+    *status = s == 1;
+    return ERR_OK;
+}
+
+err_t receipt_counts(bview_t raw, uint64_t *cumulative_gas, size_t *nlogs)
+{
+    tx_type_t type;
+    bool status;
+    uint8_t bloom[256];
+    rlp_item_t logs;
+    TRY(receipt_fields(raw, &type, &status, cumulative_gas, bloom, &logs));
+    return rlp_list_count(&logs, nlogs);
+}
+
+err_t receipt_decode(receipt_t *r, bview_t raw)
+{
+    memset(r, 0, sizeof(*r));
+    rlp_item_t logs;
+    TRY(receipt_fields(raw, &r->type, &r->status, &r->cumulative_gas, r->bloom, &logs));
     size_t n;
     TRY(rlp_list_count(&logs, &n));
     r->logs = n ? RN_NEWV(log_t, n) : NULL;

@@ -176,6 +176,9 @@ typedef struct receipt {
  */
 RN_NODISCARD err_t receipt_encode(const receipt_t *r, buf_t *out);
 RN_NODISCARD err_t receipt_decode(receipt_t *r, bview_t raw);
+/** A receipt's cumulative gas and number of logs, with receipt_decode's checks on all but the
+ *  logs' contents, which are not decoded (walking a block's receipts up to one of them). */
+RN_NODISCARD err_t receipt_counts(bview_t raw, uint64_t *cumulative_gas, size_t *nlogs);
 void receipt_deinit(receipt_t *r);
 /** rlp(log) = [address, [topics…], data]. */
 RN_NODISCARD err_t log_encode(const log_t *l, buf_t *out);

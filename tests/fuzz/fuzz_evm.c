@@ -12,15 +12,8 @@
 #include <string.h>
 
 #include "evm/evm.h"
+#include "fuzz.h"
 #include "state/state.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define REQUIRE(c)   \
-    do {             \
-        if (!(c))    \
-            abort(); \
-    } while (0)
 
 static void pick_rules(evm_rules_t *r, unsigned sel)
 {

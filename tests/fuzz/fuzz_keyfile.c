@@ -2,9 +2,8 @@
 #include <stdlib.h>
 
 #include "crypto/crypto.h"
+#include "fuzz.h"
 #include "node/node_int.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

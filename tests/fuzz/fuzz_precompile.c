@@ -9,14 +9,7 @@
 
 #include "evm/pc_int.h"
 #include "evm/precompiles.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define REQUIRE(c)   \
-    do {             \
-        if (!(c))    \
-            abort(); \
-    } while (0)
+#include "fuzz.h"
 
 static const precompile_id_t IDS[16] = {
     PC_ECRECOVER, PC_SHA256,        PC_RIPEMD160, PC_IDENTITY,   PC_MODEXP,         PC_BN254_ADD,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "rlp/rlp.h"
 
 /* Recursive decode of an item with `depth` enclosing lists (the top item has 0), re-encoding as
@@ -48,8 +49,6 @@ static err_t walk(const rlp_item_t *it, buf_t *out, int depth)
         abort();
     return rlp_list_end(out, m);
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -13,9 +13,8 @@
 
 #include "chain/chain.h"
 #include "db/db.h"
+#include "fuzz.h"
 #include "rpc/rpc.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const METHODS[] = {
     "eth_blockNumber",

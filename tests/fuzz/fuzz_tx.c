@@ -2,9 +2,8 @@
  * decodes re-encodes to the identical bytes. */
 #include <stdlib.h>
 
+#include "fuzz.h"
 #include "primitives/primitives.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void same(const buf_t *b, const uint8_t *data, size_t size)
 {

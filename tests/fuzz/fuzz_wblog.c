@@ -13,14 +13,7 @@
 #include <string.h>
 
 #include "db/db.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define REQUIRE(c)   \
-    do {             \
-        if (!(c))    \
-            abort(); \
-    } while (0)
+#include "fuzz.h"
 
 static bool count_entry(void *ctx, bview_t k, bview_t v)
 {

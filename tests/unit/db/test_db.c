@@ -456,6 +456,25 @@ static uint64_t wb_log_values(db_t *db)
 /* The flat tables are write-back tables too, but not derived data: a commit that leaves their
  * writes unflushed logs them (one WB_LOG value per commit), overtaken readers read the log instead
  * of being told to retry, a reopen after a crash puts the log back, and a flush empties it. */
+/* One commit of account "acct1", its slot "acct1slot" (NULL: deleted) and the trie node "node":
+ * both kinds of write-back table. */
+static err_t commit_acct1(db_t *db, const char *acct, const char *slot, const char *node)
+{
+    db_txn_t *w;
+    TRY(db_txn_begin(db, DB_TXN_WRITE, &w));
+    err_t e = db_put(w, DB_ACCOUNTS, sv("acct1"), sv(acct));
+    if (!e)
+        e = slot ? db_put(w, DB_STORAGE, sv("acct1slot"), sv(slot))
+                 : db_del(w, DB_STORAGE, sv("acct1slot"));
+    if (!e)
+        e = db_put(w, DB_ACCOUNT_TRIE, sv("node"), sv(node));
+    if (e) {
+        db_txn_abort(w);
+        return e;
+    }
+    return db_txn_commit(w);
+}
+
 /* A reader that begins between LMDB's commit and the cache's merge (the writer commits outside
  * the cache's lock): its snapshot is newer than the cache, so it reads its snapshot's log. */
 static int g_between;
@@ -479,20 +498,12 @@ TEST(db, writeback_reader_ahead_of_the_cache_reads_its_log)
     char *dir = tmpdir();
     db_t *db = open_wb(dir, 1000, 0);
     CHECK(db != NULL);
-    db_txn_t *w, *r;
+    db_txn_t *r;
     bview_t v;
-    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
-    CHECK_OK(db_put(w, DB_ACCOUNTS, sv("acct1"), sv("one")));
-    CHECK_OK(db_put(w, DB_STORAGE, sv("acct1slot"), sv("s1")));
-    CHECK_OK(db_put(w, DB_ACCOUNT_TRIE, sv("node"), sv("n1")));
-    CHECK_OK(db_txn_commit(w));
+    CHECK_OK(commit_acct1(db, "one", "s1", "n1"));
     g_between = 0;
     db_test_commit_hook(db, read_between_commit_and_merge, db);
-    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
-    CHECK_OK(db_put(w, DB_ACCOUNTS, sv("acct1"), sv("two")));
-    CHECK_OK(db_del(w, DB_STORAGE, sv("acct1slot")));
-    CHECK_OK(db_put(w, DB_ACCOUNT_TRIE, sv("node"), sv("n2")));
-    CHECK_OK(db_txn_commit(w));
+    CHECK_OK(commit_acct1(db, "two", NULL, "n2"));
     db_test_commit_hook(db, NULL, NULL);
     CHECK_EQ_INT(g_between, 1);
     /* After the merge a new reader reads the cache. */
@@ -513,19 +524,11 @@ TEST(db, writeback_flat_tables_are_logged_until_a_flush)
     CHECK(db != NULL);
     db_txn_t *w, *r;
     bview_t v;
-    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
-    CHECK_OK(db_put(w, DB_ACCOUNTS, sv("acct1"), sv("one")));
-    CHECK_OK(db_put(w, DB_STORAGE, sv("acct1slot"), sv("s1")));
-    CHECK_OK(db_put(w, DB_ACCOUNT_TRIE, sv("node"), sv("n1")));
-    CHECK_OK(db_txn_commit(w));
+    CHECK_OK(commit_acct1(db, "one", "s1", "n1"));
     CHECK_EQ_U64(wb_log_values(db), 1);
     CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
     /* r is overtaken by a commit that changes both kinds of table. */
-    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
-    CHECK_OK(db_put(w, DB_ACCOUNTS, sv("acct1"), sv("two")));
-    CHECK_OK(db_del(w, DB_STORAGE, sv("acct1slot")));
-    CHECK_OK(db_put(w, DB_ACCOUNT_TRIE, sv("node"), sv("n2")));
-    CHECK_OK(db_txn_commit(w));
+    CHECK_OK(commit_acct1(db, "two", NULL, "n2"));
     CHECK_OK(db_get(r, DB_ACCOUNTS, sv("acct1"), &v));
     CHECK_MEM_EQ(v.p, v.n, "one", 3);
     CHECK_OK(db_get(r, DB_STORAGE, sv("acct1slot"), &v));
