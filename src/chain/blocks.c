@@ -23,6 +23,7 @@ void chain_receipts_free(chain_receipts_t *rs)
     rn_free(rs->r);
     rn_free(rs->l1_fee);
     rn_free(rs->from);
+    rn_free(rs->tx_hash);
     memset(rs, 0, sizeof(*rs));
 }
 
@@ -179,7 +180,9 @@ static err_t index_tx_lists(db_txn_t *txn, uint64_t from, uint64_t to)
     return e;
 }
 
-static err_t store_tx_hashes(db_txn_t *txn, const block_t *b)
+/* The block's transaction hashes go to TX_RECENT; hashes, when not NULL, are given (the builder
+ * computed them while sealing). */
+static err_t store_tx_hashes(db_txn_t *txn, const block_t *b, const hash_t *hashes)
 {
     uint64_t number = b->header.number, indexed;
     bool due;
@@ -189,7 +192,10 @@ static err_t store_tx_hashes(db_txn_t *txn, const block_t *b)
         err_t e = ERR_OK;
         for (size_t i = 0; i < b->ntxs && !e; i++) {
             hash_t th;
-            e = tx_hash(&b->txs[i], &th);
+            if (hashes)
+                th = hashes[i];
+            else
+                e = tx_hash(&b->txs[i], &th);
             memcpy(recs + i * TX_REC, th.b, 32);
             be_store32(recs + i * TX_REC + 32, (uint32_t)i);
         }
@@ -243,7 +249,7 @@ err_t chain_store_block(db_txn_t *txn, const block_t *b, const hash_t *hash,
     if (!e)
         e = db_put(txn, DB_RECEIPTS, bview(hash->b, 32), buf_view(&v));
     if (!e)
-        e = store_tx_hashes(txn, b);
+        e = store_tx_hashes(txn, b, rs->tx_hash && rs->n == b->ntxs ? rs->tx_hash : NULL);
     if (!e && rs->from && rs->n == b->ntxs && b->ntxs) /* RPC reads them: no recovery */
         e = db_put(txn, DB_SENDERS, bview(hash->b, 32),
                    bview(rs->from[0].b, b->ntxs * sizeof(addr_t)));

@@ -247,6 +247,7 @@ typedef struct chain_receipts {
     struct receipt *r; /**< owned */
     u256_t *l1_fee;    /**< owned, one per receipt */
     addr_t *from;      /**< owned, one per receipt: the senders (SENDERS), or NULL: not known */
+    hash_t *tx_hash;   /**< owned, one per receipt: the transactions' hashes, or NULL: hash them */
     size_t n;
 } chain_receipts_t;
 

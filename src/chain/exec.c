@@ -2,6 +2,7 @@
  * §9.3 (GPO migrations) and §11 (building). One builder serves the sequencer (transactions added
  * one by one, rejected ones skipped) and import (every transaction must be valid). */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,6 +26,13 @@ static const addr_t SYSTEM_ADDR = {
       0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe }
 };
 
+/* A block's transaction bytes stay far below this: at 4 gas a byte or more it would take a gas
+ * limit above 8 G. */
+static const size_t RAW_MAX = (size_t)1 << 31;
+
+/* Blocks of this many transactions or more seal their lists on a second thread. */
+static const size_t SEAL_THREAD_MIN = 32;
+
 enum {
     L2_SYSTEM_CONFIG_SLOT_OVERHEAD = 101,
     L2_SYSTEM_CONFIG_SLOT_SCALAR = 102,
@@ -46,6 +54,8 @@ struct chain_builder {
     receipt_t *receipts;
     u256_t *l1_fees;
     addr_t *senders;
+    buf_t raw;       /**< the transactions' EIP-2718 encodings, back to back */
+    size_t *raw_end; /**< where each one ends in raw */
     size_t n, cap;
     uint64_t gas_used;
     uint64_t payload_bytes;
@@ -169,6 +179,7 @@ err_t chain_builder_new_on(chain_builder_t **out, const chain_spec_t *spec, evm_
     b->txn = txn;
     b->backend = backend ? *backend : state_db_backend_cached(txn, &b->cached);
     b->st = state_new(&b->backend);
+    buf_init(&b->raw, RAW_MAX);
     b->env.number = parent->number + 1;
     b->env.timestamp = timestamp;
     b->env.gas_limit = gas_limit ? gas_limit : parent->gas_limit;
@@ -207,6 +218,8 @@ void chain_builder_free(chain_builder_t *b)
     rn_free(b->receipts);
     rn_free(b->l1_fees);
     rn_free(b->senders);
+    rn_free(b->raw_end);
+    buf_deinit(&b->raw);
     state_free(b->st);
     header_deinit(&b->header);
     rn_free(b);
@@ -242,6 +255,7 @@ void chain_builder_reserve(chain_builder_t *b, size_t n)
     b->receipts = rn_realloc(b->receipts, b->cap * sizeof(receipt_t));
     b->l1_fees = rn_realloc(b->l1_fees, b->cap * sizeof(u256_t));
     b->senders = rn_realloc(b->senders, b->cap * sizeof(addr_t));
+    b->raw_end = rn_realloc(b->raw_end, b->cap * sizeof(size_t));
 }
 
 uint64_t chain_builder_gas_used(const chain_builder_t *b)
@@ -281,6 +295,18 @@ static bool type_allowed(const chain_builder_t *b, tx_type_t t)
     }
 }
 
+#ifdef RN_DEBUG
+/* The block's lists hash the bytes given (seal_lists): they must be the transaction's encoding,
+ * which strict decoding guarantees for the bytes the pool and imports receive. */
+static void check_raw(const tx_t *tx, bview_t raw)
+{
+    buf_t enc;
+    buf_init(&enc, BUF_MAX_DEFAULT);
+    ENSURE(tx_encode(tx, &enc) == ERR_OK && bview_eq(buf_view(&enc), raw));
+    buf_deinit(&enc);
+}
+#endif
+
 void chain_builder_add(chain_builder_t *b, tx_t *tx, const addr_t *sender, bview_t raw,
                        chain_add_result_t *res)
 {
@@ -293,6 +319,10 @@ void chain_builder_add_z(chain_builder_t *b, tx_t *tx, const addr_t *sender, bvi
     memset(res, 0, sizeof(*res));
     if (!type_allowed(b, tx->type)) {
         res->invalid = TX_INVALID_TYPE_NOT_SUPPORTED;
+        return;
+    }
+    if (raw.n > b->raw.max - b->raw.n) { /* unreachable below 8 G gas (4 gas a byte at least) */
+        res->invalid = TX_INVALID_GAS_LIMIT_REACHED;
         return;
     }
     state_tx_env_t env = {
@@ -336,6 +366,11 @@ void chain_builder_add_z(chain_builder_t *b, tx_t *tx, const addr_t *sender, bvi
     }
     b->l1_fees[b->n] = env.l1_fee;
     b->senders[b->n] = *sender;
+#ifdef RN_DEBUG
+    check_raw(tx, raw);
+#endif
+    ENSURE(buf_append(&b->raw, raw.p, raw.n) == ERR_OK); /* within max: checked above */
+    b->raw_end[b->n] = b->raw.n;
     b->txs[b->n] = *tx;
     memset(tx, 0, sizeof(*tx));
     b->n++;
@@ -367,43 +402,80 @@ static err_t ordered_root(hash_t *out, size_t n, err_t (*enc)(const void *, size
     return e;
 }
 
-static err_t enc_tx(const void *items, size_t i, buf_t *out)
-{
-    return tx_encode(&((const tx_t *)items)[i], out);
-}
-
 static err_t enc_receipt(const void *items, size_t i, buf_t *out)
 {
     return receipt_encode(&((const receipt_t *)items)[i], out);
+}
+
+/* What sealing computes from the transactions and receipts alone: the transactions' hashes and
+ * the two list roots. It runs on a thread of its own while the state is committed. */
+typedef struct seal_lists {
+    const chain_builder_t *b;
+    hash_t *tx_hash; /**< b->n */
+    hash_t tx_root, receipts_root;
+    err_t e;
+} seal_lists_t;
+
+static void *seal_lists(void *arg)
+{
+    seal_lists_t *j = arg;
+    const chain_builder_t *b = j->b;
+    bview_t *v = RN_NEWV(bview_t, b->n ? b->n : 1);
+    for (size_t i = 0; i < b->n; i++) {
+        size_t start = i ? b->raw_end[i - 1] : 0;
+        v[i] = bview(b->raw.p + start, b->raw_end[i] - start);
+    }
+    keccak256_many(j->tx_hash, v, b->n);
+    j->e = trie_root_ordered(&j->tx_root, v, b->n);
+    if (!j->e)
+        j->e = ordered_root(&j->receipts_root, b->n, enc_receipt, b->receipts);
+    rn_free(v);
+    return NULL;
 }
 
 err_t chain_builder_seal(chain_builder_t *b, block_t *out, hash_t *hash, chain_receipts_t *rs)
 {
     memset(out, 0, sizeof(*out));
     memset(rs, 0, sizeof(*rs));
+    /* The lists on a second thread (blocks of SEAL_THREAD_MIN or more: below, starting a
+     * thread costs more than it saves), the state on this one. */
+    seal_lists_t lists = { .b = b, .tx_hash = RN_NEWV(hash_t, b->n ? b->n : 1) };
+    pthread_t worker;
+    bool threaded =
+        b->n >= SEAL_THREAD_MIN && pthread_create(&worker, NULL, seal_lists, &lists) == 0;
     state_changes_t ch;
-    TRY(state_changes(b->st, &ch));
     header_t *h = &b->header;
-    err_t e = state_db_commit(b->txn, h->number, &ch, &h->state_root);
-    state_changes_free(&ch);
+    err_t e = state_changes(b->st, &ch);
+    if (!e) {
+        e = state_db_commit(b->txn, h->number, &ch, &h->state_root);
+        state_changes_free(&ch);
+    }
+    if (threaded)
+        pthread_join(worker, NULL);
+    else
+        seal_lists(&lists);
+    if (!e)
+        e = lists.e;
+    if (e) {
+        rn_free(lists.tx_hash);
+        return e;
+    }
     static const hash_t empty_ommers = { { 0x1d, 0xcc, 0x4d, 0xe8, 0xde, 0xc7, 0x5d, 0x7a,
                                            0xab, 0x85, 0xb5, 0x67, 0xb6, 0xcc, 0xd4, 0x1a,
                                            0xd3, 0x12, 0x45, 0x1b, 0x94, 0x8a, 0x74, 0x13,
                                            0xf0, 0xa1, 0x42, 0xfd, 0x40, 0xd4, 0x93, 0x47 } };
     h->ommers_hash = empty_ommers;
     h->gas_used = b->gas_used;
-    if (!e)
-        e = ordered_root(&h->tx_root, b->n, enc_tx, b->txs);
-    if (!e)
-        e = ordered_root(&h->receipts_root, b->n, enc_receipt, b->receipts);
+    h->tx_root = lists.tx_root;
+    h->receipts_root = lists.receipts_root;
     memset(h->bloom, 0, sizeof(h->bloom));
     for (size_t i = 0; i < b->n; i++)
         for (size_t j = 0; j < 256; j++)
             h->bloom[j] |= b->receipts[i].bloom[j];
-    if (!e)
-        e = header_hash(h, hash);
-    if (e)
+    if ((e = header_hash(h, hash)) != ERR_OK) {
+        rn_free(lists.tx_hash);
         return e;
+    }
     out->header = *h;
     memset(h, 0, sizeof(*h));
     out->txs = b->txs;
@@ -411,12 +483,14 @@ err_t chain_builder_seal(chain_builder_t *b, block_t *out, hash_t *hash, chain_r
     rs->r = b->receipts;
     rs->l1_fee = b->l1_fees;
     rs->from = b->senders;
+    rs->tx_hash = lists.tx_hash;
     rs->n = b->n;
     b->txs = NULL;
     b->receipts = NULL;
     b->l1_fees = NULL;
     b->senders = NULL;
     b->n = b->cap = 0;
+    buf_reset(&b->raw);
     return ERR_OK;
 }
 

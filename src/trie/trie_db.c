@@ -67,25 +67,32 @@ static bview_t pool_copy(pool_t *p, bview_t v)
     return bview(c, v.n);
 }
 
-/* An in-memory node. A child slot is either a node (child[i]), a reference to a node still in
- * the store or embedded in this node's encoding (cref[i], raw RLP), or empty. */
+/* A child slot holds a node (loaded or new), a reference to a node still in the store or
+ * embedded in its parent's encoding (raw RLP), or nothing. */
 typedef struct mnode mnode_t;
 
+typedef struct slot {
+    mnode_t *node;
+    bview_t ref; /**< when node is NULL: the reference (n == 0: empty) */
+} slot_t;
+
+/* An in-memory node. Memory is most of an update's cost on a large batch, so a node carries
+ * only the slots its kind uses: a branch 16, a leaf or an extension one (an extension's child;
+ * a leaf's is unused but keeps the kinds interchangeable). A node never becomes a branch in
+ * place: splits make new branches. */
 struct mnode {
-    mnode_t *child[16]; /**< loaded or new children; an extension uses [0] */
-    bview_t cref[16];   /**< children not loaded; an extension uses [0] */
-    bview_t value;      /**< leaf value; branch value (n == 0: none) */
-    bview_t orig;       /**< in_store: the encoding the store holds at this node's path */
-    hash_t hash;        /**< keccak(orig) when has_hash */
-    bview_t enc;        /**< the final encoding (pool), once encoded */
-    hash_t nh;          /**< keccak(enc), unless inl */
-    uint8_t frag[TRIE_DB_MAX_NIBBLES];
-    size_t nfrag;
-    int kind; /**< TRIE__LEAF, TRIE__EXT, TRIE__BRANCH */
+    bview_t value; /**< leaf value; branch value (n == 0: none) */
+    bview_t orig;  /**< in_store: the encoding the store holds at this node's path */
+    bview_t enc;   /**< the final encoding (pool), once encoded */
+    hash_t hash;   /**< keccak(orig) when has_hash; keccak(enc) once encoded, unless inl */
+    uint8_t nfrag;
+    uint8_t kind; /**< TRIE__LEAF, TRIE__EXT, TRIE__BRANCH */
     bool in_store;
     bool has_hash;
     bool inl;  /**< enc is under 32 bytes: the parent embeds it (never the root) */
     bool kept; /**< enc equals what the store holds at this path */
+    uint8_t frag[TRIE_DB_MAX_NIBBLES];
+    slot_t s[]; /**< 16 for a branch, else 1 */
 };
 
 typedef struct node_vec {
@@ -98,20 +105,11 @@ typedef struct path_rec {
     uint8_t p[TRIE_DB_MAX_NIBBLES];
 } path_rec_t;
 
-typedef struct pending {
-    path_rec_t path;
-    bview_t node; /**< pool copy */
-} pending_t;
-
 typedef struct upd {
     const trie_store_t *s;
     pool_t pool;
     path_rec_t *loaded; /**< paths read from the store */
     size_t nloaded, cap_loaded;
-    path_rec_t *live; /**< paths holding a node at the end (written or kept) */
-    size_t nlive, cap_live;
-    pending_t *writes;
-    size_t nwrites, cap_writes;
     buf_t scratch; /**< encoding buffer, reused */
     /* Leaf guesses by depth (guess_leaf): tried, right. */
     uint32_t guess_tries[TRIE_DB_MAX_NIBBLES + 1], guess_hits[TRIE_DB_MAX_NIBBLES + 1];
@@ -126,32 +124,21 @@ static void *vec_grow(void *v, size_t *cap, size_t n, size_t elem)
     return rn_realloc(v, *cap * elem);
 }
 
-static path_rec_t make_path(const uint8_t *p, size_t n)
-{
-    path_rec_t r;
-    ASSERT(n <= TRIE_DB_MAX_NIBBLES);
-    r.n = (uint8_t)n;
-    if (n)
-        memcpy(r.p, p, n);
-    return r;
-}
-
 static void note_loaded(upd_t *u, const uint8_t *path, size_t d)
 {
+    ASSERT(d <= TRIE_DB_MAX_NIBBLES);
     u->loaded = vec_grow(u->loaded, &u->cap_loaded, u->nloaded, sizeof(*u->loaded));
-    u->loaded[u->nloaded++] = make_path(path, d);
-}
-
-static void note_live(upd_t *u, const uint8_t *path, size_t d)
-{
-    u->live = vec_grow(u->live, &u->cap_live, u->nlive, sizeof(*u->live));
-    u->live[u->nlive++] = make_path(path, d);
+    path_rec_t *r = &u->loaded[u->nloaded++];
+    r->n = (uint8_t)d;
+    if (d)
+        memcpy(r->p, path, d);
 }
 
 static mnode_t *new_node(upd_t *u, int kind)
 {
-    mnode_t *n = pool_alloc(&u->pool, sizeof(*n));
-    n->kind = kind;
+    size_t slots = kind == TRIE__BRANCH ? 16 : 1;
+    mnode_t *n = pool_alloc(&u->pool, sizeof(*n) + slots * sizeof(slot_t));
+    n->kind = (uint8_t)kind;
     return n;
 }
 
@@ -160,7 +147,7 @@ static mnode_t *new_leaf(upd_t *u, const uint8_t *frag, size_t nfrag, bview_t va
     mnode_t *n = new_node(u, TRIE__LEAF);
     if (nfrag)
         memcpy(n->frag, frag, nfrag);
-    n->nfrag = nfrag;
+    n->nfrag = (uint8_t)nfrag;
     n->value = value;
     return n;
 }
@@ -171,11 +158,13 @@ static err_t node_from(upd_t *u, mnode_t **out, bview_t enc, size_t d, bool in_s
     trie__node_t dn;
     TRY(trie__node_decode(&dn, enc, d));
     mnode_t *n = new_node(u, dn.kind);
-    n->nfrag = dn.nfrag;
+    n->nfrag = (uint8_t)dn.nfrag;
     if (dn.nfrag)
         memcpy(n->frag, dn.frag, dn.nfrag);
     n->value = dn.value;
-    memcpy(n->cref, dn.child, sizeof(n->cref));
+    unsigned slots = dn.kind == TRIE__BRANCH ? 16 : 1;
+    for (unsigned i = 0; i < slots; i++)
+        n->s[i].ref = dn.child[i];
     if (in_store) {
         n->in_store = true;
         n->orig = enc;
@@ -197,8 +186,9 @@ static err_t read_stored(upd_t *u, bview_t *out, const uint8_t *path, size_t d)
 /* Make slot i of parent a loaded node, if it holds a reference; path[0..d) is the child's path. */
 static err_t load_child(upd_t *u, mnode_t *parent, unsigned i, const uint8_t *path, size_t d)
 {
-    bview_t ref = parent->cref[i];
-    if (parent->child[i] || ref.n == 0)
+    slot_t *sl = &parent->s[i];
+    bview_t ref = sl->ref;
+    if (sl->node || ref.n == 0)
         return ERR_OK;
     mnode_t *n;
     if (ref.p[0] >= 0xc0) {
@@ -221,8 +211,8 @@ static err_t load_child(upd_t *u, mnode_t *parent, unsigned i, const uint8_t *pa
         n->hash = got;
         n->has_hash = true;
     }
-    parent->child[i] = n;
-    parent->cref[i] = bview(NULL, 0);
+    sl->node = n;
+    sl->ref = bview(NULL, 0);
     return ERR_OK;
 }
 
@@ -232,8 +222,9 @@ static err_t load_child(upd_t *u, mnode_t *parent, unsigned i, const uint8_t *pa
 static err_t guess_leaf(upd_t *u, mnode_t *parent, unsigned i, const uint8_t *k, size_t kn,
                         size_t d, bview_t old)
 {
-    bview_t ref = parent->cref[i];
-    if (parent->child[i] || old.n == 0 || ref.n != 33 || ref.p[0] != 0xa0 || d > kn)
+    slot_t *sl = &parent->s[i];
+    bview_t ref = sl->ref;
+    if (sl->node || old.n == 0 || ref.n != 33 || ref.p[0] != 0xa0 || d > kn)
         return ERR_OK;
     /* A guess costs a keccak; above the leaves the child is a branch and every guess misses.
      * After a few tries at a depth, keep guessing there only if one in eight or more was
@@ -259,8 +250,8 @@ static err_t guess_leaf(upd_t *u, mnode_t *parent, unsigned i, const uint8_t *k,
     n->hash = h;
     n->has_hash = true;
     note_loaded(u, k, d); /* a stored node: deleted at the end if it moves */
-    parent->child[i] = n;
-    parent->cref[i] = bview(NULL, 0);
+    sl->node = n;
+    sl->ref = bview(NULL, 0);
     return ERR_OK;
 }
 
@@ -289,7 +280,7 @@ static err_t put_rec(upd_t *u, mnode_t **np, const uint8_t *k, size_t kn, size_t
         }
         TRY(guess_leaf(u, n, k[d], k, kn, d + 1, old));
         TRY(load_child(u, n, k[d], k, d + 1));
-        return put_rec(u, &n->child[k[d]], k, kn, d + 1, value, old);
+        return put_rec(u, &n->s[k[d]].node, k, kn, d + 1, value, old);
     }
     size_t cp = common_prefix(n->frag, n->nfrag, k + d, kn - d);
     if (n->kind == TRIE__LEAF && cp == n->nfrag && cp == kn - d) {
@@ -298,7 +289,7 @@ static err_t put_rec(upd_t *u, mnode_t **np, const uint8_t *k, size_t kn, size_t
     }
     if (n->kind == TRIE__EXT && cp == n->nfrag) {
         TRY(load_child(u, n, 0, k, d + cp));
-        return put_rec(u, &n->child[0], k, kn, d + cp, value, old);
+        return put_rec(u, &n->s[0].node, k, kn, d + cp, value, old);
     }
     /* Split at d + cp: a new branch there takes the rest of this node and the new key. */
     mnode_t *b = new_node(u, TRIE__BRANCH);
@@ -308,29 +299,40 @@ static err_t put_rec(upd_t *u, mnode_t **np, const uint8_t *k, size_t kn, size_t
         unsigned slot = n->frag[cp];
         size_t rest = n->nfrag - cp - 1;
         if (n->kind == TRIE__EXT && rest == 0) {
-            b->child[slot] = n->child[0]; /* the extension's branch moves up, same path */
-            b->cref[slot] = n->cref[0];
+            b->s[slot] = n->s[0]; /* the extension's branch moves up, same path */
         } else {
             mnode_t *r = new_leaf(u, n->frag + cp + 1, rest, n->value);
             r->kind = n->kind;
-            r->child[0] = n->child[0];
-            r->cref[0] = n->cref[0];
-            b->child[slot] = r;
+            r->s[0] = n->s[0];
+            b->s[slot].node = r;
         }
     }
     if (d + cp == kn)
         b->value = value;
     else
-        b->child[k[d + cp]] = new_leaf(u, k + d + cp + 1, kn - d - cp - 1, value);
+        b->s[k[d + cp]].node = new_leaf(u, k + d + cp + 1, kn - d - cp - 1, value);
     if (cp == 0) {
         *np = b; /* n's stored path, if any, is overwritten by b or deleted */
         return ERR_OK;
     }
     n->kind = TRIE__EXT;
-    n->nfrag = cp;
+    n->nfrag = (uint8_t)cp;
     n->value = bview(NULL, 0);
-    n->child[0] = b;
-    n->cref[0] = bview(NULL, 0);
+    n->s[0] = (slot_t){ .node = b };
+    return ERR_OK;
+}
+
+/* Give n (a leaf or an extension now) c's kind, rest of key, value and child, after n's own
+ * nfrag nibbles (n takes c's place: c was n's only child). */
+static err_t absorb(mnode_t *n, const mnode_t *c, size_t d)
+{
+    if (n->nfrag + c->nfrag > TRIE_DB_MAX_NIBBLES - d)
+        return ERR_TRIE_CORRUPT;
+    memcpy(n->frag + n->nfrag, c->frag, c->nfrag);
+    n->nfrag = (uint8_t)(n->nfrag + c->nfrag);
+    n->kind = c->kind;
+    n->value = c->value;
+    n->s[0] = c->s[0];
     return ERR_OK;
 }
 
@@ -341,7 +343,7 @@ static err_t fix_branch(upd_t *u, mnode_t **np, const uint8_t *k, size_t d)
     mnode_t *n = *np;
     unsigned count = 0, last = 0;
     for (unsigned i = 0; i < 16; i++) {
-        if (n->child[i] || n->cref[i].n) {
+        if (n->s[i].node || n->s[i].ref.n) {
             count++;
             last = i;
         }
@@ -362,46 +364,30 @@ static err_t fix_branch(upd_t *u, mnode_t **np, const uint8_t *k, size_t d)
     memcpy(path, k, d);
     path[d] = (uint8_t)last;
     TRY(load_child(u, n, last, path, d + 1));
-    mnode_t *c = n->child[last];
-    n->child[last] = NULL;
+    mnode_t *c = n->s[last].node;
+    n->s[last].node = NULL;
     n->frag[0] = (uint8_t)last;
+    n->nfrag = 1;
     if (c->kind == TRIE__BRANCH) {
         n->kind = TRIE__EXT;
-        n->nfrag = 1;
-        n->child[0] = c;
+        n->s[0] = (slot_t){ .node = c };
         return ERR_OK;
     }
-    if (c->nfrag + 1 > TRIE_DB_MAX_NIBBLES - d)
-        return ERR_TRIE_CORRUPT;
-    memcpy(n->frag + 1, c->frag, c->nfrag);
-    n->nfrag = c->nfrag + 1;
-    n->kind = c->kind;
-    n->value = c->value;
-    n->child[0] = c->child[0];
-    n->cref[0] = c->cref[0];
-    return ERR_OK;
+    return absorb(n, c, d);
 }
 
 /* After a deletion below extension *np at depth d: if its child is no longer a branch, merge. */
 static err_t fix_ext(mnode_t **np, size_t d)
 {
     mnode_t *n = *np;
-    mnode_t *c = n->child[0];
+    mnode_t *c = n->s[0].node;
     if (!c) {
         *np = NULL; /* not reachable from a canonical trie */
         return ERR_OK;
     }
     if (c->kind == TRIE__BRANCH)
         return ERR_OK;
-    if (n->nfrag + c->nfrag > TRIE_DB_MAX_NIBBLES - d)
-        return ERR_TRIE_CORRUPT;
-    memcpy(n->frag + n->nfrag, c->frag, c->nfrag);
-    n->nfrag += c->nfrag;
-    n->kind = c->kind;
-    n->value = c->value;
-    n->child[0] = c->child[0];
-    n->cref[0] = c->cref[0];
-    return ERR_OK;
+    return absorb(n, c, d);
 }
 
 /* Remove key k[0..kn) from the subtree at *np (path k[0..d)); *hit tells whether it was there. */
@@ -421,7 +407,7 @@ static err_t del_rec(upd_t *u, mnode_t **np, const uint8_t *k, size_t kn, size_t
         if (n->nfrag > kn - d || memcmp(n->frag, k + d, n->nfrag) != 0)
             return ERR_OK;
         TRY(load_child(u, n, 0, k, d + n->nfrag));
-        TRY(del_rec(u, &n->child[0], k, kn, d + n->nfrag, hit));
+        TRY(del_rec(u, &n->s[0].node, k, kn, d + n->nfrag, hit));
         return *hit ? fix_ext(np, d) : ERR_OK;
     }
     if (d == kn) {
@@ -431,7 +417,7 @@ static err_t del_rec(upd_t *u, mnode_t **np, const uint8_t *k, size_t kn, size_t
         *hit = true;
     } else {
         TRY(load_child(u, n, k[d], k, d + 1));
-        TRY(del_rec(u, &n->child[k[d]], k, kn, d + 1, hit));
+        TRY(del_rec(u, &n->s[k[d]].node, k, kn, d + 1, hit));
         if (!*hit)
             return ERR_OK;
     }
@@ -443,18 +429,22 @@ static err_t del_rec(upd_t *u, mnode_t **np, const uint8_t *k, size_t kn, size_t
  * the same height (longest path down to a node without in-memory children) never depend on
  * each other, so each height is encoded and then hashed in one keccak256_many batch. */
 
+static unsigned slot_count(const mnode_t *n)
+{
+    return n->kind == TRIE__BRANCH ? 16 : n->kind == TRIE__EXT ? 1 : 0;
+}
+
 /* File n under its height; *h receives it. level bounds the recursion (the key length). */
 static err_t collect(upd_t *u, mnode_t *n, size_t level, size_t *h)
 {
     if (level >= MAX_LEVELS)
         return ERR_TRIE_CORRUPT;
     size_t mine = 0;
-    unsigned nc = n->kind == TRIE__BRANCH ? 16 : n->kind == TRIE__EXT ? 1 : 0;
-    for (unsigned i = 0; i < nc; i++) {
+    for (unsigned i = 0, nc = slot_count(n); i < nc; i++) {
         size_t ch;
-        if (!n->child[i])
+        if (!n->s[i].node)
             continue;
-        TRY(collect(u, n->child[i], level + 1, &ch));
+        TRY(collect(u, n->s[i].node, level + 1, &ch));
         if (ch + 1 > mine)
             mine = ch + 1;
     }
@@ -468,12 +458,13 @@ static err_t collect(upd_t *u, mnode_t *n, size_t level, size_t *h)
 }
 
 /* Append the reference to a child: embedded encoding, hash, or the empty string. */
-static err_t append_ref(buf_t *enc, const mnode_t *c, bview_t cref)
+static err_t append_ref(buf_t *enc, const slot_t *sl)
 {
+    const mnode_t *c = sl->node;
     if (c)
-        return c->inl ? rlp_encode_raw(enc, c->enc.p, c->enc.n) : rlp_encode_hash(enc, &c->nh);
-    if (cref.n)
-        return rlp_encode_raw(enc, cref.p, cref.n);
+        return c->inl ? rlp_encode_raw(enc, c->enc.p, c->enc.n) : rlp_encode_hash(enc, &c->hash);
+    if (sl->ref.n)
+        return rlp_encode_raw(enc, sl->ref.p, sl->ref.n);
     return buf_push(enc, 0x80);
 }
 
@@ -486,14 +477,14 @@ static err_t encode_node(upd_t *u, const mnode_t *n)
     TRY(rlp_list_begin(enc, &m));
     if (n->kind == TRIE__BRANCH) {
         for (unsigned i = 0; i < 16; i++)
-            TRY(append_ref(enc, n->child[i], n->cref[i]));
+            TRY(append_ref(enc, &n->s[i]));
         TRY(rlp_encode_bytes(enc, n->value.p, n->value.n));
     } else {
         TRY(trie__hex_prefix(enc, n->frag, n->nfrag, n->kind == TRIE__LEAF));
         if (n->kind == TRIE__LEAF)
             TRY(rlp_encode_bytes(enc, n->value.p, n->value.n));
         else
-            TRY(append_ref(enc, n->child[0], n->cref[0]));
+            TRY(append_ref(enc, &n->s[0]));
     }
     return rlp_list_end(enc, m);
 }
@@ -519,18 +510,14 @@ static err_t encode_all(upd_t *u, mnode_t *root)
             n->enc = pool_copy(&u->pool, buf_view(&u->scratch));
             n->inl = n != root && n->enc.n < 32;
             n->kept = !n->inl && n->in_store && bview_eq(n->enc, n->orig);
-            if (n->inl)
-                continue;
-            if (n->kept && n->has_hash) {
-                n->nh = n->hash;
-                continue;
-            }
+            if (n->inl || (n->kept && n->has_hash))
+                continue; /* embedded; or unchanged, with the hash its parent referenced */
             in[nb] = n->enc;
             who[nb++] = n;
         }
         keccak256_many(out, in, nb);
         for (size_t i = 0; i < nb; i++)
-            who[i]->nh = out[i];
+            who[i]->hash = out[i];
     }
     rn_free(who);
     rn_free(out);
@@ -538,64 +525,65 @@ static err_t encode_all(upd_t *u, mnode_t *root)
     return e;
 }
 
-/* Note n's path (path[0..d)) as live and queue its encoding unless the store has it, children
- * first. An embedded node's subtree is embedded with it: nothing of it is stored. */
-static void emit(upd_t *u, const mnode_t *n, uint8_t *path, size_t d)
+/* Write every node below and including n (path[0..d)) that the store does not hold as it is.
+ * An embedded node's subtree is embedded with it: nothing of it is stored. */
+static err_t emit(upd_t *u, const mnode_t *n, uint8_t *path, size_t d)
 {
     if (n->inl)
-        return;
+        return ERR_OK;
     if (n->kind == TRIE__BRANCH) {
         for (unsigned i = 0; i < 16; i++) {
-            if (n->child[i]) {
+            if (n->s[i].node) {
                 path[d] = (uint8_t)i;
-                emit(u, n->child[i], path, d + 1);
+                TRY(emit(u, n->s[i].node, path, d + 1));
             }
         }
-    } else if (n->kind == TRIE__EXT && n->child[0]) {
+    } else if (n->kind == TRIE__EXT && n->s[0].node) {
         memcpy(path + d, n->frag, n->nfrag);
-        emit(u, n->child[0], path, d + n->nfrag);
+        TRY(emit(u, n->s[0].node, path, d + n->nfrag));
     }
-    note_live(u, path, d);
-    if (!n->kept) {
-        u->writes = vec_grow(u->writes, &u->cap_writes, u->nwrites, sizeof(*u->writes));
-        pending_t *w = &u->writes[u->nwrites++];
-        w->path = make_path(path, d);
-        w->node = n->enc;
+    if (n->kept)
+        return ERR_OK;
+    return u->s->put(u->s->ctx, bview(path, d), n->enc);
+}
+
+/* Whether the final trie (root: in memory) has a stored node at path p[0..len): an in-memory
+ * node that is not embedded, or a reference by hash that was never loaded. */
+static bool path_live(const mnode_t *n, const uint8_t *p, size_t len)
+{
+    size_t d = 0;
+    for (;;) {
+        if (d == len)
+            return !n->inl;
+        const slot_t *sl;
+        if (n->kind == TRIE__BRANCH) {
+            sl = &n->s[p[d]];
+            d++;
+        } else if (n->kind == TRIE__EXT && n->nfrag <= len - d &&
+                   memcmp(n->frag, p + d, n->nfrag) == 0) {
+            sl = &n->s[0];
+            d += n->nfrag;
+        } else {
+            return false; /* the path ends inside a key fragment or below a leaf */
+        }
+        if (sl->node) {
+            n = sl->node;
+            continue;
+        }
+        return d == len && sl->ref.n == 33 && sl->ref.p[0] == 0xa0;
     }
 }
 
-static int cmp_path(const void *a, const void *b)
+/* Delete the loaded paths no node occupies any more. The puts (emit) went to other paths. */
+static err_t drop_dead(upd_t *u, const mnode_t *root)
 {
-    const path_rec_t *x = a, *y = b;
-    size_t n = x->n < y->n ? x->n : y->n;
-    int c = n ? memcmp(x->p, y->p, n) : 0;
-    if (c)
-        return c;
-    return (x->n > y->n) - (x->n < y->n);
-}
-
-/* Delete the loaded paths no node occupies any more, then write the queued nodes. */
-static err_t flush(upd_t *u)
-{
-    if (u->nloaded)
-        qsort(u->loaded, u->nloaded, sizeof(*u->loaded), cmp_path);
-    if (u->nlive)
-        qsort(u->live, u->nlive, sizeof(*u->live), cmp_path);
-    size_t j = 0;
     for (size_t i = 0; i < u->nloaded; i++) {
-        while (j < u->nlive && cmp_path(&u->live[j], &u->loaded[i]) < 0)
-            j++;
-        if (j < u->nlive && cmp_path(&u->live[j], &u->loaded[i]) == 0)
+        const path_rec_t *l = &u->loaded[i];
+        if (root && path_live(root, l->p, l->n))
             continue;
-        if (i > 0 && cmp_path(&u->loaded[i - 1], &u->loaded[i]) == 0)
-            continue;
-        err_t e = u->s->del(u->s->ctx, bview(u->loaded[i].p, u->loaded[i].n));
+        err_t e = u->s->del(u->s->ctx, bview(l->p, l->n));
         if (e != ERR_OK && e != ERR_NOT_FOUND)
-            return e;
-    }
-    for (size_t i = 0; i < u->nwrites; i++) {
-        const pending_t *w = &u->writes[i];
-        TRY(u->s->put(u->s->ctx, bview(w->path.p, w->path.n), w->node));
+            return e; /* NOT_FOUND: a path loaded twice */
     }
     return ERR_OK;
 }
@@ -623,10 +611,10 @@ static err_t apply(upd_t *u, hash_t *new_root, const trie_kv_t *updates, size_t 
     hash_t h = KECCAK_EMPTY_TRIE;
     if (root) {
         TRY(encode_all(u, root));
-        emit(u, root, path, 0);
-        h = root->nh;
+        TRY(emit(u, root, path, 0));
+        h = root->hash;
     }
-    TRY(flush(u));
+    TRY(drop_dead(u, root));
     *new_root = h;
     return ERR_OK;
 }
@@ -646,8 +634,6 @@ err_t trie_db_update(const trie_store_t *s, hash_t *new_root, const trie_kv_t *u
     for (size_t i = 0; i < MAX_LEVELS; i++)
         rn_free(u.height[i].v);
     rn_free(u.loaded);
-    rn_free(u.live);
-    rn_free(u.writes);
     pool_deinit(&u.pool);
     return e;
 }

@@ -272,13 +272,16 @@ TEST(blocks, reimport_gives_identical_hashes)
     db_t *a = open_dev(d1, spec), *b = open_dev(d2, spec);
     CHECK(a && b);
     evm_t *evm = evm_new();
-    for (uint64_t i = 0; i < 4; i++) {
+    /* The last block is large enough to seal its lists on a second thread (SEAL_THREAD_MIN). */
+    for (uint64_t i = 0; i < 5; i++) {
         built_t blk;
-        size_t inc;
-        CHECK_OK(build_block(a, spec, evm, spec->timestamp + 2 * i + 1, i * 3, 3, &blk, &inc));
-        CHECK_EQ_U64(inc, 3);
+        size_t inc, ntx = i < 4 ? 3 : 40;
+        CHECK_OK(build_block(a, spec, evm, spec->timestamp + 2 * i + 1, i * 3, ntx, &blk, &inc));
+        CHECK_EQ_U64(inc, ntx);
         addr_t want; /* before the import takes the transactions */
         CHECK_OK(tx_recover_sender(&blk.blk.txs[2], &want));
+        hash_t last;
+        CHECK_OK(tx_hash(&blk.blk.txs[ntx - 1], &last));
         db_txn_t *w;
         CHECK_OK(db_txn_begin(b, DB_TXN_WRITE, &w));
         chain_invalid_t why;
@@ -295,9 +298,19 @@ TEST(blocks, reimport_gives_identical_hashes)
         CHECK_OK(chain_head(r, &head, &hh));
         CHECK_EQ_U64(head, i + 1);
         CHECK_MEM_EQ(hh.b, 32, blk.hash.b, 32);
-        addr_t s[3]; /* the import stores the senders it recovered */
-        CHECK_OK(chain_read_senders(r, &hh, 3, s));
+        addr_t s[40]; /* the import stores the senders it recovered */
+        CHECK_OK(chain_read_senders(r, &hh, ntx, s));
         CHECK_MEM_EQ(s[2].b, 20, want.b, 20);
+        db_txn_t *ra; /* both stores index the last transaction under its hash */
+        CHECK_OK(db_txn_begin(a, DB_TXN_READ, &ra));
+        for (int k = 0; k < 2; k++) {
+            uint64_t num;
+            uint32_t idx;
+            CHECK_OK(chain_tx_lookup(k ? ra : r, &last, &num, &idx));
+            CHECK_EQ_U64(num, i + 1);
+            CHECK_EQ_U64(idx, ntx - 1);
+        }
+        db_txn_abort(ra);
         db_txn_abort(r);
         block_deinit(&blk.blk);
     }
