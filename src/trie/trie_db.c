@@ -15,6 +15,7 @@
  *
  * Memory: one bump pool per call, freed at the end; recursion is bounded by the key length
  * (TRIE_DB_MAX_NIBBLES levels). */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,45 +24,113 @@
 #include "trie/trie_int.h"
 
 enum {
-    POOL_CHUNK = 64 * 1024,
+    POOL_CHUNK = 256 * 1024,
+    POOL_KEEP = 128, /**< chunks kept per thread between updates (32 MiB) */
+    POOL_HDR = 16,   /**< a chunk starts with the link to the previous one and its size */
     MAX_LEVELS = TRIE_DB_MAX_NIBBLES + 2 /**< root + one level per nibble + slack */
 };
 
 typedef struct pool {
-    uint8_t *chunk; /**< first 16 bytes link to the previous chunk */
+    uint8_t *chunk; /**< the newest chunk */
     size_t used, cap;
 } pool_t;
 
-static void *pool_alloc(pool_t *p, size_t n)
+/* Chunks an update freed, kept for the next update on the same thread: reusing memory touched
+ * before saves faulting it in again, which costs ~12 µs a page on a paravirtualized host (a
+ * 20 000-transfer block's update uses ~20 MiB). Freed when the thread exits; not kept under
+ * AddressSanitizer, which should see every chunk's end of life. */
+static __thread uint8_t *t_kept;
+static __thread size_t t_nkept;
+static pthread_key_t g_kept_key;
+static pthread_once_t g_kept_once = PTHREAD_ONCE_INIT;
+
+static uint8_t *chunk_link(const uint8_t *c)
+{
+    uint8_t *prev;
+    memcpy(&prev, c, sizeof(prev));
+    return prev;
+}
+
+static void chunk_set(uint8_t *c, uint8_t *prev, size_t size)
+{
+    memcpy(c, &prev, sizeof(prev));
+    memcpy(c + 8, &size, sizeof(size));
+}
+
+static void kept_free(void *head)
+{
+    for (uint8_t *c = head; c;) {
+        uint8_t *prev = chunk_link(c);
+        rn_free(c);
+        c = prev;
+    }
+}
+
+static void kept_key_init(void)
+{
+    if (pthread_key_create(&g_kept_key, kept_free) != 0)
+        PANIC("pthread_key_create failed");
+}
+
+static void *pool_alloc_raw(pool_t *p, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
     if (p->used + n > p->cap) {
-        size_t cap = n + 16 > POOL_CHUNK ? n + 16 : POOL_CHUNK;
-        uint8_t *c = rn_malloc(cap);
-        memcpy(c, &p->chunk, sizeof(p->chunk));
+        size_t cap = n + POOL_HDR > POOL_CHUNK ? n + POOL_HDR : POOL_CHUNK;
+        uint8_t *c;
+        if (cap == POOL_CHUNK && t_kept) {
+            c = t_kept;
+            t_kept = chunk_link(c);
+            t_nkept--;
+            pthread_setspecific(g_kept_key, t_kept);
+        } else {
+            c = rn_malloc(cap);
+        }
+        chunk_set(c, p->chunk, cap);
         p->chunk = c;
-        p->used = 16;
+        p->used = POOL_HDR;
         p->cap = cap;
     }
     void *r = p->chunk + p->used;
     p->used += n;
+    return r;
+}
+
+static void *pool_alloc(pool_t *p, size_t n)
+{
+    void *r = pool_alloc_raw(p, n);
     memset(r, 0, n);
     return r;
 }
 
 static void pool_deinit(pool_t *p)
 {
+#if defined(__SANITIZE_ADDRESS__)
+    const bool keep = false;
+#else
+    const bool keep = true;
+    pthread_once(&g_kept_once, kept_key_init);
+#endif
     while (p->chunk) {
-        uint8_t *prev;
-        memcpy(&prev, p->chunk, sizeof(prev));
-        rn_free(p->chunk);
+        uint8_t *c = p->chunk, *prev = chunk_link(c);
+        size_t size;
+        memcpy(&size, c + 8, sizeof(size));
+        if (keep && size == POOL_CHUNK && t_nkept < POOL_KEEP) {
+            chunk_set(c, t_kept, size);
+            t_kept = c;
+            t_nkept++;
+        } else {
+            rn_free(c);
+        }
         p->chunk = prev;
     }
+    if (keep)
+        pthread_setspecific(g_kept_key, t_kept);
 }
 
 static bview_t pool_copy(pool_t *p, bview_t v)
 {
-    uint8_t *c = pool_alloc(p, v.n ? v.n : 1);
+    uint8_t *c = pool_alloc_raw(p, v.n ? v.n : 1);
     if (v.n)
         memcpy(c, v.p, v.n);
     return bview(c, v.n);
