@@ -35,7 +35,11 @@
 // Knobs: INTAKE_TXS (10000), INTAKE_SENDERS (200), INTAKE_CONNS (8), INTAKE_RUNS (3), LOOKUPS (200),
 //        INTAKE_PAYLOAD_CAP (unset: the dev chain's 122 880),
 //        NODE_BIN (target/release/rollup-node), ANVIL (tests/node_modules/.bin/anvil),
-//        INTAKE_ONLY (ours|anvil: run one server only, no ratios).
+//        INTAKE_ONLY (ours|anvil: run one server only, no ratios),
+//        INTAKE_CLIENT (c: the timed requests go out from bench/txload.c, a one-thread epoll client
+//        built here with the system cc, which costs the shared cores a few us per request; node:
+//        from this process, ~35 us per request; default c when cc is found). Both send the same
+//        bytes in the same order; the client's CPU per transaction is printed either way.
 import { createRequire } from 'node:module';
 import { spawn, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +60,16 @@ const GASLIMIT = 1000000000;
 const CHAIN_ID = 1337;
 const DEV_ACCOUNTS = 20;
 const LOOKUPS = +(process.env.LOOKUPS || 200);
+const CLIENT = process.env.INTAKE_CLIENT || (hasCc() ? 'c' : 'node');
+
+function hasCc() {
+    try {
+        execFileSync('cc', ['--version'], { stdio: 'ignore' });
+        return true;
+    } catch {
+        return false;
+    }
+}
 
 function skip(why) {
     console.log(`intake bench skipped: ${why}`);
@@ -242,6 +256,55 @@ function procStatus(pid) {
 }
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'rn-bench-intake.'));
 const PAYLOAD_CAP = process.env.INTAKE_PAYLOAD_CAP ? +process.env.INTAKE_PAYLOAD_CAP : 0;
+// The C client and its request file: u32 connections, then per connection u32 requests, then per
+// request u32 length and bytes (little-endian), the same bytes the node client sends.
+let TXLOAD = '';
+const REQ_FILE = path.join(tmpRoot, 'requests.bin');
+if (CLIENT === 'c') {
+    TXLOAD = path.join(tmpRoot, 'txload');
+    execFileSync('cc', ['-O2', '-std=c17', '-o', TXLOAD, path.join(ROOT, 'bench', 'txload.c')]);
+    const u32 = (n) => {
+        const b = Buffer.alloc(4);
+        b.writeUInt32LE(n);
+        return b;
+    };
+    const parts = [u32(CONNS)];
+    for (const list of txs) {
+        parts.push(u32(list.length));
+        for (const req of list) parts.push(u32(req.length), Buffer.from(req));
+    }
+    fs.writeFileSync(REQ_FILE, Buffer.concat(parts));
+} else if (CLIENT !== 'node') {
+    console.error(`INTAKE_CLIENT must be c or node, not ${CLIENT}`);
+    process.exit(2);
+}
+
+// Send every transaction with bench/txload.c; resolves on its "start" line to { done }, a promise
+// of its result ({ accepted, errors, elapsedMs, cpuUs }).
+async function startTxload(port) {
+    const child = spawn(TXLOAD, [String(port), REQ_FILE], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d) => { err += d; });
+    let started;
+    const startedP = new Promise((resolve) => { started = resolve; });
+    child.stdout.on('data', (d) => {
+        out += d;
+        if (out.startsWith('start\n')) started();
+    });
+    const result = new Promise((resolve, reject) => {
+        child.on('close', (code) => {
+            started();
+            const line = out.split('\n').find((l) => l.startsWith('{'));
+            if (code !== 0 || !line) return reject(new Error(`txload exited ${code}: ${err.trim()}`));
+            const j = JSON.parse(line);
+            resolve({ accepted: j.accepted, errors: new Map(Object.entries(j.errors)),
+                elapsedMs: j.elapsed_ns / 1e6, cpuUs: j.cpu_us });
+        });
+    });
+    await startedP;
+    return { done: result };
+}
 let CHAIN = 'dev';
 if (PAYLOAD_CAP) {
     const g = JSON.parse(execFileSync(NODE_BIN, ['dump-genesis', '--chain', 'dev']).toString());
@@ -348,21 +411,23 @@ async function runOne(name, run) {
         }, 30000);
         phase = 'intake';
         const startBlock = +(await c.call('eth_blockNumber'));
-        const conns = await Promise.all(Array.from({ length: CONNS }, () => connect(srv.port)));
+        const conns = CLIENT === 'node' ? await Promise.all(Array.from({ length: CONNS }, () => connect(srv.port))) : [];
         const poller = await connect(srv.port);
         const blocks = [];
         let included = 0;
         let tIncluded = 0;
         let submitting = true;
         let accepted = 0;
-        const errors = new Map();
-        const cpu0 = cpuNs(srv.child.pid);
-        const ccpu0 = process.cpuUsage();
-        const tStart = now();
+        let errors = new Map();
         let tAccepted = 0;
         let cpuAccepted = 0;
         let ccpuAccepted = null;
         let subError = null;
+        let clientUs = 0; // CPU of the C client (the node client's is in ccpuAccepted)
+        const loaded = CLIENT === 'c' ? await startTxload(srv.port) : null;
+        const cpu0 = cpuNs(srv.child.pid);
+        const ccpu0 = process.cpuUsage();
+        const tStart = now();
         const senderTasks = conns.map(async (conn, ci) => {
             for (const req of txs[ci]) {
                 const res = await conn.send(req);
@@ -373,10 +438,16 @@ async function runOne(name, run) {
                 }
             }
         });
-        const subDone = Promise.all(senderTasks).then(() => {
+        const subDone = (loaded ? loaded.done : Promise.all(senderTasks)).then((l) => {
             tAccepted = now();
             cpuAccepted = cpuNs(srv.child.pid);
             ccpuAccepted = process.cpuUsage(ccpu0);
+            if (loaded) { // the client's own clock: from its first send to its last answer
+                accepted = l.accepted;
+                errors = l.errors;
+                clientUs = l.cpuUs;
+                tAccepted = tStart + l.elapsedMs;
+            }
             submitting = false;
         }, (e) => {
             subError = e;
@@ -410,7 +481,7 @@ async function runOne(name, run) {
         r.intakeTps = accepted / ((tAccepted - tStart) / 1000);
         r.acceptMs = tAccepted - tStart;
         r.cpuPerTx = (cpuAccepted - cpu0) / 1000 / Math.max(1, accepted);
-        r.clientCpuPerTx = (ccpuAccepted.user + ccpuAccepted.system) / Math.max(1, accepted);
+        r.clientCpuPerTx = (ccpuAccepted.user + ccpuAccepted.system + clientUs) / Math.max(1, accepted);
         r.cpuPerIncluded = (cpuNs(srv.child.pid) - cpu0) / 1000 / Math.max(1, included);
         r.included = included;
         r.includeMs = tIncluded ? tIncluded - tStart : NaN;
@@ -457,7 +528,7 @@ async function runOne(name, run) {
 
 const load = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 console.log(`intake bench: ${TXS} pre-signed EIP-1559 transfers (${SENDERS} senders x ${PER}), ${CONNS} keep-alive` +
-    ` connections, ${RUNS} runs; block gas limit raised to ${GASLIMIT} on both, 1 s blocks, chain id ${CHAIN_ID};` +
+    ` connections (${CLIENT === 'c' ? 'bench/txload.c client' : 'node.js client'}), ${RUNS} runs; block gas limit raised to ${GASLIMIT} on both, 1 s blocks, chain id ${CHAIN_ID};` +
     ` servers and client unpinned on ${os.cpus().length} CPUs (signing took ${signSecs.toFixed(1)} s, not timed)`);
 console.log(`  ours : ${NODE_BIN} node --chain ${PAYLOAD_CAP ? `<dev genesis, maxTxPayloadBytesPerBlock ${PAYLOAD_CAP}>` : 'dev'}` +
     ` --test ${POOL_ARGS.join(' ')} --sequencer.enabled --sequencer.auto-start` +

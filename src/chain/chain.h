@@ -384,7 +384,8 @@ void chain_builder_add_z(chain_builder_t *b, struct tx *tx, const addr_t *sender
                          size_t raw_zstd, chain_add_result_t *res);
 size_t chain_builder_count(const chain_builder_t *b);
 /** Make room for n more transactions at once (the sequencer knows its candidates), so that
- *  adding them does not grow the block's arrays by doubling and copying. */
+ *  adding them does not grow the block's arrays one doubling at a time. Grows at least twofold,
+ *  so that reserving a few more at each poll of the pool stays linear. */
 void chain_builder_reserve(chain_builder_t *b, size_t n);
 /** The builder's state after the transactions added so far (read it between adds: tracers). */
 state_t *chain_builder_state(chain_builder_t *b);

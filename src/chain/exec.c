@@ -250,7 +250,9 @@ void chain_builder_reserve(chain_builder_t *b, size_t n)
 {
     if (n <= b->cap - b->n)
         return;
-    b->cap = b->n + n;
+    /* At least double: the sequencer reserves again at every poll of the pool (every few ms
+     * while transactions arrive), and growing by the poll's few would copy the arrays each time. */
+    b->cap = b->n + n > 2 * b->cap ? b->n + n : 2 * b->cap;
     b->txs = rn_realloc(b->txs, b->cap * sizeof(tx_t));
     b->receipts = rn_realloc(b->receipts, b->cap * sizeof(receipt_t));
     b->l1_fees = rn_realloc(b->l1_fees, b->cap * sizeof(u256_t));
