@@ -297,7 +297,11 @@ void rpc_publish_block(const rpc_registry_t *reg, const block_t *b, const hash_t
     uint64_t log_index = 0;
     for (size_t i = 0; i < rs->n && i < b->ntxs; i++) {
         hash_t th;
-        if (tx_hash(&b->txs[i], &th) != ERR_OK)
+        if (rs->r[i].nlogs == 0)
+            continue;
+        if (rs->tx_hash) /* the builder's */
+            th = rs->tx_hash[i];
+        else if (tx_hash(&b->txs[i], &th) != ERR_OK)
             continue;
         for (size_t j = 0; j < rs->r[i].nlogs; j++, log_index++) {
             const log_t *l = &rs->r[i].logs[j];
