@@ -381,8 +381,8 @@ void chain_builder_add_z(chain_builder_t *b, tx_t *tx, const addr_t *sender, bvi
     res->status = rc->status;
 }
 
-static err_t ordered_root(hash_t *out, size_t n, err_t (*enc)(const void *, size_t, buf_t *),
-                          const void *items)
+/* The receipts root: the receipts encoded back to back, then the ordered trie over them. */
+static err_t receipts_root(hash_t *out, const receipt_t *rs, size_t n)
 {
     buf_t all;
     buf_init(&all, 1u << 30);
@@ -390,7 +390,7 @@ static err_t ordered_root(hash_t *out, size_t n, err_t (*enc)(const void *, size
     err_t e = ERR_OK;
     for (size_t i = 0; i < n && !e; i++) {
         off[i] = all.n;
-        e = enc(items, i, &all);
+        e = receipt_encode(&rs[i], &all);
     }
     off[n] = all.n;
     bview_t *v = RN_NEWV(bview_t, n ? n : 1);
@@ -402,11 +402,6 @@ static err_t ordered_root(hash_t *out, size_t n, err_t (*enc)(const void *, size
     rn_free(off);
     buf_deinit(&all);
     return e;
-}
-
-static err_t enc_receipt(const void *items, size_t i, buf_t *out)
-{
-    return receipt_encode(&((const receipt_t *)items)[i], out);
 }
 
 /* What sealing computes from the transactions and receipts alone: the transactions' hashes and
@@ -430,7 +425,7 @@ static void *seal_lists(void *arg)
     keccak256_many(j->tx_hash, v, b->n);
     j->e = trie_root_ordered(&j->tx_root, v, b->n);
     if (!j->e)
-        j->e = ordered_root(&j->receipts_root, b->n, enc_receipt, b->receipts);
+        j->e = receipts_root(&j->receipts_root, b->receipts, b->n);
     rn_free(v);
     return NULL;
 }
