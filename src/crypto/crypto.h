@@ -1,5 +1,6 @@
 /* src/crypto/crypto.h — hashing and signatures: keccak-256 (our own), secp256k1 via
- * libsecp256k1, SHA-256 and RIPEMD-160 via OpenSSL libcrypto. */
+ * libsecp256k1, SHA-256, RIPEMD-160, SHA-1 and P-256 verification via OpenSSL libcrypto (loaded
+ * on first use). */
 #ifndef RN_CRYPTO_CRYPTO_H
 #define RN_CRYPTO_CRYPTO_H
 
@@ -46,10 +47,23 @@ extern const hash_t KECCAK_EMPTY_TRIE;
 /** keccak256(rlp([])) = ommers hash of a block without ommers: 0x1dcc...9347. */
 extern const hash_t KECCAK_EMPTY_LIST;
 
-/* ---- SHA-256 / RIPEMD-160 (OpenSSL) ---- */
+/* ---- SHA-256 / RIPEMD-160 / SHA-1 / P-256 (OpenSSL libcrypto) ----
+ * libcrypto is loaded at the first call (or by crypto_preload); if it cannot be loaded these
+ * abort with the reason, as a missing library would have stopped the program from starting. */
 
 void sha256(uint8_t out[static 32], const uint8_t *data, size_t len);
 void ripemd160(uint8_t out[static 20], const uint8_t *data, size_t len);
+/** SHA-1, for the WebSocket handshake only. */
+void sha1(uint8_t out[static 20], const uint8_t *data, size_t len);
+/**
+ * ECDSA verification on secp256r1: in = hash ‖ r ‖ s ‖ qx ‖ qy, 32 bytes each. OpenSSL rejects a
+ * key off the curve and checks the signature equation; range checks on r, s and the key's
+ * coordinates are the caller's.
+ */
+bool p256_ecdsa_verify(const uint8_t in[static 160]);
+/** Load libcrypto on a background thread now, so that no later call waits for it; a failure
+ * is logged at error level. */
+void crypto_preload(void);
 
 /* ---- secp256k1 (libsecp256k1) ----
  * Thread-safe: one context, created on first use. Secret keys are never logged. Every function

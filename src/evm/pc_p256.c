@@ -1,5 +1,5 @@
-/* src/evm/pc_p256.c — P256VERIFY (address 0x100): secp256r1 ECDSA verification on OpenSSL 3's
- * EVP API (no deprecated EC_KEY calls).
+/* src/evm/pc_p256.c — P256VERIFY (address 0x100): secp256r1 ECDSA verification; the curve
+ * arithmetic is OpenSSL 3's (crypto/hash.c, EVP API).
  *
  * The checks are those of EIP-7951, which RIP-7212 implementations also apply in effect:
  *   1. 0 < r < n and 0 < s < n;
@@ -9,12 +9,9 @@
  * We check (1) and the range half of (2) here; OpenSSL rejects keys off the curve when the key
  * is imported (EC_POINT_oct2point validates the point) and performs (3) in ECDSA verification.
  * The 32-byte hash is used as is (no truncation: it has exactly the bit length of n). */
-#include <openssl/core_names.h>
-#include <openssl/ecdsa.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
 #include <string.h>
 
+#include "crypto/crypto.h"
 #include "evm/pc_int.h"
 
 /* secp256r1 field prime p and group order n, big-endian. */
@@ -41,55 +38,6 @@ static bool lt32(const uint8_t *a, const uint8_t *b)
     return memcmp(a, b, 32) < 0;
 }
 
-/** OpenSSL verification of an already range-checked input. */
-static bool verify_openssl(const uint8_t in[160])
-{
-    bool ok = false;
-    uint8_t pub[65];
-    pub[0] = 0x04; /* uncompressed SEC1 point */
-    memcpy(pub + 1, in + 96, 64);
-    char group[] = "prime256v1";
-    OSSL_PARAM params[3];
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
-    params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof(pub));
-    params[2] = OSSL_PARAM_construct_end();
-
-    EVP_PKEY_CTX *kctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-    EVP_PKEY *pkey = NULL;
-    EVP_PKEY_CTX *vctx = NULL;
-    ECDSA_SIG *sig = NULL;
-    unsigned char *der = NULL;
-    if (!kctx || EVP_PKEY_fromdata_init(kctx) <= 0 ||
-        EVP_PKEY_fromdata(kctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0)
-        goto done; /* includes "point not on the curve" */
-
-    sig = ECDSA_SIG_new();
-    if (!sig)
-        goto done;
-    BIGNUM *r = BN_bin2bn(in + 32, 32, NULL);
-    BIGNUM *s = BN_bin2bn(in + 64, 32, NULL);
-    if (!r || !s || ECDSA_SIG_set0(sig, r, s) != 1) {
-        BN_free(r);
-        BN_free(s);
-        goto done;
-    }
-    int der_len = i2d_ECDSA_SIG(sig, &der);
-    if (der_len <= 0)
-        goto done;
-
-    vctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-    if (!vctx || EVP_PKEY_verify_init(vctx) <= 0)
-        goto done;
-    ok = EVP_PKEY_verify(vctx, der, (size_t)der_len, in, 32) == 1;
-done:
-    OPENSSL_free(der);
-    ECDSA_SIG_free(sig);
-    EVP_PKEY_CTX_free(vctx);
-    EVP_PKEY_free(pkey);
-    EVP_PKEY_CTX_free(kctx);
-    return ok;
-}
-
 bool p256_verify(const uint8_t in[160])
 {
     const uint8_t *r = in + 32, *s = in + 64, *qx = in + 96, *qy = in + 128;
@@ -99,5 +47,5 @@ bool p256_verify(const uint8_t in[160])
         return false;
     if (is_zero32(qx) && is_zero32(qy))
         return false; /* the usual encoding of infinity; not a valid key */
-    return verify_openssl(in);
+    return p256_ecdsa_verify(in);
 }

@@ -824,6 +824,9 @@ int node__run(const node_config_t *cfg)
                  cfg->sequencer.auto_start ? "true" : "false",
                  cfg->sequencer.allow_empty_blocks ? "true" : "false");
     }
+    /* libcrypto is dlopen()ed off the start-up path (decision 0024); load it now, so that the
+     * first precompile call or WebSocket handshake does not wait for it. */
+    crypto_preload();
     int sig = 0;
     while (sigwait(&set, &sig) != 0) {
     }

@@ -7,8 +7,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -20,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "crypto/crypto.h"
 #include "rpc/rpc.h"
 #include "rpc/rpc_int.h"
 
@@ -407,6 +406,24 @@ static bool ws_process(worker_t *w, conn_t *c)
 }
 
 /* Answer an Upgrade: websocket request; false if it is not a valid handshake. */
+/** RFC 4648 base64 of in[0..n) with padding, NUL-terminated; out holds 4·⌈n/3⌉ + 1 bytes. */
+static void base64(char *out, const uint8_t *in, size_t n)
+{
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16;
+        if (i + 1 < n)
+            v |= (uint32_t)in[i + 1] << 8;
+        if (i + 2 < n)
+            v |= in[i + 2];
+        *out++ = abc[v >> 18];
+        *out++ = abc[(v >> 12) & 63];
+        *out++ = i + 1 < n ? abc[(v >> 6) & 63] : '=';
+        *out++ = i + 2 < n ? abc[v & 63] : '=';
+    }
+    *out = 0;
+}
+
 static err_t ws_handshake(conn_t *c, const char *hdrs, const char *hend, const char *cors)
 {
     const char *key, *ver;
@@ -423,9 +440,9 @@ static err_t ws_handshake(conn_t *c, const char *hdrs, const char *hend, const c
     memcpy(cat, key, kn);
     memcpy(cat + kn, guid, sizeof(guid) - 1);
     uint8_t digest[20];
-    SHA1((const unsigned char *)cat, kn + sizeof(guid) - 1, digest);
+    sha1(digest, (const uint8_t *)cat, kn + sizeof(guid) - 1);
     char accept[32];
-    EVP_EncodeBlock((unsigned char *)accept, digest, 20);
+    base64(accept, digest, sizeof(digest));
     c->close_after = false;
     c->ws = true;
     return buf_printf(&c->out,

@@ -1,5 +1,5 @@
-/* SHA-256 and RIPEMD-160 (OpenSSL): the standard vectors from FIPS 180-2 and the RIPEMD-160
- * authors' page. */
+/* SHA-256, RIPEMD-160 and SHA-1 (OpenSSL, loaded at first use): the standard vectors from
+ * FIPS 180-2 and the RIPEMD-160 authors' page. */
 #include <stdlib.h>
 
 #include "crypto/crypto.h"
@@ -47,4 +47,15 @@ TEST(hashes, ripemd160_vectors)
     ripemd160(h, m, 1000000);
     expect_hex(h, 20, "52783243c1697bdbe16d37f97f68f08325dc1528", __LINE__);
     free(m);
+}
+
+TEST(hashes, sha1_vectors)
+{
+    uint8_t h[20];
+    sha1(h, (const uint8_t *)"abc", 3);
+    expect_hex(h, 20, "a9993e364706816aba3e25717850c26c9cd0d89d", __LINE__);
+    sha1(h, NULL, 0);
+    expect_hex(h, 20, "da39a3ee5e6b4b0d3255bfef95601890afd80709", __LINE__);
+    sha1(h, (const uint8_t *)MSG448, strlen(MSG448));
+    expect_hex(h, 20, "84983e441c3bd26ebaae4aa1f95129e5e54670f1", __LINE__);
 }
