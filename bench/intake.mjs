@@ -314,6 +314,7 @@ if (PAYLOAD_CAP) {
 }
 const POOL_ARGS = ['--txpool.max-account-slots', `${Math.max(64, Math.ceil(TXS / SENDERS))}`,
     '--txpool.pending-max-count', `${Math.max(10000, TXS)}`];
+let FLOOR_BIN = null;
 const SERVERS = {
     ours: (port, dir) => ({
         cmd: NODE_BIN,
@@ -322,6 +323,8 @@ const SERVERS = {
             '--http', '--http.addr', '127.0.0.1', '--http.port', `${port}`, '--http.api', 'eth,net,web3,txpool'],
         env: { ...process.env, RUST_LOG: process.env.INTAKE_RUST_LOG || 'warn,reth::cli=info' },
     }),
+    // The harness's own start-up floor: a C server that answers at once (bench/fixed_reply_server.c).
+    floor: (port) => ({ cmd: FLOOR_BIN, args: [`${port}`], env: process.env }),
     anvil: (port) => ({
         cmd: ANVIL,
         args: ['--silent', '--host', '127.0.0.1', '--port', `${port}`, '--accounts', `${DEV_ACCOUNTS}`,
@@ -564,6 +567,22 @@ for (let run = 1; run <= RUNS; run++) {
         if (r.pool && (+r.pool.pending || +r.pool.queued)) console.log(`      txpool_status after: ${JSON.stringify(r.pool)}`);
         if (r.log) console.log(`      ${name} log: ${r.log.split('\n').slice(0, 5).join('\n      ')}`);
     }
+}
+// What spawning a process and polling it costs this harness: the same start() against a server
+// with nothing to set up. The node's and anvil's start-up figures include it.
+let floorMs = null;
+if (!process.env.INTAKE_NO_FLOOR) {
+    FLOOR_BIN = path.join(tmpRoot, 'fixed_reply_server');
+    execFileSync('cc', ['-O2', '-o', FLOOR_BIN, path.join(ROOT, 'bench', 'fixed_reply_server.c')]);
+    const ms = [];
+    for (let i = 0; i < Math.max(5, RUNS); i++) {
+        const srv = await start('floor', i);
+        ms.push(srv.startupMs);
+        await stop(srv);
+    }
+    floorMs = stat(ms);
+    console.log(`  start-up floor of this harness (spawn and poll a C server that answers at once): median` +
+        ` ${floorMs.med.toFixed(1)} ms (${floorMs.min.toFixed(1)}-${floorMs.max.toFixed(1)}), ${ms.length} starts`);
 }
 console.log(`  load average at end: ${load()}`);
 const rows = [
