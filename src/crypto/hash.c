@@ -26,25 +26,25 @@
 #include "base/log.h"
 #include "crypto/crypto.h"
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
+#define STR_(x)          #x
+#define STR(x)           STR_(x)
 #define LIBCRYPTO_SONAME "libcrypto.so." STR(OPENSSL_VERSION_MAJOR)
 
 /* The libcrypto functions used: X(name). */
-#define LIBCRYPTO_FUNCS(X)                                                                       \
-    X(EVP_MD_fetch)                                                                              \
-    X(EVP_Digest)                                                                                \
-    X(OSSL_PROVIDER_load)                                                                        \
-    X(OSSL_PARAM_construct_utf8_string)                                                          \
-    X(OSSL_PARAM_construct_octet_string)                                                         \
-    X(OSSL_PARAM_construct_end)                                                                  \
-    X(EVP_PKEY_CTX_new_from_name)                                                                \
-    X(EVP_PKEY_CTX_new_from_pkey)                                                                \
-    X(EVP_PKEY_CTX_free)                                                                         \
-    X(EVP_PKEY_fromdata_init)                                                                    \
-    X(EVP_PKEY_fromdata)                                                                         \
-    X(EVP_PKEY_free)                                                                             \
-    X(EVP_PKEY_verify_init)                                                                      \
+#define LIBCRYPTO_FUNCS(X)               \
+    X(EVP_MD_fetch)                      \
+    X(EVP_Digest)                        \
+    X(OSSL_PROVIDER_load)                \
+    X(OSSL_PARAM_construct_utf8_string)  \
+    X(OSSL_PARAM_construct_octet_string) \
+    X(OSSL_PARAM_construct_end)          \
+    X(EVP_PKEY_CTX_new_from_name)        \
+    X(EVP_PKEY_CTX_new_from_pkey)        \
+    X(EVP_PKEY_CTX_free)                 \
+    X(EVP_PKEY_fromdata_init)            \
+    X(EVP_PKEY_fromdata)                 \
+    X(EVP_PKEY_free)                     \
+    X(EVP_PKEY_verify_init)              \
     X(EVP_PKEY_verify)
 
 static struct {
@@ -61,12 +61,12 @@ static pthread_once_t g_digests_once = PTHREAD_ONCE_INIT;
 static void load_symbols(void *h)
 {
     void *p;
-#define LOOKUP(f)                                                                                \
-    p = dlsym(h, #f);                                                                            \
-    if (!p) {                                                                                    \
-        snprintf(L.error, sizeof(L.error), "%s has no %s", LIBCRYPTO_SONAME, #f);                \
-        return;                                                                                  \
-    }                                                                                            \
+#define LOOKUP(f)                                                                 \
+    p = dlsym(h, #f);                                                             \
+    if (!p) {                                                                     \
+        snprintf(L.error, sizeof(L.error), "%s has no %s", LIBCRYPTO_SONAME, #f); \
+        return;                                                                   \
+    }                                                                             \
     memcpy(&L.f, &p, sizeof(p));
     LIBCRYPTO_FUNCS(LOOKUP)
 #undef LOOKUP
