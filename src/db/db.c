@@ -129,6 +129,7 @@ err_t db_open(db_t **out, const char *dir, uint64_t map_size, db_open_flags_t fl
     pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
     pthread_rwlock_init(&db->wb.mu, &ra);
     pthread_rwlockattr_destroy(&ra);
+    pthread_mutex_init(&db->shared_mu, NULL);
     db->readonly = (flags & DB_OPEN_READONLY) != 0;
     err_t e;
     int rc;
@@ -243,6 +244,7 @@ void db_close(db_t *db)
     if (db->lock_fd >= 0)
         close(db->lock_fd); /* releases the flock */
     db__wb_close(db);
+    pthread_mutex_destroy(&db->shared_mu);
     rn_free(db);
 }
 
@@ -264,8 +266,16 @@ err_t db_txn_begin(db_t *db, db_txn_kind_t kind, db_txn_t **out)
     return ERR_OK;
 }
 
+static void shared_end(db_txn_t *txn)
+{
+    if (txn->shared_rd)
+        mdb_txn_abort(txn->shared_rd);
+    txn->shared_rd = NULL;
+}
+
 err_t db_txn_commit(db_txn_t *txn)
 {
+    shared_end(txn);
     err_t e;
     if (txn->write) {
         e = db__wb_commit(txn); /* the write-back cache joins every write commit */
@@ -281,6 +291,7 @@ void db_txn_abort(db_txn_t *txn)
 {
     if (!txn)
         return;
+    shared_end(txn);
     mdb_txn_abort(txn->txn);
     db__wb_txn_end(txn);
     rn_free(txn);
@@ -302,6 +313,16 @@ err_t db_get(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val)
         return db__map_rc(rc, "get");
     *val = bview(v.mv_data, v.mv_size);
     return ERR_OK;
+}
+
+err_t db_get_concurrent(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val)
+{
+    if (txn->write)
+        return db__wb_table(t) ? db__wb_get_concurrent(txn, t, key, val) : ERR_UNSUPPORTED;
+    pthread_mutex_lock(&txn->db->shared_mu);
+    err_t e = db_get(txn, t, key, val);
+    pthread_mutex_unlock(&txn->db->shared_mu);
+    return e;
 }
 
 err_t db_put(db_txn_t *txn, db_table_t t, bview_t key, bview_t val)
@@ -466,8 +487,10 @@ err_t db_del_prefix(db_txn_t *txn, db_table_t t, bview_t prefix)
 {
     if (!txn->write)
         return ERR_PERMISSION;
-    if (db__wb_table(t))
+    if (db__wb_table(t)) {
         TRY(db__wb_del_prefix(txn, t, prefix));
+        txn->lmdb_changed |= 1u << t;
+    }
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn->txn, txn->db->dbi[t], &cur);
     if (rc)

@@ -76,6 +76,7 @@ struct db {
     bool readonly;
     uint64_t instance; /**< db_instance(): unique per open in this process */
     wb_cache_t wb;
+    pthread_mutex_t shared_mu;     /**< db_get_concurrent: one LMDB read at a time */
     void (*commit_hook)(void *ud); /**< db_test_commit_hook */
     void *commit_hook_ud;
 };
@@ -98,6 +99,12 @@ struct db_txn {
     bool wb_replay; /**< this transaction replays into stale tables (db_writeback_begin_replay) */
     bool wb_has_mark;
     uint64_t wb_mark;
+    /* Write transactions: a read-only snapshot of the last commit, for db_get_concurrent's LMDB
+     * reads (a write transaction may not be used from other threads; with MDB_NOTLS a read
+     * transaction may, one at a time); and the write-back tables whose LMDB entries this
+     * transaction changed itself (db_del_prefix), which that snapshot would not show. */
+    MDB_txn *shared_rd;
+    uint32_t lmdb_changed;
     /* Read transactions: META wb_lag in this snapshot (-1 not read yet). */
     int wb_lag;
     arena_chunk_t *arena;
@@ -108,6 +115,7 @@ bool db__wb_table(db_table_t t);
 err_t db__wb_open(db_t *db);
 void db__wb_close(db_t *db);
 err_t db__wb_get(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val);
+err_t db__wb_get_concurrent(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val);
 err_t db__wb_put(db_txn_t *txn, db_table_t t, bview_t key, bview_t val, bool del);
 err_t db__wb_del_prefix(db_txn_t *txn, db_table_t t, bview_t prefix);
 err_t db__wb_scan(db_txn_t *txn, db_table_t t, bview_t prefix, db_scan_fn fn, void *ctx);

@@ -622,6 +622,29 @@ static err_t reader_get(db_txn_t *txn, db_table_t t, const uint8_t *kb, size_t k
     return e ? r : lmdb_get(txn, t, key, val);
 }
 
+/* The write transaction's entry for a key: its own, else the committed cache's (marked read:
+ * every thread of db_get_concurrent writes the same 1), else NULL (a miss). */
+static const wb_ent_t *writer_find(db_txn_t *txn, const uint8_t *kb, size_t kn, uint64_t h,
+                                   bool concurrent)
+{
+    const wb_ent_t *e = map_find(&txn->wb, kb, kn, h);
+    if (e)
+        return e;
+    wb_cache_t *c = &txn->db->wb;
+    wb_ent_t *ce = map_find(&c->map, kb, kn, h);
+    uint64_t *count = ce ? &c->stats.hits : &c->stats.misses;
+    if (concurrent) {
+        if (ce)
+            __atomic_store_n(&ce->ref, 1, __ATOMIC_RELAXED);
+        __atomic_fetch_add(count, 1, __ATOMIC_RELAXED);
+    } else {
+        if (ce)
+            ce->ref = 1;
+        (*count)++;
+    }
+    return ce;
+}
+
 err_t db__wb_get(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val)
 {
     uint8_t kb[WB_MAX_KEY];
@@ -632,23 +655,47 @@ err_t db__wb_get(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val)
         return reader_get(txn, t, kb, kn, h, key, val);
     if (writer_blocked(txn))
         return ERR_DB_STALE;
-    wb_cache_t *c = &txn->db->wb;
-    const wb_ent_t *e = map_find(&txn->wb, kb, kn, h);
+    const wb_ent_t *e = writer_find(txn, kb, kn, h, false);
     if (e)
         return answer(e, val);
-    wb_ent_t *ce = map_find(&c->map, kb, kn, h);
-    if (ce) {
-        ce->ref = 1;
-        c->stats.hits++;
-        return answer(ce, val);
-    }
-    c->stats.misses++;
     bview_t v = { NULL, 0 };
     TRY(lmdb_get(txn, t, key, &v));
     /* Keep a clean copy: it joins the cache if this transaction commits. */
     wb_ent_t *ne = ent_new(kb, kn, h, v, WB_CLEAN);
     map_set(&txn->wb, ne);
     *val = ent_val(ne);
+    return ERR_OK;
+}
+
+/* db__wb_get's lookups for threads sharing the write transaction (db_get_concurrent): neither
+ * map changes while they run, so both are read without a lock. A miss reads LMDB through a
+ * read-only snapshot of the last commit, one thread at a time: for these tables it holds what
+ * the write transaction sees, since their LMDB entries change only when a commit flushes them
+ * (or by db_del_prefix, refused here). What it returns is not kept: inserting would change the
+ * map the others are reading. */
+err_t db__wb_get_concurrent(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val)
+{
+    uint8_t kb[WB_MAX_KEY];
+    size_t kn;
+    TRY(make_key(kb, &kn, t, key));
+    uint64_t h = bytes_hash64(txn->db->wb.seed, kb, kn);
+    if (writer_blocked(txn))
+        return ERR_DB_STALE;
+    const wb_ent_t *e = writer_find(txn, kb, kn, h, true);
+    if (e)
+        return answer(e, val);
+    if (txn->lmdb_changed & (1u << t))
+        return ERR_UNSUPPORTED;
+    db_t *db = txn->db;
+    pthread_mutex_lock(&db->shared_mu);
+    int rc = txn->shared_rd ? 0 : mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn->shared_rd);
+    MDB_val k = { key.n, (void *)key.p }, v;
+    if (!rc)
+        rc = mdb_get(txn->shared_rd, db->dbi[t], &k, &v);
+    pthread_mutex_unlock(&db->shared_mu);
+    if (rc)
+        return db__map_rc(rc, "get");
+    *val = bview(v.mv_data, v.mv_size);
     return ERR_OK;
 }
 

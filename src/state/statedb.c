@@ -319,6 +319,19 @@ static err_t ts_get(void *ctx, bview_t path, bview_t *node)
     return db_get(t->txn, t->table, ts_key(t, path), node);
 }
 
+/* ts_get for several threads at once (the account trie's large updates, decision 0025): the
+ * key is built on the caller's stack. */
+static err_t ts_get_concurrent(void *ctx, bview_t path, bview_t *node)
+{
+    const tstore_t *t = ctx;
+    uint8_t key[sizeof(t->key)];
+    memcpy(key, t->key, t->plen);
+    key[t->plen] = (uint8_t)path.n;
+    if (path.n)
+        memcpy(key + t->plen + 1, path.p, path.n);
+    return db_get_concurrent(t->txn, t->table, bview(key, t->plen + 1 + path.n), node);
+}
+
 static err_t ts_put(void *ctx, bview_t path, bview_t node)
 {
     tstore_t *t = ctx;
@@ -336,7 +349,7 @@ static trie_store_t account_trie(tstore_t *t, db_txn_t *txn)
     t->txn = txn;
     t->table = DB_ACCOUNT_TRIE;
     t->plen = 0;
-    return (trie_store_t){ ts_get, ts_put, ts_del, t, true };
+    return (trie_store_t){ ts_get, ts_put, ts_del, t, true, ts_get_concurrent };
 }
 
 static trie_store_t storage_trie(tstore_t *t, db_txn_t *txn, const addr_t *a)
@@ -345,7 +358,9 @@ static trie_store_t storage_trie(tstore_t *t, db_txn_t *txn, const addr_t *a)
     t->table = DB_STORAGE_TRIE;
     keccak256(t->key, a->b, 20);
     t->plen = 32;
-    return (trie_store_t){ ts_get, ts_put, ts_del, t, true };
+    /* No get_concurrent: db_del_prefix may have emptied this table's LMDB entries of an account
+     * in the same transaction (decision 0025); a contract's batch is small anyway. */
+    return (trie_store_t){ ts_get, ts_put, ts_del, t, true, NULL };
 }
 
 /* Remove every node of a's storage trie. */

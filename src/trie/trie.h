@@ -61,7 +61,9 @@ RN_NODISCARD err_t trie_storage_value_rlp(buf_t *out, u256_t value);
  * trie's root); a missing, malformed or mismatching node is ERR_TRIE_CORRUPT.
  *
  * Not thread-safe: one caller at a time per store (the storage layer runs each call inside one
- * transaction; on error the store may be partly written and that transaction must be aborted). */
+ * transaction; on error the store may be partly written and that transaction must be aborted).
+ * An update may read through get_concurrent from helper threads of its own; it writes from the
+ * caller's thread only. */
 
 enum {
     TRIE_DB_MAX_KEY = 32,     /**< bytes */
@@ -84,6 +86,9 @@ typedef struct trie_store {
      *  re-hashing the node to check it (a quarter of an update's time). Readers (get, prove)
      *  always check. */
     bool trusted;
+    /** Optional: get, callable from several threads at once while nothing writes to the store.
+     *  With it, trie_db_update spreads a large batch over the machine's cores. */
+    err_t (*get_concurrent)(void *ctx, bview_t path, bview_t *node);
 } trie_store_t;
 
 /**

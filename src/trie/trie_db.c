@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crypto/crypto.h"
 #include "rlp/rlp.h"
@@ -25,7 +26,7 @@
 
 enum {
     POOL_CHUNK = 256 * 1024,
-    POOL_KEEP = 128, /**< chunks kept per thread between updates (32 MiB) */
+    POOL_KEEP = 128, /**< chunks kept between updates (32 MiB) */
     POOL_HDR = 16,   /**< a chunk starts with the link to the previous one and its size */
     MAX_LEVELS = TRIE_DB_MAX_NIBBLES + 2 /**< root + one level per nibble + slack */
 };
@@ -35,14 +36,13 @@ typedef struct pool {
     size_t used, cap;
 } pool_t;
 
-/* Chunks an update freed, kept for the next update on the same thread: reusing memory touched
- * before saves faulting it in again, which costs ~12 µs a page on a paravirtualized host (a
- * 20 000-transfer block's update uses ~20 MiB). Freed when the thread exits; not kept under
- * AddressSanitizer, which should see every chunk's end of life. */
-static __thread uint8_t *t_kept;
-static __thread size_t t_nkept;
-static pthread_key_t g_kept_key;
-static pthread_once_t g_kept_once = PTHREAD_ONCE_INIT;
+/* Chunks an update freed, kept for the next update (of any thread: a large update's helper
+ * threads live for one update): reusing memory touched before saves faulting it in again, which
+ * costs ~12 µs a page on a paravirtualized host (a 20 000-transfer block's update uses ~20 MiB).
+ * Not kept under AddressSanitizer, which should see every chunk's end of life. */
+static pthread_mutex_t g_kept_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint8_t *g_kept;
+static size_t g_nkept;
 
 static uint8_t *chunk_link(const uint8_t *c)
 {
@@ -57,19 +57,16 @@ static void chunk_set(uint8_t *c, uint8_t *prev, size_t size)
     memcpy(c + 8, &size, sizeof(size));
 }
 
-static void kept_free(void *head)
+static uint8_t *kept_take(void)
 {
-    for (uint8_t *c = head; c;) {
-        uint8_t *prev = chunk_link(c);
-        rn_free(c);
-        c = prev;
+    pthread_mutex_lock(&g_kept_mu);
+    uint8_t *c = g_kept;
+    if (c) {
+        g_kept = chunk_link(c);
+        g_nkept--;
     }
-}
-
-static void kept_key_init(void)
-{
-    if (pthread_key_create(&g_kept_key, kept_free) != 0)
-        PANIC("pthread_key_create failed");
+    pthread_mutex_unlock(&g_kept_mu);
+    return c;
 }
 
 static void *pool_alloc_raw(pool_t *p, size_t n)
@@ -77,15 +74,9 @@ static void *pool_alloc_raw(pool_t *p, size_t n)
     n = (n + 15) & ~(size_t)15;
     if (p->used + n > p->cap) {
         size_t cap = n + POOL_HDR > POOL_CHUNK ? n + POOL_HDR : POOL_CHUNK;
-        uint8_t *c;
-        if (cap == POOL_CHUNK && t_kept) {
-            c = t_kept;
-            t_kept = chunk_link(c);
-            t_nkept--;
-            pthread_setspecific(g_kept_key, t_kept);
-        } else {
+        uint8_t *c = cap == POOL_CHUNK ? kept_take() : NULL;
+        if (!c)
             c = rn_malloc(cap);
-        }
         chunk_set(c, p->chunk, cap);
         p->chunk = c;
         p->used = POOL_HDR;
@@ -109,23 +100,22 @@ static void pool_deinit(pool_t *p)
     const bool keep = false;
 #else
     const bool keep = true;
-    pthread_once(&g_kept_once, kept_key_init);
 #endif
+    pthread_mutex_lock(&g_kept_mu);
     while (p->chunk) {
         uint8_t *c = p->chunk, *prev = chunk_link(c);
         size_t size;
         memcpy(&size, c + 8, sizeof(size));
-        if (keep && size == POOL_CHUNK && t_nkept < POOL_KEEP) {
-            chunk_set(c, t_kept, size);
-            t_kept = c;
-            t_nkept++;
+        if (keep && size == POOL_CHUNK && g_nkept < POOL_KEEP) {
+            chunk_set(c, g_kept, size);
+            g_kept = c;
+            g_nkept++;
         } else {
             rn_free(c);
         }
         p->chunk = prev;
     }
-    if (keep)
-        pthread_setspecific(g_kept_key, t_kept);
+    pthread_mutex_unlock(&g_kept_mu);
 }
 
 static bview_t pool_copy(pool_t *p, bview_t v)
@@ -174,8 +164,18 @@ typedef struct path_rec {
     uint8_t p[TRIE_DB_MAX_NIBBLES];
 } path_rec_t;
 
+/* A write an update running on a helper thread leaves for the caller's thread to make. */
+typedef struct put_rec {
+    path_rec_t path;
+    bview_t enc; /**< in the update's pool */
+} put_rec_t;
+
 typedef struct upd {
     const trie_store_t *s;
+    err_t (*get)(void *ctx, bview_t path, bview_t *node); /**< s->get, or s->get_concurrent */
+    bool record;     /**< collect emit's writes in puts instead of writing them */
+    put_rec_t *puts; /**< when record */
+    size_t nputs, cap_puts;
     pool_t pool;
     path_rec_t *loaded; /**< paths read from the store */
     size_t nloaded, cap_loaded;
@@ -246,7 +246,7 @@ static err_t node_from(upd_t *u, mnode_t **out, bview_t enc, size_t d, bool in_s
 static err_t read_stored(upd_t *u, bview_t *out, const uint8_t *path, size_t d)
 {
     bview_t enc;
-    TRY(u->s->get(u->s->ctx, bview(path, d), &enc));
+    TRY(u->get(u->s->ctx, bview(path, d), &enc));
     *out = pool_copy(&u->pool, enc);
     note_loaded(u, path, d);
     return ERR_OK;
@@ -558,19 +558,21 @@ static err_t encode_node(upd_t *u, const mnode_t *n)
     return rlp_list_end(enc, m);
 }
 
-/* Encode and hash every in-memory node below and including root. */
-static err_t encode_all(upd_t *u, mnode_t *root)
+/* Encode and hash every in-memory node below and including top, the trie's root if is_root
+ * (else a subtree's top, which may be embedded in its parent like any other node). */
+static err_t encode_all(upd_t *u, mnode_t *top, bool is_root)
 {
-    size_t top;
-    TRY(collect(u, root, 0, &top));
+    const mnode_t *root = is_root ? top : NULL;
+    size_t height;
+    TRY(collect(u, top, 0, &height));
     size_t cap = 0;
-    for (size_t h = 0; h <= top; h++)
+    for (size_t h = 0; h <= height; h++)
         cap = u->height[h].n > cap ? u->height[h].n : cap;
     bview_t *in = RN_NEWV(bview_t, cap);
     hash_t *out = RN_NEWV(hash_t, cap);
     mnode_t **who = RN_NEWV(mnode_t *, cap);
     err_t e = ERR_OK;
-    for (size_t h = 0; h <= top && !e; h++) {
+    for (size_t h = 0; h <= height && !e; h++) {
         size_t nb = 0;
         for (size_t i = 0; i < u->height[h].n && !e; i++) {
             mnode_t *n = u->height[h].v[i];
@@ -613,7 +615,14 @@ static err_t emit(upd_t *u, const mnode_t *n, uint8_t *path, size_t d)
     }
     if (n->kept)
         return ERR_OK;
-    return u->s->put(u->s->ctx, bview(path, d), n->enc);
+    if (!u->record)
+        return u->s->put(u->s->ctx, bview(path, d), n->enc);
+    u->puts = vec_grow(u->puts, &u->cap_puts, u->nputs, sizeof(*u->puts));
+    put_rec_t *r = &u->puts[u->nputs++];
+    r->path.n = (uint8_t)d;
+    memcpy(r->path.p, path, d);
+    r->enc = n->enc;
+    return ERR_OK;
 }
 
 /* Whether the final trie (root: in memory) has a stored node at path p[0..len): an in-memory
@@ -644,7 +653,7 @@ static bool path_live(const mnode_t *n, const uint8_t *p, size_t len)
 }
 
 /* Delete the loaded paths no node occupies any more. The puts (emit) went to other paths. */
-static err_t drop_dead(upd_t *u, const mnode_t *root)
+static err_t drop_dead(const upd_t *u, const mnode_t *root)
 {
     for (size_t i = 0; i < u->nloaded; i++) {
         const path_rec_t *l = &u->loaded[i];
@@ -679,13 +688,206 @@ static err_t apply(upd_t *u, hash_t *new_root, const trie_kv_t *updates, size_t 
     }
     hash_t h = KECCAK_EMPTY_TRIE;
     if (root) {
-        TRY(encode_all(u, root));
+        TRY(encode_all(u, root, true));
         TRY(emit(u, root, path, 0));
         h = root->hash;
     }
     TRY(drop_dead(u, root));
     *new_root = h;
     return ERR_OK;
+}
+
+static void upd_init(upd_t *u, const trie_store_t *s, bool concurrent)
+{
+    memset(u, 0, sizeof(*u));
+    u->s = s;
+    u->get = concurrent ? s->get_concurrent : s->get;
+    u->record = concurrent;
+    buf_init(&u->scratch, BUF_MAX_DEFAULT);
+}
+
+static void upd_deinit(upd_t *u)
+{
+    buf_deinit(&u->scratch);
+    for (size_t i = 0; i < MAX_LEVELS; i++)
+        rn_free(u->height[i].v);
+    rn_free(u->loaded);
+    rn_free(u->puts);
+    pool_deinit(&u->pool);
+}
+
+/* ---- large batches on several threads ----
+ * Below a root branch the 16 subtrees are disjoint, and so is the work of the keys under each
+ * nibble: applying them, then encoding and hashing the subtree. Each nibble's keys form a group
+ * with an upd_t of its own; the caller's thread and helper threads take groups in turn. Groups
+ * only read the store (get_concurrent) and record the writes their emit would make; the caller
+ * makes them afterwards, with the root's. If deletions left the root fewer than two children
+ * (it would collapse), the groups' work is dropped and the batch applied the ordinary way:
+ * nothing was written yet. */
+
+enum {
+    PAR_MIN = 256,   /**< smaller batches: starting a thread costs about what it saves */
+    PAR_THREADS = 4, /**< at most, the caller's included */
+};
+
+typedef struct group {
+    upd_t u;
+    const trie_kv_t *updates;
+    const uint32_t *idx; /**< the group's entries of updates, in batch order */
+    size_t n;
+    unsigned nib;
+    err_t e;
+} group_t;
+
+typedef struct par {
+    mnode_t *root;
+    group_t g[16];
+    unsigned order[16], ngroups; /**< the groups in use, largest first */
+    unsigned next;               /**< the entry of order to take next (atomic) */
+} par_t;
+
+/* The group's keys, applied below slot nib of the root (path nib), then encoded and recorded. */
+static err_t group_apply(group_t *g, mnode_t *root)
+{
+    upd_t *u = &g->u;
+    slot_t *sl = &root->s[g->nib];
+    for (size_t j = 0; j < g->n; j++) {
+        const trie_kv_t *kv = &g->updates[g->idx[j]];
+        uint8_t k[TRIE_DB_MAX_NIBBLES];
+        size_t kn = trie__key_nibbles(k, kv->key);
+        if (kv->value.n) {
+            TRY(guess_leaf(u, root, g->nib, k, kn, 1, kv->old));
+            TRY(load_child(u, root, g->nib, k, 1));
+            TRY(put_rec(u, &sl->node, k, kn, 1, kv->value, kv->old));
+        } else {
+            bool hit = false;
+            TRY(load_child(u, root, g->nib, k, 1));
+            TRY(del_rec(u, &sl->node, k, kn, 1, &hit));
+        }
+    }
+    if (!sl->node)
+        return ERR_OK;
+    uint8_t path[TRIE_DB_MAX_NIBBLES + 1];
+    path[0] = (uint8_t)g->nib;
+    TRY(encode_all(u, sl->node, false));
+    return emit(u, sl->node, path, 1);
+}
+
+static void par_run(par_t *p)
+{
+    for (;;) {
+        unsigned i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
+        if (i >= p->ngroups)
+            return;
+        group_t *g = &p->g[p->order[i]];
+        g->e = group_apply(g, p->root);
+    }
+}
+
+static void *par_helper(void *arg)
+{
+    par_run(arg);
+    return NULL;
+}
+
+static unsigned par_helpers(unsigned ngroups)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    long h = cpus > PAR_THREADS ? PAR_THREADS - 1 : cpus - 1;
+    if (h > (long)ngroups - 1)
+        h = (long)ngroups - 1;
+    return h > 0 ? (unsigned)h : 0;
+}
+
+/* Root encoded and hashed, then every write: the groups' recorded puts, the root, and the
+ * deletions of loaded paths nothing occupies now. */
+static err_t par_finish(upd_t *top, par_t *p, hash_t *new_root)
+{
+    mnode_t *root = p->root;
+    TRY(encode_node(top, root));
+    root->enc = pool_copy(&top->pool, buf_view(&top->scratch));
+    root->kept = bview_eq(root->enc, root->orig);
+    root->hash = keccak256_hash(root->enc.p, root->enc.n);
+    const trie_store_t *s = top->s;
+    for (unsigned i = 0; i < 16; i++) {
+        const upd_t *u = &p->g[i].u;
+        for (size_t j = 0; j < u->nputs; j++)
+            TRY(s->put(s->ctx, bview(u->puts[j].path.p, u->puts[j].path.n), u->puts[j].enc));
+    }
+    if (!root->kept)
+        TRY(s->put(s->ctx, bview(NULL, 0), root->enc));
+    TRY(drop_dead(top, root));
+    for (unsigned i = 0; i < 16; i++)
+        TRY(drop_dead(&p->g[i].u, root));
+    *new_root = root->hash;
+    return ERR_OK;
+}
+
+/* The batch on several threads, if its root is a stored branch that stays one; *done false:
+ * apply it the ordinary way (nothing was written). */
+static err_t par_update(upd_t *top, hash_t *new_root, const trie_kv_t *updates, size_t n,
+                        bool *done)
+{
+    *done = false;
+    for (size_t i = 0; i < n; i++) {
+        if (updates[i].key.n == 0)
+            return ERR_OK; /* a value at the root itself */
+    }
+    bview_t enc;
+    uint8_t path[1];
+    err_t e = read_stored(top, &enc, path, 0);
+    if (e == ERR_NOT_FOUND)
+        return ERR_OK;
+    TRY(e);
+    mnode_t *root;
+    TRY(node_from(top, &root, enc, 0, true));
+    if (root->kind != TRIE__BRANCH)
+        return ERR_OK;
+    par_t *p = RN_NEW(par_t);
+    p->root = root;
+    uint32_t *idx = RN_NEWV(uint32_t, n);
+    size_t count[16] = { 0 }, at[16];
+    for (size_t i = 0; i < n; i++)
+        count[updates[i].key.p[0] >> 4]++;
+    for (unsigned g = 0, sum = 0; g < 16; sum += (unsigned)count[g], g++)
+        at[g] = sum;
+    for (unsigned g = 0; g < 16; g++) {
+        group_t *gr = &p->g[g];
+        upd_init(&gr->u, top->s, true);
+        gr->updates = updates;
+        gr->idx = idx + at[g];
+        gr->n = count[g];
+        gr->nib = g;
+        if (!count[g])
+            continue;
+        unsigned j = p->ngroups++; /* insertion: largest first */
+        for (; j > 0 && count[p->order[j - 1]] < count[g]; j--)
+            p->order[j] = p->order[j - 1];
+        p->order[j] = g;
+    }
+    for (size_t i = 0; i < n; i++)
+        idx[at[updates[i].key.p[0] >> 4]++] = (uint32_t)i;
+    pthread_t th[PAR_THREADS];
+    unsigned started = 0, want = par_helpers(p->ngroups);
+    while (started < want && pthread_create(&th[started], NULL, par_helper, p) == 0)
+        started++;
+    par_run(p);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    for (unsigned g = 0; g < 16 && !e; g++)
+        e = p->g[g].e;
+    unsigned kids = 0;
+    for (unsigned i = 0; i < 16; i++)
+        kids += root->s[i].node || root->s[i].ref.n;
+    if (!e && (kids >= 2 || root->value.n)) {
+        e = par_finish(top, p, new_root);
+        *done = true;
+    }
+    for (unsigned g = 0; g < 16; g++)
+        upd_deinit(&p->g[g].u);
+    rn_free(idx);
+    rn_free(p);
+    return e;
 }
 
 err_t trie_db_update(const trie_store_t *s, hash_t *new_root, const trie_kv_t *updates, size_t n)
@@ -695,14 +897,17 @@ err_t trie_db_update(const trie_store_t *s, hash_t *new_root, const trie_kv_t *u
             return ERR_TOO_LARGE;
     }
     upd_t u;
-    memset(&u, 0, sizeof(u));
-    u.s = s;
-    buf_init(&u.scratch, BUF_MAX_DEFAULT);
-    err_t e = apply(&u, new_root, updates, n);
-    buf_deinit(&u.scratch);
-    for (size_t i = 0; i < MAX_LEVELS; i++)
-        rn_free(u.height[i].v);
-    rn_free(u.loaded);
-    pool_deinit(&u.pool);
+    bool done = false;
+    err_t e = ERR_OK;
+    if (s->get_concurrent && n >= PAR_MIN && n <= UINT32_MAX) {
+        upd_init(&u, s, false);
+        e = par_update(&u, new_root, updates, n, &done);
+        upd_deinit(&u);
+    }
+    if (!e && !done) {
+        upd_init(&u, s, false);
+        e = apply(&u, new_root, updates, n);
+        upd_deinit(&u);
+    }
     return e;
 }

@@ -81,6 +81,20 @@ static err_t mem_get(void *ctx, bview_t path, bview_t *node)
     return ERR_OK;
 }
 
+/* mem_get for several readers at once: the map does not change while they read. */
+static err_t mem_get_concurrent(void *ctx, bview_t path, bview_t *node)
+{
+    trie_mem_store_t *m = ctx;
+    __atomic_fetch_add(&m->gets, 1, __ATOMIC_RELAXED);
+    const slot_t *s = &m->slots[find(m, path, hash_path(path))];
+    if (!s->path)
+        return m->base ? m->base->get_concurrent(m->base->ctx, path, node) : ERR_NOT_FOUND;
+    if (s->deleted)
+        return ERR_NOT_FOUND;
+    *node = bview(s->path + s->path_n, s->node_n);
+    return ERR_OK;
+}
+
 /* Hold node (or, deleted, a mark hiding the base's node) at path. */
 static void store(trie_mem_store_t *m, bview_t path, bview_t node, bool deleted)
 {
@@ -173,6 +187,8 @@ trie_store_t trie_mem_store(trie_mem_store_t *m)
 {
     trie_store_t s = { .get = mem_get, .put = mem_put, .del = mem_del, .ctx = m };
     s.trusted = m->base && m->base->trusted;
+    if (!m->base || m->base->get_concurrent)
+        s.get_concurrent = mem_get_concurrent;
     return s;
 }
 

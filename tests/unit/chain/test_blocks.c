@@ -427,6 +427,54 @@ TEST(blocks, invalid_blocks_are_rejected_with_their_rule)
     chain_spec_free(spec);
 }
 
+/* Blocks touching 256 accounts or more have their account-trie update spread over threads that
+ * read the write-back cache and, past it, LMDB through a read-only snapshot (trie_db.c, "large
+ * batches"; db_get_concurrent). With a cache that keeps no clean entry it need not and the tries
+ * written through every commit or every third, those reads reach LMDB: every block's root must
+ * still be what the flat state gives. */
+TEST(blocks, large_blocks_read_the_trie_from_helper_threads)
+{
+    chain_spec_t *spec;
+    CHECK_OK(chain_spec_load(&spec, "dev", NULL, 0));
+    for (uint32_t every = 1; every <= 3; every += 2) {
+        char *dir = tmpdir();
+        db_t *db = open_dev(dir, spec);
+        CHECK(db != NULL);
+        db_writeback_opts_t o;
+        db_writeback_defaults(&o);
+        o.flush_every = every;
+        o.cache_bytes = 0;
+        db_writeback_configure(db, &o);
+        evm_t *evm = evm_new();
+        uint64_t nonce = 0;
+        for (uint64_t k = 0; k < 15; k++) {
+            /* Every third block is large; the two small ones between let the cache drop the
+             * nodes the large one wrote (not read since), so the next large one reads LMDB. */
+            size_t n = k % 3 ? 4 : 300, inc;
+            built_t blk;
+            CHECK_OK(build_block(db, spec, evm, spec->timestamp + k + 1, nonce, n, &blk, &inc));
+            CHECK_EQ_U64(inc, n);
+            nonce += n;
+            db_txn_t *r;
+            CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+            hash_t root, full;
+            CHECK_OK(state_db_root(r, &root));
+            CHECK_MEM_EQ(root.b, 32, blk.blk.header.state_root.b, 32);
+            CHECK_OK(state_db_root_full(r, &full));
+            CHECK_MEM_EQ(full.b, 32, root.b, 32);
+            db_txn_abort(r);
+            block_deinit(&blk.blk);
+        }
+        db_writeback_stats_t st;
+        db_writeback_get_stats(db, &st);
+        CHECK(st.misses > 0); /* LMDB was read */
+        evm_free(evm);
+        db_close(db);
+        rmrf(dir);
+    }
+    chain_spec_free(spec);
+}
+
 /* kill -9 at random moments while blocks are being produced: after reopening, the head block is
  * whole and its state root recomputes from the flat state. RN_CRASH_ITERS overrides the count
  * (make test-full runs 50). */

@@ -687,3 +687,119 @@ TEST(trie_db, old_value_hint_skips_the_leaf_read)
     CHECK_EQ_U64(gets[2], gets[0]);
     trie_mem_store_free(m);
 }
+
+/* Batches of 256 keys or more are spread over helper threads when the store has get_concurrent
+ * (trie_db.c, "large batches"). The same batches through a store without it must leave the same
+ * root and the same stored nodes: batches of inserts, updates and deletes, one into an empty
+ * store and one over a single key (the root is not a branch: one thread), one that leaves a
+ * single key (the root collapses: the work is redone on one thread), and one that deletes all. */
+static void helper_threads_equal_one_thread(bool secure)
+{
+    enum {
+        B = REF_MAX
+    };
+
+    ref_set_t *r = calloc(1, sizeof(*r));
+    trie_mem_store_t *mp = trie_mem_store_new(), *ms = trie_mem_store_new();
+    trie_store_t sp = trie_mem_store(mp), ss = trie_mem_store(ms);
+    CHECK(sp.get_concurrent != NULL);
+    ss.get_concurrent = NULL;
+    sp.trusted = ss.trusted = test_rand() % 2;
+    static uint8_t keys[B][32], vals[B][VAL_MAX], olds[B][VAL_MAX];
+    static size_t kls[B];
+    static hash_t hk[B];
+    trie_kv_t *kv = calloc(B, sizeof(*kv));
+    for (int round = 0; round < 30; round++) {
+        /* Round 0: one key (the next batch finds a leaf at the root). */
+        size_t n = round == 0 ? 1 : 256 + (size_t)(test_rand() % 700);
+        unsigned del_pct = round < 8 ? 10 : r->n < 6000 ? 40 : 90;
+        bool leave_one = round == 20 && r->n > 257, all = round == 29;
+        if (leave_one || all) { /* every key but (leave_one) the last: deleted */
+            n = r->n - (leave_one ? 1 : 0);
+            for (size_t i = 0; i < n; i++) {
+                kls[i] = r->kl[i];
+                memcpy(keys[i], r->key[i], r->kl[i]);
+            }
+        }
+        for (size_t i = 0; i < n; i++) {
+            size_t kl, vl = 0;
+            if (leave_one || all) {
+                kl = kls[i];
+            } else {
+                if (r->n && test_rand() % 3 == 0) {
+                    size_t j = (size_t)(test_rand() % r->n);
+                    kl = r->kl[j];
+                    memcpy(keys[i], r->key[j], kl);
+                } else if (secure) {
+                    kl = 32;
+                    test_rand_bytes(keys[i], 32);
+                } else {
+                    kl = random_key(keys[i]);
+                }
+                vl = test_rand() % 100 < del_pct ? 0 : random_value(vals[i]);
+            }
+            hk[i] = keccak256_hash(keys[i], kl);
+            kv[i].key = secure ? bview(hk[i].b, 32) : bview(keys[i], kl);
+            kv[i].value = bview(vals[i], vl);
+            size_t j = ref_find(r, keys[i], kl), ol = 0;
+            if (j != SIZE_MAX && test_rand() % 2) {
+                ol = r->vl[j];
+                memcpy(olds[i], r->val[j], ol);
+            }
+            kv[i].old = bview(olds[i], ol);
+            ref_apply(r, keys[i], kl, vals[i], vl);
+        }
+        hash_t hp, hs, want = ref_root(r, secure);
+        err_t ep = trie_db_update(&sp, &hp, kv, n), es = trie_db_update(&ss, &hs, kv, n);
+        trie_mem_stats_t a, b;
+        trie_mem_store_stats(mp, &a);
+        trie_mem_store_stats(ms, &b);
+        if (ep || es || !hash_eq(&hp, &want) || !hash_eq(&hs, &want) || a.nodes != b.nodes ||
+            a.bytes != b.bytes) {
+            harness_fail(__FILE__, __LINE__,
+                         "round %d (%zu updates, %zu keys): %s / %s, nodes %zu / %zu, bytes %zu / "
+                         "%zu, roots %s",
+                         round, n, r->n, err_name(ep), err_name(es), (size_t)a.nodes,
+                         (size_t)b.nodes, (size_t)a.bytes, (size_t)b.bytes,
+                         hash_eq(&hp, &hs) ? "equal" : "differ");
+            break;
+        }
+        if (!check_gets(&sp, r, 16, secure) ||
+            (round % 10 == 9 && !check_no_garbage(mp, r, secure)))
+            break;
+    }
+    trie_mem_stats_t st;
+    trie_mem_store_stats(mp, &st);
+    CHECK_EQ_U64(st.nodes, 0);
+    /* A bad node met on a helper thread fails the whole update, and nothing is written. */
+    for (size_t i = 0; i < 600; i++) {
+        test_rand_bytes(keys[i], 32);
+        kv[i] = (trie_kv_t){ .key = bview(keys[i], 32), .value = bview(keys[i], 20) };
+    }
+    hash_t h;
+    CHECK_OK(trie_db_update(&sp, &h, kv, 600));
+    for (uint8_t nib = 0; nib < 16; nib++)
+        CHECK_OK(sp.put(sp.ctx, bview(&nib, 1), bview("\x01\x02\x03", 3)));
+    trie_mem_store_stats(mp, &st);
+    for (size_t i = 0; i < 600; i++)
+        kv[i].value = bview(keys[i], 10);
+    CHECK_EQ_INT(trie_db_update(&sp, &h, kv, 600), ERR_TRIE_CORRUPT);
+    trie_mem_stats_t after;
+    trie_mem_store_stats(mp, &after);
+    CHECK_EQ_U64(after.puts, st.puts);
+    CHECK_EQ_U64(after.dels, st.dels);
+    free(kv);
+    trie_mem_store_free(mp);
+    trie_mem_store_free(ms);
+    free(r);
+}
+
+TEST(trie_db, large_batches_on_helper_threads_equal_one_thread)
+{
+    helper_threads_equal_one_thread(false);
+}
+
+TEST(trie_db, large_batches_on_helper_threads_equal_one_thread_secure)
+{
+    helper_threads_equal_one_thread(true);
+}
