@@ -262,6 +262,8 @@ err_t db_txn_begin(db_t *db, db_txn_kind_t kind, db_txn_t **out)
     t->txn = txn;
     t->write = kind == DB_TXN_WRITE;
     t->wb_lag = -1;
+    if (t->write)
+        db__wb_txn_begin(t);
     *out = t;
     return ERR_OK;
 }

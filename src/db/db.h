@@ -204,7 +204,8 @@ typedef struct db_writeback_opts {
 typedef struct db_writeback_stats {
     uint64_t flushes;                   /**< flushes since open */
     uint64_t flushed_entries;           /**< puts and deletes written by them */
-    uint64_t hits, misses;              /**< reads answered by the cache / by LMDB (writer only) */
+    uint64_t hits, misses;              /**< reads answered by the cache / by LMDB (writer only;
+                                             not db_get_concurrent's) */
     uint64_t evictions;                 /**< clean entries dropped */
     size_t entries, bytes, dirty_bytes; /**< now */
 } db_writeback_stats_t;

@@ -65,6 +65,10 @@ typedef struct wb_cache {
     uint64_t slice_log[WB_SLICES]; /**< log_seq when the slice was last flushed */
     uint32_t slice_next;           /**< the slice the next commit flushes (mod WB_SLICES) */
     uint64_t seed;                 /**< of the maps' hash (random per environment) */
+    /** An empty slot table a committed write transaction left, for the next one's map: it
+     *  starts at the size the last block needed instead of growing to it again (under mu). */
+    wb_slot_t *spare;
+    size_t spare_cap;
     db_writeback_opts_t opts;
     db_writeback_stats_t stats;
 } wb_cache_t;
@@ -123,5 +127,7 @@ err_t db__wb_scan(db_txn_t *txn, db_table_t t, bview_t prefix, db_scan_fn fn, vo
 err_t db__wb_commit(db_txn_t *txn);
 /** Free the transaction's write-back state and arena. */
 void db__wb_txn_end(db_txn_t *txn);
+/** A write transaction begins: its map takes the spare slot table, if any. */
+void db__wb_txn_begin(db_txn_t *txn);
 
 #endif

@@ -268,6 +268,7 @@ err_t db__wb_open(db_t *db)
 void db__wb_close(db_t *db)
 {
     map_free(&db->wb.map);
+    rn_table_free(db->wb.spare, db->wb.spare_cap * sizeof(wb_slot_t));
     for (unsigned j = 0; j < WB_SLICES; j++)
         rn_free(db->wb.slice_keys[j].p);
     pthread_rwlock_destroy(&db->wb.mu);
@@ -622,8 +623,10 @@ static err_t reader_get(db_txn_t *txn, db_table_t t, const uint8_t *kb, size_t k
     return e ? r : lmdb_get(txn, t, key, val);
 }
 
-/* The write transaction's entry for a key: its own, else the committed cache's (marked read:
- * every thread of db_get_concurrent writes the same 1), else NULL (a miss). */
+/* The write transaction's entry for a key: its own, else the committed cache's (marked read),
+ * else NULL (a miss). Concurrent callers (db_get_concurrent) leave the counters alone and set
+ * the mark only where it is clear: writing shared lines on every read made two threads slower
+ * than one. */
 static const wb_ent_t *writer_find(db_txn_t *txn, const uint8_t *kb, size_t kn, uint64_t h,
                                    bool concurrent)
 {
@@ -632,15 +635,16 @@ static const wb_ent_t *writer_find(db_txn_t *txn, const uint8_t *kb, size_t kn, 
         return e;
     wb_cache_t *c = &txn->db->wb;
     wb_ent_t *ce = map_find(&c->map, kb, kn, h);
-    uint64_t *count = ce ? &c->stats.hits : &c->stats.misses;
     if (concurrent) {
-        if (ce)
+        if (ce && !__atomic_load_n(&ce->ref, __ATOMIC_RELAXED))
             __atomic_store_n(&ce->ref, 1, __ATOMIC_RELAXED);
-        __atomic_fetch_add(count, 1, __ATOMIC_RELAXED);
+        return ce;
+    }
+    if (ce) {
+        ce->ref = 1;
+        c->stats.hits++;
     } else {
-        if (ce)
-            ce->ref = 1;
-        (*count)++;
+        c->stats.misses++;
     }
     return ce;
 }
@@ -1095,6 +1099,13 @@ err_t db__wb_commit(db_txn_t *txn)
             c->stats.flushed_entries += nsliced;
         }
         merge(c, &txn->wb, all ? FLUSHED_ALL : tries ? FLUSHED_TRIES : FLUSHED_NONE);
+        if (txn->wb.cap > c->spare_cap) { /* every slot is empty now */
+            rn_table_free(c->spare, c->spare_cap * sizeof(wb_slot_t));
+            c->spare = txn->wb.slot;
+            c->spare_cap = txn->wb.cap;
+            txn->wb.slot = NULL;
+            txn->wb.cap = 0;
+        }
         c->version = info.me_last_txnid;
         c->lag_on_disk = lag_after;
         if (txn->wb_has_mark)
@@ -1113,6 +1124,17 @@ err_t db__wb_commit(db_txn_t *txn)
     rn_free(sliced);
     db__wb_txn_end(txn);
     return e ? e : db__map_rc(rc, "commit");
+}
+
+void db__wb_txn_begin(db_txn_t *txn)
+{
+    wb_cache_t *c = &txn->db->wb;
+    pthread_rwlock_wrlock(&c->mu);
+    txn->wb.slot = c->spare;
+    txn->wb.cap = c->spare_cap;
+    c->spare = NULL;
+    c->spare_cap = 0;
+    pthread_rwlock_unlock(&c->mu);
 }
 
 void db__wb_txn_end(db_txn_t *txn)
