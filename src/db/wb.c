@@ -1129,13 +1129,6 @@ err_t db__wb_commit(db_txn_t *txn)
             c->stats.flushed_entries += nsliced;
         }
         merge(c, &txn->wb, all ? FLUSHED_ALL : tries ? FLUSHED_TRIES : FLUSHED_NONE);
-        if (txn->wb.cap > c->spare_cap) { /* every slot is empty now */
-            rn_table_free(c->spare, c->spare_cap * sizeof(wb_slot_t));
-            c->spare = txn->wb.slot;
-            c->spare_cap = txn->wb.cap;
-            txn->wb.slot = NULL;
-            txn->wb.cap = 0;
-        }
         c->version = info.me_last_txnid;
         c->lag_on_disk = lag_after;
         if (txn->wb_has_mark)
@@ -1169,7 +1162,24 @@ void db__wb_txn_begin(db_txn_t *txn)
 
 void db__wb_txn_end(db_txn_t *txn)
 {
-    map_free(&txn->wb);
+    wb_map_t *m = &txn->wb;
+    if (txn->write && m->cap) { /* the slot table, emptied, for the next write transaction */
+        for (size_t i = 0; i < m->cap; i++) {
+            rn_free(m->slot[i].e); /* none after a commit's merge; an abort's entries */
+            m->slot[i].e = NULL;
+        }
+        wb_cache_t *c = &txn->db->wb;
+        pthread_rwlock_wrlock(&c->mu);
+        if (m->cap > c->spare_cap) {
+            rn_table_free(c->spare, c->spare_cap * sizeof(wb_slot_t));
+            c->spare = m->slot;
+            c->spare_cap = m->cap;
+            m->slot = NULL;
+            m->cap = 0;
+        }
+        pthread_rwlock_unlock(&c->mu);
+    }
+    map_free(m);
     while (txn->arena) {
         arena_chunk_t *p = txn->arena->prev;
         rn_free(txn->arena);
