@@ -14,7 +14,8 @@
  * to delete are therefore exactly the loaded paths that no node occupies at the end.
  *
  * Memory: one bump pool per call, freed at the end; recursion is bounded by the key length
- * (TRIE_DB_MAX_NIBBLES levels). */
+ * (TRIE_DB_MAX_NIBBLES levels). A large batch over a root branch is spread over threads, one
+ * subtree of the root at a time ("large batches" below, decision 0025). */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
