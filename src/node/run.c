@@ -387,8 +387,13 @@ static void between_blocks(node_rt_t *rt)
     db_txn_t *w;
     bool indexed = false;
     err_t e = db_txn_begin(rt->db, DB_TXN_WRITE, &w);
-    if (!e)
+    if (!e) {
+        /* Opening the cached backend moves the account cache on to the new head (the block's
+         * accounts join it), which the next block would otherwise do first. */
+        state_db_cached_t ac;
+        (void)state_db_backend_cached(w, &ac);
         e = chain_index_ahead(w, &indexed);
+    }
     bool write_back = !e && db_writeback_flush_due(rt->db);
     if (e || (!indexed && !write_back)) {
         db_txn_abort(w);

@@ -766,11 +766,21 @@ static err_t group_apply(group_t *g, mnode_t *root)
             TRY(del_rec(u, &sl->node, k, kn, 1, &hit));
         }
     }
+    if (sl->node)
+        TRY(encode_all(u, sl->node, false));
+    /* The group's part of drop_dead, here on its own thread (once the nodes are encoded: an
+     * embedded one occupies no path): its loaded paths lie below its slot, which no other group
+     * changes. Only those no node occupies now are kept. */
+    size_t dead = 0;
+    for (size_t i = 0; i < u->nloaded; i++) {
+        if (!path_live(root, u->loaded[i].p, u->loaded[i].n))
+            u->loaded[dead++] = u->loaded[i];
+    }
+    u->nloaded = dead;
     if (!sl->node)
         return ERR_OK;
     uint8_t path[TRIE_DB_MAX_NIBBLES + 1];
     path[0] = (uint8_t)g->nib;
-    TRY(encode_all(u, sl->node, false));
     return emit(u, sl->node, path, 1);
 }
 
@@ -819,7 +829,7 @@ static err_t par_finish(upd_t *top, par_t *p, hash_t *new_root)
         TRY(s->put(s->ctx, bview(NULL, 0), root->enc));
     TRY(drop_dead(top, root));
     for (unsigned i = 0; i < 16; i++)
-        TRY(drop_dead(&p->g[i].u, root));
+        TRY(drop_dead(&p->g[i].u, NULL)); /* their dead paths only (group_apply) */
     *new_root = root->hash;
     return ERR_OK;
 }
