@@ -262,17 +262,25 @@ err_t db_txn_begin(db_t *db, db_txn_kind_t kind, db_txn_t **out)
     t->txn = txn;
     t->write = kind == DB_TXN_WRITE;
     t->wb_lag = -1;
-    if (t->write)
+    if (t->write) {
+        for (unsigned i = 0; i < DB_SNAPS; i++)
+            pthread_mutex_init(&t->snap[i].mu, NULL);
         db__wb_txn_begin(t);
+    }
     *out = t;
     return ERR_OK;
 }
 
 static void shared_end(db_txn_t *txn)
 {
-    if (txn->shared_rd)
-        mdb_txn_abort(txn->shared_rd);
-    txn->shared_rd = NULL;
+    if (!txn->write)
+        return;
+    for (unsigned i = 0; i < DB_SNAPS; i++) {
+        if (txn->snap[i].rd)
+            mdb_txn_abort(txn->snap[i].rd);
+        txn->snap[i].rd = NULL;
+        pthread_mutex_destroy(&txn->snap[i].mu);
+    }
 }
 
 err_t db_txn_commit(db_txn_t *txn)

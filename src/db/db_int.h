@@ -80,10 +80,20 @@ struct db {
     bool readonly;
     uint64_t instance; /**< db_instance(): unique per open in this process */
     wb_cache_t wb;
-    pthread_mutex_t shared_mu;     /**< db_get_concurrent: one LMDB read at a time */
+    pthread_mutex_t shared_mu;     /**< db_get_concurrent on a read transaction: one at a time */
     void (*commit_hook)(void *ud); /**< db_test_commit_hook */
     void *commit_hook_ud;
 };
+
+/** A read-only snapshot for db_get_concurrent, and who holds it (opened at first use). */
+enum {
+    DB_SNAPS = 4 /**< snapshots per write transaction: concurrent LMDB readers */
+};
+
+typedef struct db_snap {
+    pthread_mutex_t mu;
+    MDB_txn *rd;
+} db_snap_t;
 
 /** Copies handed to readers of write-back tables live until the transaction ends. */
 typedef struct arena_chunk {
@@ -103,11 +113,12 @@ struct db_txn {
     bool wb_replay; /**< this transaction replays into stale tables (db_writeback_begin_replay) */
     bool wb_has_mark;
     uint64_t wb_mark;
-    /* Write transactions: a read-only snapshot of the last commit, for db_get_concurrent's LMDB
+    /* Write transactions: read-only snapshots of the last commit for db_get_concurrent's LMDB
      * reads (a write transaction may not be used from other threads; with MDB_NOTLS a read
-     * transaction may, one at a time); and the write-back tables whose LMDB entries this
-     * transaction changed itself (db_del_prefix), which that snapshot would not show. */
-    MDB_txn *shared_rd;
+     * transaction may, by one thread at a time: a reader takes a free one); and the write-back
+     * tables whose LMDB entries this transaction changed itself (db_del_prefix), which those
+     * snapshots would not show. */
+    db_snap_t snap[DB_SNAPS];
     uint32_t lmdb_changed;
     /* Read transactions: META wb_lag in this snapshot (-1 not read yet). */
     int wb_lag;

@@ -673,8 +673,8 @@ err_t db__wb_get(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val)
 
 /* db__wb_get's lookups for threads sharing the write transaction (db_get_concurrent): neither
  * map changes while they run, so both are read without a lock. A miss reads LMDB through a
- * read-only snapshot of the last commit, one thread at a time: for these tables it holds what
- * the write transaction sees, since their LMDB entries change only when a commit flushes them
+ * read-only snapshot of the last commit that no other thread is using: for these tables it holds
+ * what the write transaction sees, since their LMDB entries change only when a commit flushes them
  * (or by db_del_prefix, refused here). What it returns is not kept: inserting would change the
  * map the others are reading. */
 err_t db__wb_get_concurrent(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val)
@@ -690,13 +690,19 @@ err_t db__wb_get_concurrent(db_txn_t *txn, db_table_t t, bview_t key, bview_t *v
         return answer(e, val);
     if (txn->lmdb_changed & (1u << t))
         return ERR_UNSUPPORTED;
+    db_snap_t *sn = NULL; /* a free snapshot, else wait for the first */
+    for (unsigned i = 0; i < DB_SNAPS && !sn; i++)
+        sn = pthread_mutex_trylock(&txn->snap[i].mu) == 0 ? &txn->snap[i] : NULL;
+    if (!sn) {
+        sn = &txn->snap[0];
+        pthread_mutex_lock(&sn->mu);
+    }
     db_t *db = txn->db;
-    pthread_mutex_lock(&db->shared_mu);
-    int rc = txn->shared_rd ? 0 : mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn->shared_rd);
+    int rc = sn->rd ? 0 : mdb_txn_begin(db->env, NULL, MDB_RDONLY, &sn->rd);
     MDB_val k = { key.n, (void *)key.p }, v;
     if (!rc)
-        rc = mdb_get(txn->shared_rd, db->dbi[t], &k, &v);
-    pthread_mutex_unlock(&db->shared_mu);
+        rc = mdb_get(sn->rd, db->dbi[t], &k, &v);
+    pthread_mutex_unlock(&sn->mu);
     if (rc)
         return db__map_rc(rc, "get");
     *val = bview(v.mv_data, v.mv_size);
