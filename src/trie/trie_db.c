@@ -745,6 +745,7 @@ typedef struct par {
     group_t g[16];
     unsigned order[16], ngroups; /**< the groups in use, largest first */
     unsigned next;               /**< the entry of order to take next (atomic) */
+    uint32_t *idx;               /**< the groups' entries of updates, group after group */
 } par_t;
 
 /* The group's keys, applied below slot nib of the root (path nib), then encoded and recorded. */
@@ -834,6 +835,36 @@ static err_t par_finish(upd_t *top, par_t *p, hash_t *new_root)
     return ERR_OK;
 }
 
+/* The groups of a batch below root: each nibble's updates, in batch order. */
+static par_t *par_new(const upd_t *top, mnode_t *root, const trie_kv_t *updates, size_t n)
+{
+    par_t *p = RN_NEW(par_t);
+    p->root = root;
+    p->idx = RN_NEWV(uint32_t, n);
+    size_t count[16] = { 0 }, at[16];
+    for (size_t i = 0; i < n; i++)
+        count[updates[i].key.p[0] >> 4]++;
+    for (unsigned g = 0, sum = 0; g < 16; sum += (unsigned)count[g], g++)
+        at[g] = sum;
+    for (unsigned g = 0; g < 16; g++) {
+        group_t *gr = &p->g[g];
+        upd_init(&gr->u, top->s, true);
+        gr->updates = updates;
+        gr->idx = p->idx + at[g];
+        gr->n = count[g];
+        gr->nib = g;
+        if (!count[g])
+            continue;
+        unsigned j = p->ngroups++; /* insertion: largest first */
+        for (; j > 0 && count[p->order[j - 1]] < count[g]; j--)
+            p->order[j] = p->order[j - 1];
+        p->order[j] = g;
+    }
+    for (size_t i = 0; i < n; i++)
+        p->idx[at[updates[i].key.p[0] >> 4]++] = (uint32_t)i;
+    return p;
+}
+
 /* The batch on several threads, if its root is a stored branch that stays one; *done false:
  * apply it the ordinary way (nothing was written). */
 static err_t par_update(upd_t *top, hash_t *new_root, const trie_kv_t *updates, size_t n,
@@ -854,30 +885,7 @@ static err_t par_update(upd_t *top, hash_t *new_root, const trie_kv_t *updates, 
     TRY(node_from(top, &root, enc, 0, true));
     if (root->kind != TRIE__BRANCH)
         return ERR_OK;
-    par_t *p = RN_NEW(par_t);
-    p->root = root;
-    uint32_t *idx = RN_NEWV(uint32_t, n);
-    size_t count[16] = { 0 }, at[16];
-    for (size_t i = 0; i < n; i++)
-        count[updates[i].key.p[0] >> 4]++;
-    for (unsigned g = 0, sum = 0; g < 16; sum += (unsigned)count[g], g++)
-        at[g] = sum;
-    for (unsigned g = 0; g < 16; g++) {
-        group_t *gr = &p->g[g];
-        upd_init(&gr->u, top->s, true);
-        gr->updates = updates;
-        gr->idx = idx + at[g];
-        gr->n = count[g];
-        gr->nib = g;
-        if (!count[g])
-            continue;
-        unsigned j = p->ngroups++; /* insertion: largest first */
-        for (; j > 0 && count[p->order[j - 1]] < count[g]; j--)
-            p->order[j] = p->order[j - 1];
-        p->order[j] = g;
-    }
-    for (size_t i = 0; i < n; i++)
-        idx[at[updates[i].key.p[0] >> 4]++] = (uint32_t)i;
+    par_t *p = par_new(top, root, updates, n);
     pthread_t th[PAR_THREADS];
     unsigned started = 0, want = par_helpers(p->ngroups);
     while (started < want && pthread_create(&th[started], NULL, par_helper, p) == 0)
@@ -896,7 +904,7 @@ static err_t par_update(upd_t *top, hash_t *new_root, const trie_kv_t *updates, 
     }
     for (unsigned g = 0; g < 16; g++)
         upd_deinit(&p->g[g].u);
-    rn_free(idx);
+    rn_free(p->idx);
     rn_free(p);
     return e;
 }
