@@ -129,7 +129,6 @@ err_t db_open(db_t **out, const char *dir, uint64_t map_size, db_open_flags_t fl
     pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
     pthread_rwlock_init(&db->wb.mu, &ra);
     pthread_rwlockattr_destroy(&ra);
-    pthread_mutex_init(&db->shared_mu, NULL);
     db->readonly = (flags & DB_OPEN_READONLY) != 0;
     err_t e;
     int rc;
@@ -244,7 +243,6 @@ void db_close(db_t *db)
     if (db->lock_fd >= 0)
         close(db->lock_fd); /* releases the flock */
     db__wb_close(db);
-    pthread_mutex_destroy(&db->shared_mu);
     rn_free(db);
 }
 
@@ -327,12 +325,9 @@ err_t db_get(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val)
 
 err_t db_get_concurrent(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val)
 {
-    if (txn->write)
-        return db__wb_table(t) ? db__wb_get_concurrent(txn, t, key, val) : ERR_UNSUPPORTED;
-    pthread_mutex_lock(&txn->db->shared_mu);
-    err_t e = db_get(txn, t, key, val);
-    pthread_mutex_unlock(&txn->db->shared_mu);
-    return e;
+    if (!txn->write || !db__wb_table(t))
+        return ERR_UNSUPPORTED;
+    return db__wb_get_concurrent(txn, t, key, val);
 }
 
 err_t db_put(db_txn_t *txn, db_table_t t, bview_t key, bview_t val)

@@ -110,13 +110,12 @@ void db_txn_abort(db_txn_t *txn);
  */
 RN_NODISCARD err_t db_get(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val);
 /**
- * db_get that several threads may call at once on the same transaction, as long as nothing
- * else uses it meanwhile (no put, delete, db_get or commit until the last of them returned).
- * On a write transaction, for the write-back tables only (ERR_UNSUPPORTED for the others, and
- * for a table this transaction called db_del_prefix on): the caches are read without a lock,
- * and LMDB through read-only snapshots of the last commit, one per concurrent reader; unlike
- * db_get, a value read from LMDB is not kept in the cache. On a read transaction the whole
- * lookup takes turns.
+ * db_get that several threads may call at once on the same write transaction, as long as
+ * nothing else uses it meanwhile (no put, delete, db_get or commit until the last of them
+ * returned). For the write-back tables only (ERR_UNSUPPORTED for the others, on a read
+ * transaction, and for a table this transaction called db_del_prefix on): the caches are read
+ * without a lock, and LMDB through read-only snapshots of the last commit, one per concurrent
+ * reader; unlike db_get, a value read from LMDB is not kept in the cache.
  */
 RN_NODISCARD err_t db_get_concurrent(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val);
 /** Insert or replace. */

@@ -80,7 +80,6 @@ struct db {
     bool readonly;
     uint64_t instance; /**< db_instance(): unique per open in this process */
     wb_cache_t wb;
-    pthread_mutex_t shared_mu;     /**< db_get_concurrent on a read transaction: one at a time */
     void (*commit_hook)(void *ud); /**< db_test_commit_hook */
     void *commit_hook_ud;
 };

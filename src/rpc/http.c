@@ -405,7 +405,6 @@ static bool ws_process(worker_t *w, conn_t *c)
     }
 }
 
-/* Answer an Upgrade: websocket request; false if it is not a valid handshake. */
 /** RFC 4648 base64 of in[0..n) with padding, NUL-terminated; out holds 4·⌈n/3⌉ + 1 bytes. */
 static void base64(char *out, const uint8_t *in, size_t n)
 {
@@ -424,6 +423,7 @@ static void base64(char *out, const uint8_t *in, size_t n)
     *out = 0;
 }
 
+/* Answer an Upgrade: websocket request; false if it is not a valid handshake. */
 static err_t ws_handshake(conn_t *c, const char *hdrs, const char *hend, const char *cors)
 {
     const char *key, *ver;

@@ -305,12 +305,20 @@ typedef struct tstore {
     size_t plen;
 } tstore_t;
 
+/* The node key of path into out (which holds sizeof(t->key) bytes). */
+static bview_t ts_key_in(const tstore_t *t, uint8_t *out, bview_t path)
+{
+    if (out != t->key)
+        memcpy(out, t->key, t->plen);
+    out[t->plen] = (uint8_t)path.n;
+    if (path.n)
+        memcpy(out + t->plen + 1, path.p, path.n);
+    return bview(out, t->plen + 1 + path.n);
+}
+
 static bview_t ts_key(tstore_t *t, bview_t path)
 {
-    t->key[t->plen] = (uint8_t)path.n;
-    if (path.n)
-        memcpy(t->key + t->plen + 1, path.p, path.n);
-    return bview(t->key, t->plen + 1 + path.n);
+    return ts_key_in(t, t->key, path);
 }
 
 static err_t ts_get(void *ctx, bview_t path, bview_t *node)
@@ -325,11 +333,7 @@ static err_t ts_get_concurrent(void *ctx, bview_t path, bview_t *node)
 {
     const tstore_t *t = ctx;
     uint8_t key[sizeof(t->key)];
-    memcpy(key, t->key, t->plen);
-    key[t->plen] = (uint8_t)path.n;
-    if (path.n)
-        memcpy(key + t->plen + 1, path.p, path.n);
-    return db_get_concurrent(t->txn, t->table, bview(key, t->plen + 1 + path.n), node);
+    return db_get_concurrent(t->txn, t->table, ts_key_in(t, key, path), node);
 }
 
 static err_t ts_put(void *ctx, bview_t path, bview_t node)

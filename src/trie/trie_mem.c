@@ -68,17 +68,24 @@ static void grow(trie_mem_store_t *m)
     rn_free(old);
 }
 
-static err_t mem_get(void *ctx, bview_t path, bview_t *node)
+/* The node at path: held here, hidden here (deleted), or the base's, read with base_get. */
+static err_t lookup(const trie_mem_store_t *m, bview_t path, bview_t *node,
+                    err_t (*base_get)(void *, bview_t, bview_t *))
 {
-    trie_mem_store_t *m = ctx;
-    m->gets++;
-    slot_t *s = &m->slots[find(m, path, hash_path(path))];
+    const slot_t *s = &m->slots[find(m, path, hash_path(path))];
     if (!s->path)
-        return m->base ? m->base->get(m->base->ctx, path, node) : ERR_NOT_FOUND;
+        return m->base ? base_get(m->base->ctx, path, node) : ERR_NOT_FOUND;
     if (s->deleted)
         return ERR_NOT_FOUND;
     *node = bview(s->path + s->path_n, s->node_n);
     return ERR_OK;
+}
+
+static err_t mem_get(void *ctx, bview_t path, bview_t *node)
+{
+    trie_mem_store_t *m = ctx;
+    m->gets++;
+    return lookup(m, path, node, m->base ? m->base->get : NULL);
 }
 
 /* mem_get for several readers at once: the map does not change while they read. */
@@ -86,13 +93,7 @@ static err_t mem_get_concurrent(void *ctx, bview_t path, bview_t *node)
 {
     trie_mem_store_t *m = ctx;
     __atomic_fetch_add(&m->gets, 1, __ATOMIC_RELAXED);
-    const slot_t *s = &m->slots[find(m, path, hash_path(path))];
-    if (!s->path)
-        return m->base ? m->base->get_concurrent(m->base->ctx, path, node) : ERR_NOT_FOUND;
-    if (s->deleted)
-        return ERR_NOT_FOUND;
-    *node = bview(s->path + s->path_n, s->node_n);
-    return ERR_OK;
+    return lookup(m, path, node, m->base ? m->base->get_concurrent : NULL);
 }
 
 /* Hold node (or, deleted, a mark hiding the base's node) at path. */
