@@ -963,3 +963,40 @@ TEST(db, writeback_random_operations_match_a_model)
     db_close(db);
     rmrf(dir);
 }
+
+/* db_get_concurrent answers from the transaction's own writes, the committed cache and LMDB
+ * (through a snapshot of the last commit) like db_get, and refuses what it cannot answer that
+ * way: read transactions, tables outside the write-back cache, and a table whose LMDB entries
+ * this transaction removed by prefix (the snapshot would still show them). */
+TEST(db, concurrent_gets_answer_like_db_get_and_refuse_what_they_cannot)
+{
+    char *dir = tmpdir();
+    db_t *db = open_wb(dir, 1, 0);
+    CHECK(db != NULL);
+    CHECK_OK(wb_put1(db, "a", "1", true));
+    db_close(db);
+    db = open_wb(dir, 1000, 0); /* reopened: "a" only in LMDB */
+    CHECK(db != NULL);
+    CHECK_OK(wb_put1(db, "b", "2", false)); /* "b" in the committed cache only */
+    db_txn_t *w, *r;
+    bview_t v;
+    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    CHECK_ERR(ERR_UNSUPPORTED, db_get_concurrent(r, DB_ACCOUNT_TRIE, sv("a"), &v));
+    db_txn_abort(r);
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    CHECK_OK(db_put(w, DB_ACCOUNT_TRIE, sv("c"), sv("3")));
+    CHECK_OK(db_get_concurrent(w, DB_ACCOUNT_TRIE, sv("a"), &v));
+    CHECK_MEM_EQ(v.p, v.n, "1", 1);
+    CHECK_OK(db_get_concurrent(w, DB_ACCOUNT_TRIE, sv("b"), &v));
+    CHECK_MEM_EQ(v.p, v.n, "2", 1);
+    CHECK_OK(db_get_concurrent(w, DB_ACCOUNT_TRIE, sv("c"), &v));
+    CHECK_MEM_EQ(v.p, v.n, "3", 1);
+    CHECK_ERR(ERR_NOT_FOUND, db_get_concurrent(w, DB_ACCOUNT_TRIE, sv("zz"), &v));
+    CHECK_ERR(ERR_UNSUPPORTED, db_get_concurrent(w, DB_META, sv("a"), &v));
+    CHECK_OK(db_del_prefix(w, DB_ACCOUNT_TRIE, sv("z")));
+    CHECK_ERR(ERR_UNSUPPORTED, db_get_concurrent(w, DB_ACCOUNT_TRIE, sv("zz"), &v));
+    CHECK_OK(db_get_concurrent(w, DB_ACCOUNT_TRIE, sv("c"), &v)); /* its own write still */
+    db_txn_abort(w);
+    db_close(db);
+    rmrf(dir);
+}
