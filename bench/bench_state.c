@@ -47,6 +47,18 @@ static uint64_t g_state = 0x9e3779b97f4a7c15ull;
 /* BENCH_STATE_ACCOUNTS=N: the state's size (default 1 000 000); 0 sends to fresh addresses. */
 static size_t g_accounts = ACCOUNTS;
 
+/* BENCH_STATE_PERF_CTL=FIFO: perf's control FIFO (perf record -D -1 --control fifo:FIFO):
+ * recording is enabled only over each block's timed window, not while signing. */
+static FILE *g_perf;
+
+static void perf_ctl(const char *cmd)
+{
+    if (g_perf) {
+        fputs(cmd, g_perf);
+        fflush(g_perf);
+    }
+}
+
 static uint64_t rnd(void)
 {
     g_state ^= g_state << 13;
@@ -238,6 +250,7 @@ static timing_t one_block(db_t *db, const chain_spec_t *spec, evm_t *evm, size_t
     }
     timing_t t;
     struct timespec c0, c1;
+    perf_ctl("enable\n");
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
     uint64_t t0 = clock_mono_ns();
     db_txn_t *w;
@@ -275,6 +288,7 @@ static timing_t one_block(db_t *db, const chain_spec_t *spec, evm_t *evm, size_t
         die("commit", e);
     uint64_t t3 = clock_mono_ns();
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    perf_ctl("disable\n");
     t.cpu = (double)(c1.tv_sec - c0.tv_sec) * 1e3 + (double)(c1.tv_nsec - c0.tv_nsec) / 1e6;
     t.exec = (double)(t1 - t0) / 1e6;
     t.root = (double)(t2 - t1) / 1e6;
@@ -343,6 +357,9 @@ int main(void)
     if (chain_spec_load(&spec, "dev", diag, sizeof(diag)) != ERR_OK)
         die(diag, ERR_CONFIG_INVALID);
     uint64_t s0 = clock_mono_ns();
+    const char *pc = getenv("BENCH_STATE_PERF_CTL");
+    if (pc && !(g_perf = fopen(pc, "w")))
+        die(pc, ERR_IO);
     const char *na = getenv("BENCH_STATE_ACCOUNTS");
     if (na)
         g_accounts = (size_t)strtoull(na, NULL, 10);

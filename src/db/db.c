@@ -129,6 +129,7 @@ err_t db_open(db_t **out, const char *dir, uint64_t map_size, db_open_flags_t fl
     pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
     pthread_rwlock_init(&db->wb.mu, &ra);
     pthread_rwlockattr_destroy(&ra);
+    pthread_mutex_init(&db->wb.slab.mu, NULL);
     db->readonly = (flags & DB_OPEN_READONLY) != 0;
     err_t e;
     int rc;

@@ -14,7 +14,9 @@ enum {
     WB_DELETED = 3,   /**< deleted, not yet removed from LMDB */
     WB_ABSENT = 4,    /**< known absent from LMDB (a flushed deletion) */
     WB_MAX_KEY = 511, /**< table byte + key: LMDB's own key limit */
-    WB_SLICES = 256   /**< the flat tables are flushed a slice (a first key byte) per commit */
+    WB_SLICES = 256,  /**< the flat tables are flushed a slice (a first key byte) per commit */
+    WB_SLAB_STEP = 32,    /**< entry sizes are rounded up to this in the slab */
+    WB_SLAB_CLASSES = 33, /**< entries up to 1 KiB come from the slab, bigger from malloc */
 };
 
 /** Keys (be16 length ‖ key) made dirty in one slice since its last flush; repeats allowed. */
@@ -41,12 +43,26 @@ typedef struct wb_slot {
     wb_ent_t *e;
 } wb_slot_t;
 
+/** Where the entries' memory comes from (wb.c "entry memory"): a free list per size class,
+ *  carved from chunks that live until the environment closes. A block replaces thousands of
+ *  entries; through malloc they cost more than their map's work and scatter over a heap that
+ *  grows a 4 KiB page fault at a time. Any thread may take or give back (the lock). */
+typedef struct wb_slab {
+    pthread_mutex_t mu;
+    void *free[WB_SLAB_CLASSES];
+    uint8_t *chunk; /**< the newest chunk (each begins with the link to the one before) */
+    size_t used, cap;
+    size_t total; /**< bytes of all chunks */
+} wb_slab_t;
+
 typedef struct wb_map {
+    wb_slab_t *slab; /**< its entries' memory (kept by map_free) */
     wb_slot_t *slot;
     size_t cap, n;
     size_t bytes;       /**< sum of entry sizes */
     size_t dirty_bytes; /**< of entries WB_DIRTY or WB_DELETED */
     size_t dirty_flat;  /**< of those, in the flat (logged) tables */
+    uint32_t tables;    /**< bit t: an entry of table t may be here (a probe can find it) */
 } wb_map_t;
 
 typedef struct wb_cache {
@@ -69,6 +85,7 @@ typedef struct wb_cache {
      *  starts at the size the last block needed instead of growing to it again (under mu). */
     wb_slot_t *spare;
     size_t spare_cap;
+    wb_slab_t slab; /**< every map's entries, the transactions' and the readers' too */
     db_writeback_opts_t opts;
     db_writeback_stats_t stats;
 } wb_cache_t;

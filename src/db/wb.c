@@ -23,6 +23,83 @@
 
 #include "db/db_int.h"
 
+/* ---- entry memory ---- */
+
+_Static_assert(DB_TABLE_COUNT <= 32, "wb_map_t.tables has a bit per table");
+
+enum {
+    SLAB_SMALL = 256 * 1024, /**< the first chunks: an idle node's cache is small */
+    SLAB_BIG = 2 << 20,      /**< later ones: one transparent huge page each */
+    SLAB_HDR = 16,           /**< a chunk begins with the link to the one before */
+};
+
+/* Under AddressSanitizer every entry is its own malloc: it should see each one's end of life. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SLAB_ON 0
+#else
+#define SLAB_ON 1
+#endif
+
+static void *slab_carve(wb_slab_t *s, size_t n)
+{
+    if (s->used + n > s->cap) {
+        size_t cap = s->total < SLAB_BIG ? SLAB_SMALL : SLAB_BIG;
+        uint8_t *c = rn_table_alloc(cap); /* 2 MiB: aligned and hinted huge */
+        memcpy(c, &s->chunk, sizeof(s->chunk));
+        memcpy(c + 8, &cap, sizeof(cap));
+        s->chunk = c;
+        s->used = SLAB_HDR;
+        s->cap = cap;
+        s->total += cap;
+    }
+    void *p = s->chunk + s->used;
+    s->used += n;
+    return p;
+}
+
+static void *slab_alloc(wb_slab_t *s, size_t n)
+{
+    size_t k = (n + WB_SLAB_STEP - 1) / WB_SLAB_STEP;
+    if (!SLAB_ON || k >= WB_SLAB_CLASSES)
+        return rn_malloc(n);
+    pthread_mutex_lock(&s->mu);
+    void *p = s->free[k];
+    if (p)
+        memcpy(&s->free[k], p, sizeof(p));
+    else
+        p = slab_carve(s, k * WB_SLAB_STEP);
+    pthread_mutex_unlock(&s->mu);
+    return p;
+}
+
+/* Give back p, of n bytes (what slab_alloc was asked for). */
+static void slab_free(wb_slab_t *s, void *p, size_t n)
+{
+    size_t k = (n + WB_SLAB_STEP - 1) / WB_SLAB_STEP;
+    if (!p || !SLAB_ON || k >= WB_SLAB_CLASSES) {
+        rn_free(p);
+        return;
+    }
+    pthread_mutex_lock(&s->mu);
+    memcpy(p, &s->free[k], sizeof(p));
+    s->free[k] = p;
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* All chunks, when the environment closes (the maps gave their entries back first). */
+static void slab_release(wb_slab_t *s)
+{
+    while (s->chunk) {
+        uint8_t *c = s->chunk;
+        size_t cap;
+        memcpy(&s->chunk, c, sizeof(s->chunk));
+        memcpy(&cap, c + 8, sizeof(cap));
+        rn_table_free(c, cap);
+    }
+    memset(s->free, 0, sizeof(s->free));
+    s->used = s->cap = s->total = 0;
+}
+
 /* ---- the map ---- */
 
 static size_t ent_size(const wb_ent_t *e)
@@ -35,9 +112,10 @@ static bool ent_dirty(const wb_ent_t *e)
     return e->state == WB_DIRTY || e->state == WB_DELETED;
 }
 
-static wb_ent_t *ent_new(const uint8_t *key, size_t klen, uint64_t h, bview_t val, uint8_t state)
+static wb_ent_t *ent_new(wb_slab_t *s, const uint8_t *key, size_t klen, uint64_t h, bview_t val,
+                         uint8_t state)
 {
-    wb_ent_t *e = rn_malloc(sizeof(*e) + klen + val.n);
+    wb_ent_t *e = slab_alloc(s, sizeof(*e) + klen + val.n);
     e->h = h;
     e->klen = (uint16_t)klen;
     e->vlen = (uint32_t)val.n;
@@ -47,6 +125,12 @@ static wb_ent_t *ent_new(const uint8_t *key, size_t klen, uint64_t h, bview_t va
     if (val.n)
         memcpy(e->data + klen, val.p, val.n);
     return e;
+}
+
+static void ent_free(wb_slab_t *s, wb_ent_t *e)
+{
+    if (e)
+        slab_free(s, e, ent_size(e));
 }
 
 static bview_t ent_val(const wb_ent_t *e)
@@ -128,21 +212,25 @@ static void map_set(wb_map_t *m, wb_ent_t *e)
     wb_ent_t *old = m->slot[i].e;
     if (old) {
         map_account(m, old, -1);
-        rn_free(old);
+        ent_free(m->slab, old);
     } else {
         m->n++;
     }
     m->slot[i].h = e->h;
     m->slot[i].e = e;
+    m->tables |= 1u << e->data[0];
     map_account(m, e, +1);
 }
 
+/* Free the entries and the slot table; the map stays usable, empty, with its slab. */
 static void map_free(wb_map_t *m)
 {
     for (size_t i = 0; i < m->cap; i++)
-        rn_free(m->slot[i].e);
+        ent_free(m->slab, m->slot[i].e);
     rn_table_free(m->slot, m->cap * sizeof(wb_slot_t));
+    wb_slab_t *s = m->slab;
     memset(m, 0, sizeof(*m));
+    m->slab = s;
 }
 
 /* A flushed entry: what LMDB now holds. */
@@ -236,7 +324,8 @@ static err_t log_replay(db_t *db, MDB_txn *t);
 
 err_t db__wb_open(db_t *db)
 {
-    wb_cache_t *c = &db->wb; /* zeroed with db; the mutex is initialised by db_open */
+    wb_cache_t *c = &db->wb; /* zeroed with db; the mutexes are initialised by db_open */
+    c->map.slab = &c->slab;
     db_writeback_defaults(&c->opts);
     if (getrandom(&c->seed, sizeof(c->seed), 0) != (ssize_t)sizeof(c->seed))
         c->seed = (uint64_t)(uintptr_t)db ^ (uint64_t)getpid() << 32;
@@ -271,6 +360,8 @@ void db__wb_close(db_t *db)
     rn_table_free(db->wb.spare, db->wb.spare_cap * sizeof(wb_slot_t));
     for (unsigned j = 0; j < WB_SLICES; j++)
         rn_free(db->wb.slice_keys[j].p);
+    slab_release(&db->wb.slab);
+    pthread_mutex_destroy(&db->wb.slab.mu);
     pthread_rwlock_destroy(&db->wb.mu);
 }
 
@@ -499,7 +590,7 @@ static err_t log_load(db_t *db, MDB_txn *t, const uint8_t *pb, size_t pn, wb_map
             if (pn && (r.klen < pn || memcmp(r.key, pb, pn) != 0))
                 continue;
             uint64_t h = bytes_hash64(db->wb.seed, r.key, r.klen);
-            map_set(m, ent_new(r.key, r.klen, h, r.state == WB_DIRTY ? r.val : bview(NULL, 0),
+            map_set(m, ent_new(m->slab, r.key, r.klen, h, r.state == WB_DIRTY ? r.val : bview(NULL, 0),
                                r.state));
         }
     }
@@ -630,7 +721,7 @@ static err_t reader_get(db_txn_t *txn, db_table_t t, const uint8_t *kb, size_t k
 static const wb_ent_t *writer_find(db_txn_t *txn, const uint8_t *kb, size_t kn, uint64_t h,
                                    bool concurrent)
 {
-    const wb_ent_t *e = map_find(&txn->wb, kb, kn, h);
+    const wb_ent_t *e = txn->wb.tables >> kb[0] & 1 ? map_find(&txn->wb, kb, kn, h) : NULL;
     if (e)
         return e;
     wb_cache_t *c = &txn->db->wb;
@@ -665,7 +756,7 @@ err_t db__wb_get(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val)
     bview_t v = { NULL, 0 };
     TRY(lmdb_get(txn, t, key, &v));
     /* Keep a clean copy: it joins the cache if this transaction commits. */
-    wb_ent_t *ne = ent_new(kb, kn, h, v, WB_CLEAN);
+    wb_ent_t *ne = ent_new(txn->wb.slab, kb, kn, h, v, WB_CLEAN);
     map_set(&txn->wb, ne);
     *val = ent_val(ne);
     return ERR_OK;
@@ -719,7 +810,8 @@ err_t db__wb_put(db_txn_t *txn, db_table_t t, bview_t key, bview_t val, bool del
     size_t kn;
     TRY(make_key(kb, &kn, t, key));
     uint64_t h = bytes_hash64(txn->db->wb.seed, kb, kn);
-    map_set(&txn->wb, ent_new(kb, kn, h, del ? bview(NULL, 0) : val, del ? WB_DELETED : WB_DIRTY));
+    map_set(&txn->wb, ent_new(txn->wb.slab, kb, kn, h, del ? bview(NULL, 0) : val,
+                              del ? WB_DELETED : WB_DIRTY));
     return ERR_OK;
 }
 
@@ -743,9 +835,9 @@ err_t db__wb_del_prefix(db_txn_t *txn, db_table_t t, bview_t prefix)
         wb_ent_t *e = m->slot[i].e;
         if (!e || !has_prefix(e, pb, pn) || e->state == WB_DELETED)
             continue;
-        wb_ent_t *d = ent_new(e->data, e->klen, e->h, bview(NULL, 0), WB_DELETED);
+        wb_ent_t *d = ent_new(m->slab, e->data, e->klen, e->h, bview(NULL, 0), WB_DELETED);
         map_account(m, e, -1);
-        rn_free(e);
+        ent_free(m->slab, e);
         m->slot[i].e = d;
         map_account(m, d, +1);
     }
@@ -756,7 +848,7 @@ err_t db__wb_del_prefix(db_txn_t *txn, db_table_t t, bview_t prefix)
         if (!e || !has_prefix(e, pb, pn) || e->state == WB_ABSENT || e->state == WB_DELETED)
             continue;
         if (!map_find(m, e->data, e->klen, e->h))
-            map_set(m, ent_new(e->data, e->klen, e->h, bview(NULL, 0), WB_DELETED));
+            map_set(m, ent_new(m->slab, e->data, e->klen, e->h, bview(NULL, 0), WB_DELETED));
     }
     return ERR_OK; /* the caller removes LMDB's entries in this transaction */
 }
@@ -776,6 +868,7 @@ err_t db__wb_scan(db_txn_t *txn, db_table_t t, bview_t prefix, db_scan_fn fn, vo
      * the cache's (clean ones equal LMDB's); a reader's from its snapshot's log. */
     wb_map_t tmp;
     memset(&tmp, 0, sizeof(tmp));
+    tmp.slab = &txn->db->wb.slab;
     wb_ent_t **list = NULL;
     size_t n = 0, cap = 0;
     err_t err = ERR_OK;
@@ -1008,7 +1101,7 @@ static void merge(wb_cache_t *c, wb_map_t *tm, int flushed)
             map_prefetch_ent(cm, v[i + AHEAD / 2]->h);
         wb_ent_t *e = v[i];
         if (e->state == WB_CLEAN && map_find(cm, e->data, e->klen, e->h)) {
-            rn_free(e);
+            ent_free(&c->slab, e);
             continue;
         }
         if (flushed != FLUSHED_ALL && ent_logged(e))
@@ -1017,6 +1110,7 @@ static void merge(wb_cache_t *c, wb_map_t *tm, int flushed)
     }
     rn_free(v);
     tm->n = tm->bytes = tm->dirty_bytes = tm->dirty_flat = 0;
+    tm->tables = 0;
     if (flushed == FLUSHED_NONE)
         return;
     for (size_t i = 0; i < cm->cap; i++) {
@@ -1039,6 +1133,7 @@ static void evict(wb_cache_t *c)
         return;
     wb_map_t keep;
     memset(&keep, 0, sizeof(keep));
+    keep.slab = &c->slab;
     map_reserve(&keep, m->n);
     for (size_t i = 0; i < m->cap; i++) {
         wb_ent_t *e = m->slot[i].e;
@@ -1048,7 +1143,7 @@ static void evict(wb_cache_t *c)
             e->ref = 0;
             map_set(&keep, e);
         } else {
-            rn_free(e);
+            ent_free(&c->slab, e);
             c->stats.evictions++;
         }
     }
@@ -1158,6 +1253,7 @@ err_t db__wb_commit(db_txn_t *txn)
 void db__wb_txn_begin(db_txn_t *txn)
 {
     wb_cache_t *c = &txn->db->wb;
+    txn->wb.slab = &c->slab;
     pthread_rwlock_wrlock(&c->mu);
     txn->wb.slot = c->spare;
     txn->wb.cap = c->spare_cap;
@@ -1171,7 +1267,7 @@ void db__wb_txn_end(db_txn_t *txn)
     wb_map_t *m = &txn->wb;
     if (txn->write && m->cap) { /* the slot table, emptied, for the next write transaction */
         for (size_t i = 0; i < m->cap; i++) {
-            rn_free(m->slot[i].e); /* none after a commit's merge; an abort's entries */
+            ent_free(m->slab, m->slot[i].e); /* none after a commit's merge; an abort's */
             m->slot[i].e = NULL;
         }
         wb_cache_t *c = &txn->db->wb;
