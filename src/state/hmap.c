@@ -63,6 +63,15 @@ static void rehash(hmap_t *m, size_t cap)
     rn_table_free(old, old_cap * m->esize);
 }
 
+void state__hmap_reserve(hmap_t *m, size_t n)
+{
+    size_t cap = m->cap ? m->cap : 64;
+    while (n * 4 > cap * 3)
+        cap *= 2;
+    if (cap != m->cap)
+        rehash(m, cap);
+}
+
 void *state__hmap_put(hmap_t *m, const void *key, bool *found)
 {
     if ((m->n + 1) * 4 > m->cap * 3)

@@ -18,6 +18,8 @@ typedef struct hmap {
 void state__hmap_init(hmap_t *m, size_t ksize, size_t vsize);
 void state__hmap_deinit(hmap_t *m);
 void state__hmap_clear(hmap_t *m);
+/** Make room for n entries in all, so that inserts up to there do not rehash. */
+void state__hmap_reserve(hmap_t *m, size_t n);
 /** Value of key, or NULL. */
 void *state__hmap_get(const hmap_t *m, const void *key);
 /** Value of key, inserted zeroed if missing (*found says which). Valid until the next insert. */

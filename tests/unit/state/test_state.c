@@ -5,6 +5,7 @@
 #include "crypto/crypto.h"
 #include "harness.h"
 #include "state/state.h"
+#include "state/state_int.h"
 
 static addr_t A(uint32_t n)
 {
@@ -248,4 +249,30 @@ TEST(state, empty_state_root)
     state_mem_free(m);
     CHECK_OK(e);
     CHECK(hash_eq(&r, &KECCAK_EMPTY_TRIE));
+}
+
+/* The map under the overlay and the account cache: reserving room keeps later inserts from
+ * rehashing (the account cache reserves between blocks, off the block's path), and every entry
+ * survives the rehash the reserve does. */
+TEST(state, hmap_reserve_makes_room_for_later_inserts)
+{
+    hmap_t m;
+    state__hmap_init(&m, 20, sizeof(uint64_t));
+    for (uint32_t i = 0; i < 100; i++)
+        *(uint64_t *)state__hmap_put(&m, A(i).b, NULL) = i * 3;
+    state__hmap_reserve(&m, 3100);
+    const uint8_t *table = m.e;
+    size_t cap = m.cap;
+    CHECK(cap * 3 >= 3100 * 4);
+    for (uint32_t i = 100; i < 3100; i++)
+        *(uint64_t *)state__hmap_put(&m, A(i).b, NULL) = i * 3;
+    CHECK(m.e == table && m.cap == cap); /* no rehash on the way */
+    CHECK(m.n == 3100);
+    for (uint32_t i = 0; i < 3100; i++) {
+        const uint64_t *v = state__hmap_get(&m, A(i).b);
+        CHECK(v != NULL && *v == i * 3);
+    }
+    state__hmap_reserve(&m, 10); /* never shrinks */
+    CHECK(m.e == table && m.cap == cap);
+    state__hmap_deinit(&m);
 }
