@@ -614,44 +614,52 @@ static err_t log_replay(db_t *db, MDB_txn *t)
 /* Append this transaction's unflushed writes of the logged tables as one value. */
 static err_t log_append(db_txn_t *txn)
 {
+    enum {
+        AHEAD = 16 /* slots between an entry's prefetch and its use */
+    };
     const wb_map_t *m = &txn->wb;
-    size_t n = 0, size = 4;
-    for (size_t i = 0; i < m->cap; i++)
-        if (m->slot[i].e && ent_logged(m->slot[i].e))
-            n++;
-    if (!n)
+    if (!(m->tables & (1u << DB_ACCOUNTS | 1u << DB_STORAGE)))
         return ERR_OK;
-    wb_ent_t **list = RN_NEWV(wb_ent_t *, n);
-    n = 0;
+    wb_ent_t **list = RN_NEWV(wb_ent_t *, m->n ? m->n : 1);
+    size_t n = 0, size = 4;
     for (size_t i = 0; i < m->cap; i++) {
+        if (i + AHEAD < m->cap && m->slot[i + AHEAD].e)
+            __builtin_prefetch(m->slot[i + AHEAD].e);
         wb_ent_t *e = m->slot[i].e;
         if (e && ent_logged(e)) {
             list[n++] = e;
-            size += 4 + LOG_REC_HDR + e->klen + e->vlen;
+            size += 4 + LOG_REC_HDR + e->klen + (e->state == WB_DIRTY ? e->vlen : 0);
         }
+    }
+    if (!n) {
+        rn_free(list);
+        return ERR_OK;
     }
     qsort(list, n, sizeof(*list), ent_cmp);
-    uint8_t *val = rn_malloc(size), *p = val + 4 + 4 * n;
-    be_store32(val, (uint32_t)n);
-    for (size_t i = 0; i < n; i++) {
-        const wb_ent_t *e = list[i];
-        be_store32(val + 4 + 4 * i, (uint32_t)(p - val));
-        p[0] = (uint8_t)(e->klen >> 8);
-        p[1] = (uint8_t)e->klen;
-        p[2] = e->state;
-        be_store32(p + 3, e->state == WB_DIRTY ? e->vlen : 0);
-        memcpy(p + LOG_REC_HDR, e->data, e->klen);
-        p += LOG_REC_HDR + e->klen;
-        if (e->state == WB_DIRTY) {
-            memcpy(p, e->data + e->klen, e->vlen);
-            p += e->vlen;
-        }
-    }
+    /* Written in place in LMDB's page (MDB_RESERVE): no copy of its own. */
     uint8_t kb[8];
     be_store64(kb, ++txn->db->wb.log_seq);
-    MDB_val k = { 8, kb }, v = { (size_t)(p - val), val };
-    int rc = mdb_put(txn->txn, txn->db->dbi[DB_WB_LOG], &k, &v, MDB_APPEND);
-    rn_free(val);
+    MDB_val k = { 8, kb }, v = { size, NULL };
+    int rc = mdb_put(txn->txn, txn->db->dbi[DB_WB_LOG], &k, &v, MDB_APPEND | MDB_RESERVE);
+    if (!rc) {
+        uint8_t *val = v.mv_data, *p = val + 4 + 4 * n;
+        be_store32(val, (uint32_t)n);
+        for (size_t i = 0; i < n; i++) {
+            const wb_ent_t *e = list[i];
+            be_store32(val + 4 + 4 * i, (uint32_t)(p - val));
+            p[0] = (uint8_t)(e->klen >> 8);
+            p[1] = (uint8_t)e->klen;
+            p[2] = e->state;
+            be_store32(p + 3, e->state == WB_DIRTY ? e->vlen : 0);
+            memcpy(p + LOG_REC_HDR, e->data, e->klen);
+            p += LOG_REC_HDR + e->klen;
+            if (e->state == WB_DIRTY) {
+                memcpy(p, e->data + e->klen, e->vlen);
+                p += e->vlen;
+            }
+        }
+        ASSERT((size_t)(p - val) == size);
+    }
     rn_free(list);
     return db__map_rc(rc, "log");
 }
@@ -1085,21 +1093,24 @@ static void merge(wb_cache_t *c, wb_map_t *tm, int flushed)
 
     wb_map_t *cm = &c->map;
     map_reserve(cm, cm->n + tm->n);
-    wb_ent_t **v = RN_NEWV(wb_ent_t *, tm->n ? tm->n : 1);
+    /* The slots, hashes and all: prefetching by an entry's own hash would read the entry. */
+    wb_slot_t *v = RN_NEWV(wb_slot_t, tm->n ? tm->n : 1);
     size_t nv = 0;
     for (size_t i = 0; i < tm->cap; i++) {
         if (tm->slot[i].e) {
             ASSERT(nv < tm->n);
-            v[nv++] = tm->slot[i].e;
+            v[nv++] = tm->slot[i];
         }
         tm->slot[i].e = NULL;
     }
     for (size_t i = 0; i < nv; i++) {
-        if (i + AHEAD < nv)
-            map_prefetch_slot(cm, v[i + AHEAD]->h);
+        if (i + AHEAD < nv) {
+            map_prefetch_slot(cm, v[i + AHEAD].h);
+            __builtin_prefetch(v[i + AHEAD].e);
+        }
         if (i + AHEAD / 2 < nv)
-            map_prefetch_ent(cm, v[i + AHEAD / 2]->h);
-        wb_ent_t *e = v[i];
+            map_prefetch_ent(cm, v[i + AHEAD / 2].h);
+        wb_ent_t *e = v[i].e;
         if (e->state == WB_CLEAN && map_find(cm, e->data, e->klen, e->h)) {
             ent_free(&c->slab, e);
             continue;
