@@ -295,8 +295,8 @@ static timing_t one_block(db_t *db, const chain_spec_t *spec, evm_t *evm, size_t
     t.commit = (double)(t3 - t2) / 1e6;
     t.total = (double)(t3 - t0) / 1e6;
     /* As the sequencer does (src/node/run.c between_blocks): the account cache moves on to the
-     * new head, and index batches and a due write-back of the tries get a commit of their own
-     * after the block, outside the block's time. */
+     * new head, index batches and a due write-back of the tries get a commit of their own, and
+     * the write-back cache makes room for the next block, after the block, outside its time. */
     db_txn_t *f;
     bool indexed = false;
     state_db_cached_t ac;
@@ -311,6 +311,7 @@ static timing_t one_block(db_t *db, const chain_spec_t *spec, evm_t *evm, size_t
     } else {
         db_txn_abort(f);
     }
+    db_writeback_prepare(db);
     t.between = (double)(clock_mono_ns() - t3) / 1e6;
     chain_builder_free(b);
     header_deinit(&parent);

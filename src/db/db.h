@@ -219,6 +219,11 @@ void db_writeback_get_stats(db_t *db, db_writeback_stats_t *out);
  *  a caller with idle time (the sequencer between blocks) can commit an empty write transaction
  *  now, so that the flush does not land in its next block's commit. */
 bool db_writeback_flush_due(db_t *db);
+/** Make room for another commit like the last one, for a caller with idle time (the sequencer
+ *  between blocks): the committed cache's table grows now if that commit's entries would grow
+ *  it, and entry memory for as many bytes is mapped and touched, so that neither lands in the
+ *  next block's commit. No transaction of this thread may be open. */
+void db_writeback_prepare(db_t *db);
 /** Tests only: fn(ud) runs on the committing thread after LMDB has committed a write transaction
  *  and before the write-back cache takes it in, where a reader can begin on a snapshot newer than
  *  the cache (NULL removes it). */

@@ -52,7 +52,9 @@ typedef struct wb_slab {
     void *free[WB_SLAB_CLASSES];
     uint8_t *chunk; /**< the newest chunk (each begins with the link to the one before) */
     size_t used, cap;
-    size_t total; /**< bytes of all chunks */
+    size_t total;  /**< bytes of all chunks */
+    size_t carved; /**< bytes carved since the last db_writeback_prepare */
+    uint8_t *ready; /**< chunks db_writeback_prepare mapped and touched, not carved yet */
 } wb_slab_t;
 
 typedef struct wb_map {
@@ -86,6 +88,7 @@ typedef struct wb_cache {
     wb_slot_t *spare;
     size_t spare_cap;
     wb_slab_t slab; /**< every map's entries, the transactions' and the readers' too */
+    size_t last_merged; /**< entries the last commit's merge moved in (db_writeback_prepare) */
     db_writeback_opts_t opts;
     db_writeback_stats_t stats;
 } wb_cache_t;

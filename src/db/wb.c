@@ -40,21 +40,67 @@ enum {
 #define SLAB_ON 1
 #endif
 
+static uint8_t *chunk_link(const uint8_t *c)
+{
+    uint8_t *prev;
+    memcpy(&prev, c, sizeof(prev));
+    return prev;
+}
+
+static size_t chunk_cap(const uint8_t *c)
+{
+    size_t cap;
+    memcpy(&cap, c + 8, sizeof(cap));
+    return cap;
+}
+
+static uint8_t *chunk_new(size_t cap, uint8_t *link)
+{
+    uint8_t *c = rn_table_alloc(cap); /* 2 MiB: aligned and hinted huge */
+    memcpy(c, &link, sizeof(link));
+    memcpy(c + 8, &cap, sizeof(cap));
+    return c;
+}
+
 static void *slab_carve(wb_slab_t *s, size_t n)
 {
     if (s->used + n > s->cap) {
-        size_t cap = s->total < SLAB_BIG ? SLAB_SMALL : SLAB_BIG;
-        uint8_t *c = rn_table_alloc(cap); /* 2 MiB: aligned and hinted huge */
+        uint8_t *c = s->ready;
+        if (c) {
+            s->ready = chunk_link(c);
+        } else {
+            c = chunk_new(s->total < SLAB_BIG ? SLAB_SMALL : SLAB_BIG, NULL);
+            s->total += chunk_cap(c);
+        }
         memcpy(c, &s->chunk, sizeof(s->chunk));
-        memcpy(c + 8, &cap, sizeof(cap));
         s->chunk = c;
         s->used = SLAB_HDR;
-        s->cap = cap;
-        s->total += cap;
+        s->cap = chunk_cap(c);
     }
     void *p = s->chunk + s->used;
     s->used += n;
+    s->carved += n;
     return p;
+}
+
+/* Map and touch chunks for as many bytes as were carved since the last call, less what is left
+ * (db_writeback_prepare). Only big chunks: small ones are an idle node's. */
+static void slab_prepare(wb_slab_t *s)
+{
+    pthread_mutex_lock(&s->mu);
+    size_t have = s->cap - s->used, want = s->carved < (64u << 20) ? s->carved : (64u << 20);
+    for (const uint8_t *c = s->ready; c; c = chunk_link(c))
+        have += chunk_cap(c) - SLAB_HDR;
+    s->carved = 0;
+    while (SLAB_ON && s->total >= SLAB_BIG && have < want) {
+        uint8_t *c = chunk_new(SLAB_BIG, s->ready);
+        for (size_t off = 4096; off < SLAB_BIG; off += 4096) /* one fault per huge page */
+            c[off] = 0;
+        s->ready = c;
+        s->total += SLAB_BIG;
+        have += SLAB_BIG - SLAB_HDR;
+    }
+    pthread_mutex_unlock(&s->mu);
 }
 
 static void *slab_alloc(wb_slab_t *s, size_t n)
@@ -89,13 +135,13 @@ static void slab_free(wb_slab_t *s, void *p, size_t n)
 /* All chunks, when the environment closes (the maps gave their entries back first). */
 static void slab_release(wb_slab_t *s)
 {
-    while (s->chunk) {
-        uint8_t *c = s->chunk;
-        size_t cap;
-        memcpy(&s->chunk, c, sizeof(s->chunk));
-        memcpy(&cap, c + 8, sizeof(cap));
-        rn_table_free(c, cap);
-    }
+    uint8_t **lists[] = { &s->chunk, &s->ready };
+    for (unsigned i = 0; i < 2; i++)
+        while (*lists[i]) {
+            uint8_t *c = *lists[i];
+            *lists[i] = chunk_link(c);
+            rn_table_free(c, chunk_cap(c));
+        }
     memset(s->free, 0, sizeof(s->free));
     s->used = s->cap = s->total = 0;
 }
@@ -422,6 +468,15 @@ bool db_writeback_flush_due(db_t *db)
     bool due = tries_due(c, c->map.dirty_bytes - c->map.dirty_flat);
     pthread_rwlock_unlock(&c->mu);
     return due;
+}
+
+void db_writeback_prepare(db_t *db)
+{
+    wb_cache_t *c = &db->wb;
+    pthread_rwlock_wrlock(&c->mu);
+    map_reserve(&c->map, c->map.n + c->last_merged);
+    pthread_rwlock_unlock(&c->mu);
+    slab_prepare(&c->slab);
 }
 
 void db_test_commit_hook(db_t *db, void (*fn)(void *ud), void *ud)
@@ -1093,6 +1148,7 @@ static void merge(wb_cache_t *c, wb_map_t *tm, int flushed)
 
     wb_map_t *cm = &c->map;
     map_reserve(cm, cm->n + tm->n);
+    c->last_merged = tm->n;
     /* The slots, hashes and all: prefetching by an entry's own hash would read the entry. */
     wb_slot_t *v = RN_NEWV(wb_slot_t, tm->n ? tm->n : 1);
     size_t nv = 0;

@@ -406,6 +406,7 @@ static void between_blocks(node_rt_t *rt)
     }
     if (e)
         LOG_WARN("Cannot write state back between blocks; the next block will: %s", err_str(e));
+    db_writeback_prepare(rt->db); /* room and memory for a block like this one */
 }
 
 static void *sequencer_main(void *arg)
