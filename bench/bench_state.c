@@ -357,6 +357,7 @@ static void report(const char *name, timing_t *ts, int runs)
 
 int main(void)
 {
+    rn_heap_keep(); /* as the node does */
     char dir[] = "/tmp/rn_bench_state_XXXXXX";
     if (!mkdtemp(dir))
         die("mkdtemp", ERR_IO);

@@ -2,6 +2,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -51,6 +52,12 @@ void rn_free(void *p)
 static size_t table_len(size_t n)
 {
     return (n + TABLE_HUGE - 1) & ~(TABLE_HUGE - 1);
+}
+
+void rn_heap_keep(void)
+{
+    (void)mallopt(M_MMAP_THRESHOLD, 32 << 20); /* glibc's largest: 4 MiB x sizeof(long) */
+    (void)mallopt(M_TRIM_THRESHOLD, 64 << 20);
 }
 
 void *rn_table_alloc(size_t n)

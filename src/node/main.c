@@ -38,6 +38,7 @@ static void write_help(FILE *out)
 
 int main(int argc, char **argv)
 {
+    rn_heap_keep(); /* a block's big buffers reuse the last block's memory */
     if (argc < 2) {
         fprintf(stderr, "error: a subcommand is required (node or evm); see 'rollup-node "
                         "--help'\n");
