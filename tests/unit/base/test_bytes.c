@@ -1,3 +1,5 @@
+#include <malloc.h>
+
 #include "base/base.h"
 #include "harness.h"
 
@@ -79,4 +81,23 @@ TEST(mem, tables_are_zeroed_and_big_ones_are_aligned_mappings)
         rn_table_free(p, n);
     }
     rn_table_free(NULL, 4u << 20);
+}
+
+/* rn_heap_keep: a block under 32 MiB comes from the heap, not a mapping of its own (mallinfo2's
+ * hblks counts those), and once freed it stays in the heap for the next one (arena does not
+ * shrink). Without the call glibc maps an 8 MiB block and unmaps it on free. */
+TEST(mem, heap_keep_serves_big_blocks_from_the_heap_and_keeps_them)
+{
+#if !defined(__SANITIZE_ADDRESS__) /* ASan's allocator is not glibc's */
+    rn_heap_keep();
+    struct mallinfo2 a = mallinfo2();
+    uint8_t *p = rn_malloc(8u << 20);
+    memset(p, 1, 8u << 20);
+    struct mallinfo2 b = mallinfo2();
+    CHECK_EQ_U64(b.hblks, a.hblks);
+    CHECK(b.arena >= a.arena + (8u << 20));
+    rn_free(p);
+    struct mallinfo2 c = mallinfo2();
+    CHECK(c.arena >= b.arena);
+#endif
 }
