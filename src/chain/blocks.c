@@ -24,6 +24,9 @@ void chain_receipts_free(chain_receipts_t *rs)
     rn_free(rs->l1_fee);
     rn_free(rs->from);
     rn_free(rs->tx_hash);
+    buf_deinit(&rs->enc);
+    rn_free(rs->enc_end);
+    buf_deinit(&rs->body);
     memset(rs, 0, sizeof(*rs));
 }
 
@@ -34,12 +37,19 @@ err_t chain_receipts_encode(const chain_receipts_t *rs, buf_t *out)
     size_t outer, inner;
     err_t e = rlp_list_begin(out, &outer);
     for (size_t i = 0; i < rs->n && !e; i++) {
-        buf_reset(&one);
-        e = receipt_encode(&rs->r[i], &one);
+        bview_t r;
+        if (rs->enc_end) { /* sealing's */
+            size_t start = i ? rs->enc_end[i - 1] : 0;
+            r = bview(rs->enc.p + start, rs->enc_end[i] - start);
+        } else {
+            buf_reset(&one);
+            e = receipt_encode(&rs->r[i], &one);
+            r = buf_view(&one);
+        }
         if (!e)
             e = rlp_list_begin(out, &inner);
         if (!e)
-            e = rlp_encode_bytes(out, one.p, one.n);
+            e = rlp_encode_bytes(out, r.p, r.n);
         if (!e)
             e = rlp_encode_u256(out, rs->l1_fee[i]);
         if (!e)
@@ -239,10 +249,11 @@ err_t chain_store_block(db_txn_t *txn, const block_t *b, const hash_t *hash,
     if (!e)
         e = db_put(txn, DB_HEADERS, bview(hash->b, 32), buf_view(&v));
     buf_reset(&v);
-    if (!e)
+    if (!e && !rs->body.n)
         e = body_encode(b, &v);
     if (!e)
-        e = db_put(txn, DB_BODIES, bview(hash->b, 32), buf_view(&v));
+        e = db_put(txn, DB_BODIES, bview(hash->b, 32),
+                   rs->body.n ? buf_view(&rs->body) : buf_view(&v));
     buf_reset(&v);
     if (!e)
         e = chain_receipts_encode(rs, &v);

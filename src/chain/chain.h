@@ -249,6 +249,12 @@ typedef struct chain_receipts {
     addr_t *from;      /**< owned, one per receipt: the senders (SENDERS), or NULL: not known */
     hash_t *tx_hash;   /**< owned, one per receipt: the transactions' hashes, or NULL: hash them */
     size_t n;
+    /** Encodings sealing made anyway, or empty: chain_receipts_encode and chain_store_block use
+     *  them instead of encoding again. enc: the receipts' consensus encodings back to back,
+     *  enc_end[i] where the i-th ends (NULL: none); body: the block's body as stored. */
+    buf_t enc;
+    size_t *enc_end;
+    buf_t body;
 } chain_receipts_t;
 
 void chain_receipts_free(chain_receipts_t *rs);

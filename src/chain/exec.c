@@ -12,6 +12,7 @@
 #include "db/db.h"
 #include "evm/evm.h"
 #include "primitives/primitives.h"
+#include "rlp/rlp.h"
 #include "state/state.h"
 #include "trie/trie.h"
 
@@ -381,35 +382,51 @@ void chain_builder_add_z(chain_builder_t *b, tx_t *tx, const addr_t *sender, bvi
     res->status = rc->status;
 }
 
-/* The receipts root: the receipts encoded back to back, then the ordered trie over them. */
-static err_t receipts_root(hash_t *out, const receipt_t *rs, size_t n)
+/* The receipts root: the receipts encoded back to back into *all (enc_end[i]: where the i-th
+ * ends; kept for the store), then the ordered trie over them. */
+static err_t receipts_root(hash_t *out, const receipt_t *rs, size_t n, buf_t *all, size_t *enc_end)
 {
-    buf_t all;
-    buf_init(&all, 1u << 30);
-    size_t *off = RN_NEWV(size_t, n + 1);
     err_t e = ERR_OK;
     for (size_t i = 0; i < n && !e; i++) {
-        off[i] = all.n;
-        e = receipt_encode(&rs[i], &all);
+        e = receipt_encode(&rs[i], all);
+        enc_end[i] = all->n;
     }
-    off[n] = all.n;
     bview_t *v = RN_NEWV(bview_t, n ? n : 1);
-    for (size_t i = 0; i < n; i++)
-        v[i] = bview(all.p + off[i], off[i + 1] - off[i]);
+    for (size_t i = 0; i < n; i++) {
+        size_t start = i ? enc_end[i - 1] : 0;
+        v[i] = bview(all->p + start, enc_end[i] - start);
+    }
     if (!e)
         e = trie_root_ordered(out, v, n);
     rn_free(v);
-    rn_free(off);
-    buf_deinit(&all);
     return e;
 }
 
-/* What sealing computes from the transactions and receipts alone: the transactions' hashes and
- * the two list roots. It runs on a thread of its own while the state is committed. */
+/* The body as chain_store_block stores it, rlp([[tx…], []]), from the raw encodings: typed
+ * transactions as byte strings, legacy ones as their list. */
+static err_t body_from_raw(const chain_builder_t *b, const bview_t *raw, buf_t *out)
+{
+    size_t outer, txs;
+    TRY(buf_reserve(out, b->raw.n + 4 * b->n + 16));
+    TRY(rlp_list_begin(out, &outer));
+    TRY(rlp_list_begin(out, &txs));
+    for (size_t i = 0; i < b->n; i++)
+        TRY(b->txs[i].type == TX_LEGACY ? rlp_encode_raw(out, raw[i].p, raw[i].n)
+                                        : rlp_encode_bytes(out, raw[i].p, raw[i].n));
+    TRY(rlp_list_end(out, txs));
+    TRY(rlp_encode_raw(out, (const uint8_t *)"\xc0", 1));
+    return rlp_list_end(out, outer);
+}
+
+/* What sealing computes from the transactions and receipts alone: the transactions' hashes, the
+ * two list roots, and the encodings the store keeps (the receipts', the body). It runs on a
+ * thread of its own while the state is committed. */
 typedef struct seal_lists {
     const chain_builder_t *b;
     hash_t *tx_hash; /**< b->n */
     hash_t tx_root, receipts_root;
+    buf_t enc, body;
+    size_t *enc_end; /**< b->n */
     err_t e;
 } seal_lists_t;
 
@@ -425,7 +442,9 @@ static void *seal_lists(void *arg)
     keccak256_many(j->tx_hash, v, b->n);
     j->e = trie_root_ordered(&j->tx_root, v, b->n);
     if (!j->e)
-        j->e = receipts_root(&j->receipts_root, b->receipts, b->n);
+        j->e = receipts_root(&j->receipts_root, b->receipts, b->n, &j->enc, j->enc_end);
+    if (!j->e)
+        j->e = body_from_raw(b, v, &j->body);
     rn_free(v);
     return NULL;
 }
@@ -436,7 +455,11 @@ err_t chain_builder_seal(chain_builder_t *b, block_t *out, hash_t *hash, chain_r
     memset(rs, 0, sizeof(*rs));
     /* The lists on a second thread (blocks of SEAL_THREAD_MIN or more: below, starting a
      * thread costs more than it saves), the state on this one. */
-    seal_lists_t lists = { .b = b, .tx_hash = RN_NEWV(hash_t, b->n ? b->n : 1) };
+    seal_lists_t lists = { .b = b,
+                           .tx_hash = RN_NEWV(hash_t, b->n ? b->n : 1),
+                           .enc_end = RN_NEWV(size_t, b->n ? b->n : 1) };
+    buf_init(&lists.enc, 1u << 30);
+    buf_init(&lists.body, RAW_MAX + (1u << 20));
     pthread_t worker;
     bool threaded =
         b->n >= SEAL_THREAD_MIN && pthread_create(&worker, NULL, seal_lists, &lists) == 0;
@@ -455,6 +478,9 @@ err_t chain_builder_seal(chain_builder_t *b, block_t *out, hash_t *hash, chain_r
         e = lists.e;
     if (e) {
         rn_free(lists.tx_hash);
+        rn_free(lists.enc_end);
+        buf_deinit(&lists.enc);
+        buf_deinit(&lists.body);
         return e;
     }
     static const hash_t empty_ommers = { { 0x1d, 0xcc, 0x4d, 0xe8, 0xde, 0xc7, 0x5d, 0x7a,
@@ -471,6 +497,9 @@ err_t chain_builder_seal(chain_builder_t *b, block_t *out, hash_t *hash, chain_r
             h->bloom[j] |= b->receipts[i].bloom[j];
     if ((e = header_hash(h, hash)) != ERR_OK) {
         rn_free(lists.tx_hash);
+        rn_free(lists.enc_end);
+        buf_deinit(&lists.enc);
+        buf_deinit(&lists.body);
         return e;
     }
     out->header = *h;
@@ -481,6 +510,9 @@ err_t chain_builder_seal(chain_builder_t *b, block_t *out, hash_t *hash, chain_r
     rs->l1_fee = b->l1_fees;
     rs->from = b->senders;
     rs->tx_hash = lists.tx_hash;
+    rs->enc = lists.enc;
+    rs->enc_end = lists.enc_end;
+    rs->body = lists.body;
     rs->n = b->n;
     b->txs = NULL;
     b->receipts = NULL;

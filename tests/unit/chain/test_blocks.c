@@ -1656,3 +1656,91 @@ TEST(blocks, state_roots_read_while_blocks_commit_are_consistent)
     rmrf(dir);
     chain_spec_free(x.spec);
 }
+
+/* Sealing hands the store the encodings it made (the receipts', for their root; the body, from
+ * the raw transactions): they must equal what encoding the block and receipts again gives, for
+ * legacy (a list in the body) and typed (a byte string) transactions alike, logs included. */
+TEST(blocks, sealed_encodings_equal_encoding_again)
+{
+    chain_spec_t *spec;
+    CHECK_OK(chain_spec_load(&spec, "dev", NULL, 0));
+    char *dir = tmpdir();
+    db_t *db = open_dev(dir, spec);
+    CHECK(db != NULL);
+    evm_t *evm = evm_new();
+    db_txn_t *w;
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    uint64_t head;
+    hash_t hh;
+    header_t parent;
+    CHECK_OK(chain_head(w, &head, &hh));
+    CHECK_OK(chain_read_header(w, &hh, &parent));
+    chain_builder_t *b;
+    CHECK_OK(chain_builder_new(&b, spec, evm, w, &parent, &hh, spec->timestamp + 1, 0));
+    header_deinit(&parent);
+    /* LOG1 of 32 bytes from a contract created by the third transaction's init code. */
+    static const uint8_t init[] = { 0x60, 0x2a, 0x60, 0x00, 0x52, 0x60, 0x07, 0x60,
+                                    0x20, 0x60, 0x00, 0xa1, 0x00 };
+    addr_t to;
+    memset(to.b, 0x22, 20);
+    buf_t raw;
+    buf_init(&raw, 1 << 16);
+    for (uint64_t i = 0; i < 4; i++) {
+        tx_t tx;
+        make_tx(&tx, KEY0, i, i == 2 ? NULL : &to, 5 + i, i == 2 ? init : NULL,
+                i == 2 ? sizeof(init) : 0, i == 2 ? 200000 : 21000);
+        if (i % 2) { /* legacy, EIP-155 */
+            tx.type = TX_LEGACY;
+            tx.gas_price = u256_from_u64(100000000);
+            uint8_t sk[32];
+            key(sk, KEY0);
+            CHECK_OK(tx_sign(&tx, sk));
+        }
+        buf_reset(&raw);
+        addr_t sender;
+        CHECK_OK(tx_encode(&tx, &raw));
+        CHECK_OK(tx_recover_sender(&tx, &sender));
+        chain_add_result_t res;
+        chain_builder_add(b, &tx, &sender, buf_view(&raw), &res);
+        CHECK(res.invalid == TX_VALID && res.status);
+        tx_deinit(&tx);
+    }
+    buf_deinit(&raw);
+    block_t blk;
+    hash_t bh;
+    chain_receipts_t rs;
+    CHECK_OK(chain_builder_seal(b, &blk, &bh, &rs));
+    chain_builder_free(b);
+    CHECK(rs.enc_end != NULL && rs.body.n > 0);
+    CHECK_EQ_U64(rs.r[2].nlogs, 1);
+    /* Receipts: from sealing's encodings and encoded again. */
+    chain_receipts_t again = rs;
+    again.enc_end = NULL;
+    buf_t x, y;
+    buf_init(&x, 1 << 20);
+    buf_init(&y, 1 << 20);
+    CHECK_OK(chain_receipts_encode(&rs, &x));
+    CHECK_OK(chain_receipts_encode(&again, &y));
+    CHECK_MEM_EQ(x.p, x.n, y.p, y.n);
+    /* Body: stored from sealing's encoding, then stored from the block in a second try. */
+    CHECK_OK(chain_store_block(w, &blk, &bh, &rs, NULL));
+    bview_t v;
+    CHECK_OK(db_get(w, DB_BODIES, bview(bh.b, 32), &v));
+    buf_reset(&x);
+    CHECK_OK(buf_append(&x, v.p, v.n));
+    db_txn_abort(w);
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+    again.body.n = 0;
+    CHECK_OK(chain_store_block(w, &blk, &bh, &again, NULL));
+    CHECK_OK(db_get(w, DB_BODIES, bview(bh.b, 32), &v));
+    CHECK_MEM_EQ(x.p, x.n, v.p, v.n);
+    db_txn_abort(w);
+    buf_deinit(&x);
+    buf_deinit(&y);
+    chain_receipts_free(&rs);
+    block_deinit(&blk);
+    evm_free(evm);
+    db_close(db);
+    rmrf(dir);
+    chain_spec_free(spec);
+}
