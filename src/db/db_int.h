@@ -9,12 +9,12 @@
 #include "db/db.h"
 
 enum {
-    WB_CLEAN = 1,     /**< equals what LMDB holds */
-    WB_DIRTY = 2,     /**< written, not yet in LMDB */
-    WB_DELETED = 3,   /**< deleted, not yet removed from LMDB */
-    WB_ABSENT = 4,    /**< known absent from LMDB (a flushed deletion) */
-    WB_MAX_KEY = 511, /**< table byte + key: LMDB's own key limit */
-    WB_SLICES = 256,  /**< the flat tables are flushed a slice (a first key byte) per commit */
+    WB_CLEAN = 1,         /**< equals what LMDB holds */
+    WB_DIRTY = 2,         /**< written, not yet in LMDB */
+    WB_DELETED = 3,       /**< deleted, not yet removed from LMDB */
+    WB_ABSENT = 4,        /**< known absent from LMDB (a flushed deletion) */
+    WB_MAX_KEY = 511,     /**< table byte + key: LMDB's own key limit */
+    WB_SLICES = 256,      /**< the flat tables are flushed a slice (a first key byte) per commit */
     WB_SLAB_STEP = 32,    /**< entry sizes are rounded up to this in the slab */
     WB_SLAB_CLASSES = 33, /**< entries up to 1 KiB come from the slab, bigger from malloc */
 };
@@ -52,8 +52,8 @@ typedef struct wb_slab {
     void *free[WB_SLAB_CLASSES];
     uint8_t *chunk; /**< the newest chunk (each begins with the link to the one before) */
     size_t used, cap;
-    size_t total;  /**< bytes of all chunks */
-    size_t carved; /**< bytes carved since the last db_writeback_prepare */
+    size_t total;   /**< bytes of all chunks */
+    size_t carved;  /**< bytes carved since the last db_writeback_prepare */
     uint8_t *ready; /**< chunks db_writeback_prepare mapped and touched, not carved yet */
 } wb_slab_t;
 
@@ -87,7 +87,7 @@ typedef struct wb_cache {
      *  starts at the size the last block needed instead of growing to it again (under mu). */
     wb_slot_t *spare;
     size_t spare_cap;
-    wb_slab_t slab; /**< every map's entries, the transactions' and the readers' too */
+    wb_slab_t slab;     /**< every map's entries, the transactions' and the readers' too */
     size_t last_merged; /**< entries the last commit's merge moved in (db_writeback_prepare) */
     db_writeback_opts_t opts;
     db_writeback_stats_t stats;

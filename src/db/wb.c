@@ -645,8 +645,8 @@ static err_t log_load(db_t *db, MDB_txn *t, const uint8_t *pb, size_t pn, wb_map
             if (pn && (r.klen < pn || memcmp(r.key, pb, pn) != 0))
                 continue;
             uint64_t h = bytes_hash64(db->wb.seed, r.key, r.klen);
-            map_set(m, ent_new(m->slab, r.key, r.klen, h, r.state == WB_DIRTY ? r.val : bview(NULL, 0),
-                               r.state));
+            map_set(m, ent_new(m->slab, r.key, r.klen, h,
+                               r.state == WB_DIRTY ? r.val : bview(NULL, 0), r.state));
         }
     }
     mdb_cursor_close(cur);
@@ -672,6 +672,7 @@ static err_t log_append(db_txn_t *txn)
     enum {
         AHEAD = 16 /* slots between an entry's prefetch and its use */
     };
+
     const wb_map_t *m = &txn->wb;
     if (!(m->tables & (1u << DB_ACCOUNTS | 1u << DB_STORAGE)))
         return ERR_OK;

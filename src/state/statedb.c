@@ -272,9 +272,8 @@ state_backend_t state_db_backend_cached(db_txn_t *txn, state_db_cached_t *ctx)
                 /* Room for as many new accounts again, so that the next block's misses do not
                  * grow the table on the block's path (the sequencer opens this between blocks). */
                 size_t want = g_ac.map.n + g_ac.npend;
-                state__hmap_reserve(&g_ac.map, want < STATE_DB_CACHE_ACCOUNTS
-                                                   ? want
-                                                   : STATE_DB_CACHE_ACCOUNTS);
+                state__hmap_reserve(
+                    &g_ac.map, want < STATE_DB_CACHE_ACCOUNTS ? want : STATE_DB_CACHE_ACCOUNTS);
             } else {
                 cache_reset(ctx->db, ctx->number, &ctx->root);
             }

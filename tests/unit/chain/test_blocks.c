@@ -1679,8 +1679,8 @@ TEST(blocks, sealed_encodings_equal_encoding_again)
     CHECK_OK(chain_builder_new(&b, spec, evm, w, &parent, &hh, spec->timestamp + 1, 0));
     header_deinit(&parent);
     /* LOG1 of 32 bytes from a contract created by the third transaction's init code. */
-    static const uint8_t init[] = { 0x60, 0x2a, 0x60, 0x00, 0x52, 0x60, 0x07, 0x60,
-                                    0x20, 0x60, 0x00, 0xa1, 0x00 };
+    static const uint8_t init[] = { 0x60, 0x2a, 0x60, 0x00, 0x52, 0x60, 0x07,
+                                    0x60, 0x20, 0x60, 0x00, 0xa1, 0x00 };
     addr_t to;
     memset(to.b, 0x22, 20);
     buf_t raw;

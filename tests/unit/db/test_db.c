@@ -1005,7 +1005,10 @@ TEST(db, concurrent_gets_answer_like_db_get_and_refuse_what_they_cannot)
  * (malloc'd), replaced, aborted and evicted through a cache far smaller than the data, read back
  * against a model after every commit. A size class handing out memory still in use, or a free
  * list linked through a live entry, changes some value here. */
-enum { WBS_KEYS = 64, WBS_MAX = 2100 };
+enum {
+    WBS_KEYS = 64,
+    WBS_MAX = 2100
+};
 
 static void wbs_fill(uint8_t *p, size_t n, int key, int round)
 {
