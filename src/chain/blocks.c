@@ -38,12 +38,12 @@ err_t chain_receipts_encode(const chain_receipts_t *rs, buf_t *out)
     err_t e = rlp_list_begin(out, &outer);
     for (size_t i = 0; i < rs->n && !e; i++) {
         bview_t r;
-        if (rs->enc_end) { /* sealing's */
+        if (rs->enc_end && rs->r[i].nlogs) { /* sealing's: with logs, the stored form is it */
             size_t start = i ? rs->enc_end[i - 1] : 0;
             r = bview(rs->enc.p + start, rs->enc_end[i] - start);
         } else {
             buf_reset(&one);
-            e = receipt_encode(&rs->r[i], &one);
+            e = receipt_encode_stored(&rs->r[i], &one);
             r = buf_view(&one);
         }
         if (!e)
@@ -87,7 +87,7 @@ err_t chain_receipts_decode(chain_receipts_t *rs, bview_t raw)
         if (!e)
             e = rlp_read_u256(&fee, &rs->l1_fee[i]);
         if (!e)
-            e = receipt_decode(&rs->r[i], rec.payload);
+            e = receipt_decode_stored(&rs->r[i], rec.payload);
         if (!e)
             rs->n = i + 1;
     }
@@ -665,7 +665,7 @@ err_t chain_read_receipt_at(db_txn_t *txn, const hash_t *block_hash, size_t inde
     }
     TRY(list_item_at(cur, 0, &item));
     TRY(receipt_entry(&item, &rec, &fee));
-    if (rlp_read_u256(&fee, l1_fee) || receipt_decode(out, rec) != ERR_OK)
+    if (rlp_read_u256(&fee, l1_fee) || receipt_decode_stored(out, rec) != ERR_OK)
         return ERR_DB_CORRUPT;
     return ERR_OK;
 }

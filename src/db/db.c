@@ -191,12 +191,13 @@ err_t db_open(db_t **out, const char *dir, uint64_t map_size, db_open_flags_t fl
         rc = mdb_put(txn, db->dbi[DB_META], &k, &nv, 0);
     } else if (rc == 0) {
         uint64_t ver = v.mv_size == 8 ? be_load64(v.mv_data) : UINT64_MAX;
-        if ((ver == 2 || ver == 3) && !db->readonly) {
+        if (ver >= 2 && ver <= 4 && !db->readonly) {
             /* Version 3 logs unflushed flat writes in WB_LOG, version 4 keeps blocks' senders in
              * SENDERS (both created above, empty); a version 2 datadir has its whole flat state
              * in LMDB, and blocks without a senders entry have them recovered from signatures,
-             * so it reads as it is. Writing the new version keeps older builds, which would
-             * ignore the log, away from it from now on. */
+             * so it reads as it is. Version 5 stores receipts without logs with an empty bloom;
+             * the full ones stored before read as they are. Writing the new version keeps older
+             * builds, which would ignore the log or misread those receipts, away from now on. */
             uint8_t be[8];
             be_store64(be, DB_SCHEMA_VERSION);
             MDB_val nv = { 8, be };

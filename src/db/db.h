@@ -53,9 +53,11 @@ typedef enum db_table {
 } db_table_t;
 
 enum {
-    /** 3: WB_LOG; 4: SENDERS. Versions 2 and 3 are upgraded in place when opened to write (the
-     *  new tables start empty: blocks stored before have no senders entry). */
-    DB_SCHEMA_VERSION = 4,
+    /** 3: WB_LOG; 4: SENDERS; 5: RECEIPTS may hold an all-zero bloom as the empty string
+     *  (receipt_encode_stored). Versions 2 to 4 are upgraded in place when opened to write (the
+     *  new tables start empty: blocks stored before have no senders entry; receipts stored
+     *  before read as they are). */
+    DB_SCHEMA_VERSION = 5,
     DB_DEFAULT_MAP_SIZE_GB = 1024, /**< virtual reservation; the file grows as data is written */
 };
 

@@ -233,7 +233,18 @@ err_t log_encode(const log_t *l, buf_t *o)
     return rlp_list_end(o, m);
 }
 
-err_t receipt_encode(const receipt_t *r, buf_t *o)
+static bool bloom_is_zero(const uint8_t bloom[256])
+{
+    uint64_t acc = 0;
+    for (size_t i = 0; i < 256; i += 8) {
+        uint64_t w;
+        memcpy(&w, bloom + i, 8);
+        acc |= w;
+    }
+    return acc == 0;
+}
+
+static err_t receipt_encode_as(const receipt_t *r, buf_t *o, bool stored)
 {
     if (r->type != TX_LEGACY)
         TRY(buf_push(o, (uint8_t)r->type));
@@ -241,12 +252,23 @@ err_t receipt_encode(const receipt_t *r, buf_t *o)
     TRY(rlp_list_begin(o, &m));
     TRY(rlp_encode_u64(o, r->status ? 1 : 0));
     TRY(rlp_encode_u64(o, r->cumulative_gas));
-    TRY(rlp_encode_bytes(o, r->bloom, 256));
+    bool empty = stored && bloom_is_zero(r->bloom);
+    TRY(rlp_encode_bytes(o, r->bloom, empty ? 0 : 256));
     TRY(rlp_list_begin(o, &ml));
     for (size_t i = 0; i < r->nlogs; i++)
         TRY(log_encode(&r->logs[i], o));
     TRY(rlp_list_end(o, ml));
     return rlp_list_end(o, m);
+}
+
+err_t receipt_encode(const receipt_t *r, buf_t *o)
+{
+    return receipt_encode_as(r, o, false);
+}
+
+err_t receipt_encode_stored(const receipt_t *r, buf_t *o)
+{
+    return receipt_encode_as(r, o, true);
 }
 
 void receipt_deinit(receipt_t *r)
@@ -280,8 +302,8 @@ static err_t decode_log(const rlp_item_t *it, log_t *l)
 
 /* The fields of a receipt's encoding (type ‖ rlp([status, cumulativeGas, bloom, logs]), the type
  * absent for legacy); *logs is the raw list. */
-static err_t receipt_fields(bview_t raw, tx_type_t *type, bool *status, uint64_t *cumulative_gas,
-                            uint8_t bloom[256], rlp_item_t *logs)
+static err_t receipt_fields(bview_t raw, bool stored, tx_type_t *type, bool *status,
+                            uint64_t *cumulative_gas, uint8_t bloom[256], rlp_item_t *logs)
 {
     *type = TX_LEGACY;
     if (raw.n == 0)
@@ -299,7 +321,11 @@ static err_t receipt_fields(bview_t raw, tx_type_t *type, bool *status, uint64_t
     uint64_t s;
     if (!list.is_list || rlp_next(&c, &st) || rlp_next(&c, &cum) || rlp_next(&c, &bl) ||
         rlp_next(&c, logs) || c.n || rlp_read_u64(&st, &s) || s > 1 ||
-        rlp_read_u64(&cum, cumulative_gas) || rlp_read_fixed(&bl, bloom, 256) || !logs->is_list)
+        rlp_read_u64(&cum, cumulative_gas) || !logs->is_list)
+        return ERR_RECEIPT_MALFORMED;
+    if (stored && !bl.is_list && bl.payload.n == 0) /* the stored form of an all-zero bloom */
+        memset(bloom, 0, 256);
+    else if (rlp_read_fixed(&bl, bloom, 256))
         return ERR_RECEIPT_MALFORMED;
     *status = s == 1;
     return ERR_OK;
@@ -311,15 +337,15 @@ err_t receipt_counts(bview_t raw, uint64_t *cumulative_gas, size_t *nlogs)
     bool status;
     uint8_t bloom[256];
     rlp_item_t logs;
-    TRY(receipt_fields(raw, &type, &status, cumulative_gas, bloom, &logs));
+    TRY(receipt_fields(raw, true, &type, &status, cumulative_gas, bloom, &logs));
     return rlp_list_count(&logs, nlogs);
 }
 
-err_t receipt_decode(receipt_t *r, bview_t raw)
+static err_t receipt_decode_as(receipt_t *r, bview_t raw, bool stored)
 {
     memset(r, 0, sizeof(*r));
     rlp_item_t logs;
-    TRY(receipt_fields(raw, &r->type, &r->status, &r->cumulative_gas, r->bloom, &logs));
+    TRY(receipt_fields(raw, stored, &r->type, &r->status, &r->cumulative_gas, r->bloom, &logs));
     size_t n;
     TRY(rlp_list_count(&logs, &n));
     r->logs = n ? RN_NEWV(log_t, n) : NULL;
@@ -336,4 +362,14 @@ err_t receipt_decode(receipt_t *r, bview_t raw)
         }
     }
     return ERR_OK;
+}
+
+err_t receipt_decode(receipt_t *r, bview_t raw)
+{
+    return receipt_decode_as(r, raw, false);
+}
+
+err_t receipt_decode_stored(receipt_t *r, bview_t raw)
+{
+    return receipt_decode_as(r, raw, true);
 }

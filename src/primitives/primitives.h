@@ -176,8 +176,13 @@ typedef struct receipt {
  */
 RN_NODISCARD err_t receipt_encode(const receipt_t *r, buf_t *out);
 RN_NODISCARD err_t receipt_decode(receipt_t *r, bview_t raw);
-/** A receipt's cumulative gas and number of logs, with receipt_decode's checks on all but the
- *  logs' contents, which are not decoded (walking a block's receipts up to one of them). */
+/** The form the node stores (chain's RECEIPTS table): the consensus encoding, except that an
+ *  all-zero bloom (a receipt without logs) is the empty string, 256 bytes fewer. The decoder
+ *  takes both forms; receipt_decode takes only the consensus one. */
+RN_NODISCARD err_t receipt_encode_stored(const receipt_t *r, buf_t *out);
+RN_NODISCARD err_t receipt_decode_stored(receipt_t *r, bview_t raw);
+/** A stored receipt's cumulative gas and number of logs, with receipt_decode_stored's checks on
+ *  all but the logs' contents, which are not decoded (walking a block's receipts up to one). */
 RN_NODISCARD err_t receipt_counts(bview_t raw, uint64_t *cumulative_gas, size_t *nlogs);
 void receipt_deinit(receipt_t *r);
 /** rlp(log) = [address, [topics…], data]. */

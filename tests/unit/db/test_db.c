@@ -217,10 +217,10 @@ static void datadir_with_schema(const char *dir, uint64_t ver)
     db_close(db);
 }
 
-/* An unknown schema version is refused. Versions 2 (before the flat tables were logged) and 3
- * (before SENDERS) are upgraded in place when opened to write; read-only they are refused, as
- * an older build refuses a newer version. */
-TEST(db, schema_mismatch_is_refused_and_versions_2_and_3_upgraded)
+/* An unknown schema version is refused. Versions 2 (before the flat tables were logged), 3
+ * (before SENDERS) and 4 (before receipts' empty blooms) are upgraded in place when opened to
+ * write; read-only they are refused, as an older build refuses a newer version. */
+TEST(db, schema_mismatch_is_refused_and_versions_2_to_4_upgraded)
 {
     char *dir = tmpdir();
     db_t *db;
@@ -229,7 +229,7 @@ TEST(db, schema_mismatch_is_refused_and_versions_2_and_3_upgraded)
     CHECK_ERR(ERR_DB_SCHEMA, db_open(&db, dir, 1 << 26, DB_OPEN_DEFAULT, diag, sizeof(diag)));
     CHECK(strstr(diag, "schema version 999") != NULL);
     rmrf(dir);
-    for (uint64_t old = 2; old <= 3; old++) {
+    for (uint64_t old = 2; old <= 4; old++) {
         dir = tmpdir();
         datadir_with_schema(dir, old);
         CHECK_ERR(ERR_DB_SCHEMA, db_open(&db, dir, 1 << 26, DB_OPEN_READONLY, diag, sizeof(diag)));

@@ -350,3 +350,63 @@ TEST(bloom, known_vector)
         CHECK(bloom[255 - bit / 8] & (1u << (bit % 8)));
     }
 }
+
+/* The stored receipt form: without logs the all-zero bloom is the empty string (256 bytes
+ * fewer), with logs it is the consensus encoding. receipt_decode_stored reads both forms and any
+ * other bloom length is malformed; the consensus decoder refuses the empty bloom. */
+TEST(receipt, stored_form_drops_only_an_all_zero_bloom)
+{
+    receipt_t r;
+    memset(&r, 0, sizeof(r));
+    r.type = TX_DYNAMIC_FEE;
+    r.status = true;
+    r.cumulative_gas = 21000;
+    buf_t full, st;
+    buf_init(&full, 4096);
+    buf_init(&st, 4096);
+    CHECK_OK(receipt_encode(&r, &full));
+    CHECK_OK(receipt_encode_stored(&r, &st));
+    CHECK_EQ_U64(full.n - st.n, 260); /* 256 bytes, 2 of the string's header, 2 of the list's */
+    receipt_t back;
+    CHECK_OK(receipt_decode_stored(&back, buf_view(&st)));
+    CHECK(back.type == TX_DYNAMIC_FEE && back.status && back.cumulative_gas == 21000);
+    CHECK(back.nlogs == 0);
+    static const uint8_t zero[256];
+    CHECK_MEM_EQ(back.bloom, 256, zero, 256);
+    receipt_deinit(&back);
+    CHECK_OK(receipt_decode_stored(&back, buf_view(&full))); /* stored before: full bloom */
+    receipt_deinit(&back);
+    CHECK_ERR(ERR_RECEIPT_MALFORMED, receipt_decode(&back, buf_view(&st)));
+    uint64_t cum;
+    size_t nlogs;
+    CHECK_OK(receipt_counts(buf_view(&st), &cum, &nlogs));
+    CHECK(cum == 21000 && nlogs == 0);
+    /* A one-byte bloom is neither form. */
+    buf_t bad;
+    buf_init(&bad, 4096);
+    CHECK_OK(buf_push(&bad, 2));
+    size_t m, ml;
+    CHECK_OK(rlp_list_begin(&bad, &m));
+    CHECK_OK(rlp_encode_u64(&bad, 1));
+    CHECK_OK(rlp_encode_u64(&bad, 21000));
+    CHECK_OK(rlp_encode_bytes(&bad, zero, 1));
+    CHECK_OK(rlp_list_begin(&bad, &ml));
+    CHECK_OK(rlp_list_end(&bad, ml));
+    CHECK_OK(rlp_list_end(&bad, m));
+    CHECK_ERR(ERR_RECEIPT_MALFORMED, receipt_decode_stored(&back, buf_view(&bad)));
+    /* With a log the bloom is not zero: the stored form is the consensus encoding. */
+    log_t lg;
+    memset(&lg, 0, sizeof(lg));
+    memset(lg.addr.b, 0x33, 20);
+    r.logs = &lg;
+    r.nlogs = 1;
+    bloom_add_log(r.bloom, &lg);
+    buf_reset(&full);
+    buf_reset(&st);
+    CHECK_OK(receipt_encode(&r, &full));
+    CHECK_OK(receipt_encode_stored(&r, &st));
+    CHECK_MEM_EQ(st.p, st.n, full.p, full.n);
+    buf_deinit(&bad);
+    buf_deinit(&full);
+    buf_deinit(&st);
+}
