@@ -251,7 +251,8 @@ typedef struct chain_receipts {
     size_t n;
     /** Encodings sealing made anyway, or empty: chain_receipts_encode and chain_store_block use
      *  them instead of encoding again. enc: the receipts' consensus encodings back to back,
-     *  enc_end[i] where the i-th ends (NULL: none); body: the block's body as stored. */
+     *  enc_end[i] where the i-th ends (NULL: none), which for a receipt with logs is also its
+     *  stored form (receipt_encode_stored); body: the block's body as stored. */
     buf_t enc;
     size_t *enc_end;
     buf_t body;
