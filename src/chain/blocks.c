@@ -39,8 +39,7 @@ err_t chain_receipts_encode(const chain_receipts_t *rs, buf_t *out)
     for (size_t i = 0; i < rs->n && !e; i++) {
         bview_t r;
         if (rs->enc_end && rs->r[i].nlogs) { /* sealing's: with logs, the stored form is it */
-            size_t start = i ? rs->enc_end[i - 1] : 0;
-            r = bview(rs->enc.p + start, rs->enc_end[i] - start);
+            r = chain__packed_at(rs->enc.p, rs->enc_end, i);
         } else {
             buf_reset(&one);
             e = receipt_encode_stored(&rs->r[i], &one);

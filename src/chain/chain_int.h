@@ -27,4 +27,12 @@ struct block;
 RN_NODISCARD err_t chain__l1_on_store(struct db_txn *txn, const struct block *b);
 RN_NODISCARD err_t chain__l1_on_unwind(struct db_txn *txn, const struct block *b);
 
+/** Item i of items stored back to back from p, end[i] where the i-th ends (the builder's raw
+ *  transactions, sealing's receipt encodings). */
+static inline bview_t chain__packed_at(const uint8_t *p, const size_t *end, size_t i)
+{
+    size_t start = i ? end[i - 1] : 0;
+    return bview(p + start, end[i] - start);
+}
+
 #endif

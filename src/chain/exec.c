@@ -392,10 +392,8 @@ static err_t receipts_root(hash_t *out, const receipt_t *rs, size_t n, buf_t *al
         enc_end[i] = all->n;
     }
     bview_t *v = RN_NEWV(bview_t, n ? n : 1);
-    for (size_t i = 0; i < n; i++) {
-        size_t start = i ? enc_end[i - 1] : 0;
-        v[i] = bview(all->p + start, enc_end[i] - start);
-    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = chain__packed_at(all->p, enc_end, i);
     if (!e)
         e = trie_root_ordered(out, v, n);
     rn_free(v);
@@ -435,10 +433,8 @@ static void *seal_lists(void *arg)
     seal_lists_t *j = arg;
     const chain_builder_t *b = j->b;
     bview_t *v = RN_NEWV(bview_t, b->n ? b->n : 1);
-    for (size_t i = 0; i < b->n; i++) {
-        size_t start = i ? b->raw_end[i - 1] : 0;
-        v[i] = bview(b->raw.p + start, b->raw_end[i] - start);
-    }
+    for (size_t i = 0; i < b->n; i++)
+        v[i] = chain__packed_at(b->raw.p, b->raw_end, i);
     keccak256_many(j->tx_hash, v, b->n);
     j->e = trie_root_ordered(&j->tx_root, v, b->n);
     if (!j->e)
@@ -447,6 +443,15 @@ static void *seal_lists(void *arg)
         j->e = body_from_raw(b, v, &j->body);
     rn_free(v);
     return NULL;
+}
+
+/* What the lists hold, when sealing fails (on success the receipts take it). */
+static void seal_lists_free(seal_lists_t *j)
+{
+    rn_free(j->tx_hash);
+    rn_free(j->enc_end);
+    buf_deinit(&j->enc);
+    buf_deinit(&j->body);
 }
 
 err_t chain_builder_seal(chain_builder_t *b, block_t *out, hash_t *hash, chain_receipts_t *rs)
@@ -477,10 +482,7 @@ err_t chain_builder_seal(chain_builder_t *b, block_t *out, hash_t *hash, chain_r
     if (!e)
         e = lists.e;
     if (e) {
-        rn_free(lists.tx_hash);
-        rn_free(lists.enc_end);
-        buf_deinit(&lists.enc);
-        buf_deinit(&lists.body);
+        seal_lists_free(&lists);
         return e;
     }
     static const hash_t empty_ommers = { { 0x1d, 0xcc, 0x4d, 0xe8, 0xde, 0xc7, 0x5d, 0x7a,
@@ -496,10 +498,7 @@ err_t chain_builder_seal(chain_builder_t *b, block_t *out, hash_t *hash, chain_r
         for (size_t j = 0; j < 256; j++)
             h->bloom[j] |= b->receipts[i].bloom[j];
     if ((e = header_hash(h, hash)) != ERR_OK) {
-        rn_free(lists.tx_hash);
-        rn_free(lists.enc_end);
-        buf_deinit(&lists.enc);
-        buf_deinit(&lists.body);
+        seal_lists_free(&lists);
         return e;
     }
     out->header = *h;

@@ -951,21 +951,30 @@ static void l1_raw(buf_t *out, uint64_t queue_index, uint64_t gas, uint64_t valu
     CHECK_OK(tx_encode(&tx, out));
 }
 
+/* A write transaction and a builder of a block on top of its head, at timestamp ts. */
+static void builder_on_head(db_t *db, const chain_spec_t *spec, evm_t *evm, uint64_t ts,
+                            db_txn_t **w, chain_builder_t **b)
+{
+    *b = NULL;
+    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, w));
+    uint64_t head;
+    hash_t hh;
+    header_t parent;
+    CHECK_OK(chain_head(*w, &head, &hh));
+    CHECK_OK(chain_read_header(*w, &hh, &parent));
+    CHECK_OK(chain_builder_new(b, spec, evm, *w, &parent, &hh, ts, 0));
+    header_deinit(&parent);
+}
+
 /* Build and commit one block holding the L1 messages eligible under (mode, n, max). */
 static void build_l1_block(db_t *db, const chain_spec_t *spec, evm_t *evm, uint64_t ts,
                            chain_l1_mode_t mode, uint64_t n, uint64_t max, built_t *out,
                            size_t *added)
 {
     db_txn_t *w;
-    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
-    uint64_t head;
-    hash_t hh;
-    header_t parent;
-    CHECK_OK(chain_head(w, &head, &hh));
-    CHECK_OK(chain_read_header(w, &hh, &parent));
     chain_builder_t *b;
-    CHECK_OK(chain_builder_new(&b, spec, evm, w, &parent, &hh, ts, 0));
-    header_deinit(&parent);
+    builder_on_head(db, spec, evm, ts, &w, &b);
+    CHECK(b != NULL);
     *added = 0;
     CHECK_OK(chain_builder_add_l1_messages(b, w, mode, n, max, added));
     chain_receipts_t rs;
@@ -1669,15 +1678,9 @@ TEST(blocks, sealed_encodings_equal_encoding_again)
     CHECK(db != NULL);
     evm_t *evm = evm_new();
     db_txn_t *w;
-    CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
-    uint64_t head;
-    hash_t hh;
-    header_t parent;
-    CHECK_OK(chain_head(w, &head, &hh));
-    CHECK_OK(chain_read_header(w, &hh, &parent));
     chain_builder_t *b;
-    CHECK_OK(chain_builder_new(&b, spec, evm, w, &parent, &hh, spec->timestamp + 1, 0));
-    header_deinit(&parent);
+    builder_on_head(db, spec, evm, spec->timestamp + 1, &w, &b);
+    CHECK(b != NULL);
     /* LOG1 of 32 bytes from a contract created by the third transaction's init code. */
     static const uint8_t init[] = { 0x60, 0x2a, 0x60, 0x00, 0x52, 0x60, 0x07,
                                     0x60, 0x20, 0x60, 0x00, 0xa1, 0x00 };

@@ -1010,6 +1010,16 @@ enum {
     WBS_MAX = 2100
 };
 
+/* Key k of round (round < 0: the same key in every round), in slice a, b or c. */
+static bview_t wbs_key(char key[16], int k, int round)
+{
+    if (round < 0)
+        snprintf(key, 16, "%c%03d", "abc"[k % 3], k);
+    else
+        snprintf(key, 16, "%c%05d.%d", "abc"[k % 3], k, round);
+    return sv(key);
+}
+
 static void wbs_fill(uint8_t *p, size_t n, int key, int round)
 {
     for (size_t i = 0; i < n; i++)
@@ -1036,12 +1046,11 @@ TEST(db, writeback_entries_of_every_size_are_kept_apart)
         memcpy(nround, round_of, sizeof(round_of));
         for (int j = 0; j < 40; j++) {
             int k = (int)(test_rand() % WBS_KEYS);
-            char key[8];
-            snprintf(key, sizeof(key), "%c%03d", "abc"[k % 3], k);
+            char key[16];
             /* every 32-byte class up to 1 KiB, and past it */
             size_t n = (size_t)(test_rand() % WBS_MAX);
             wbs_fill(val, n, k, round);
-            CHECK_OK(db_put(w, DB_ACCOUNT_TRIE, sv(key), bview(val, n)));
+            CHECK_OK(db_put(w, DB_ACCOUNT_TRIE, wbs_key(key, k, -1), bview(val, n)));
             nlen[k] = n;
             nround[k] = round;
         }
@@ -1055,14 +1064,13 @@ TEST(db, writeback_entries_of_every_size_are_kept_apart)
         db_txn_t *r; /* a reader: its reads leave the entries' second-chance marks alone */
         CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
         for (int k = 0; k < WBS_KEYS; k++) {
-            char key[8];
-            snprintf(key, sizeof(key), "%c%03d", "abc"[k % 3], k);
-            bview_t v;
+            char key[16];
+            bview_t v, kv = wbs_key(key, k, -1);
             if (round_of[k] < 0) {
-                CHECK_ERR(ERR_NOT_FOUND, db_get(r, DB_ACCOUNT_TRIE, sv(key), &v));
+                CHECK_ERR(ERR_NOT_FOUND, db_get(r, DB_ACCOUNT_TRIE, kv, &v));
                 continue;
             }
-            CHECK_OK(db_get(r, DB_ACCOUNT_TRIE, sv(key), &v));
+            CHECK_OK(db_get(r, DB_ACCOUNT_TRIE, kv, &v));
             wbs_fill(val, len[k], k, round_of[k]);
             CHECK_MEM_EQ(v.p, v.n, val, len[k]);
         }
@@ -1090,9 +1098,9 @@ TEST(db, writeback_prepare_readies_room_for_the_next_commit)
         CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
         for (int k = 0; k < 6000; k++) {
             char key[16];
-            snprintf(key, sizeof(key), "%c%05d.%d", "abc"[k % 3], k, round);
             wbs_fill(val, 100 + (size_t)k % 500, k, round);
-            CHECK_OK(db_put(w, DB_ACCOUNT_TRIE, sv(key), bview(val, 100 + (size_t)k % 500)));
+            CHECK_OK(db_put(w, DB_ACCOUNT_TRIE, wbs_key(key, k, round),
+                            bview(val, 100 + (size_t)k % 500)));
         }
         CHECK_OK(db_txn_commit(w));
         db_writeback_prepare(db);
@@ -1103,9 +1111,8 @@ TEST(db, writeback_prepare_readies_room_for_the_next_commit)
     for (int round = 0; round < 4; round++)
         for (int k = 0; k < 6000; k++) {
             char key[16];
-            snprintf(key, sizeof(key), "%c%05d.%d", "abc"[k % 3], k, round);
             bview_t v;
-            CHECK_OK(db_get(r, DB_ACCOUNT_TRIE, sv(key), &v));
+            CHECK_OK(db_get(r, DB_ACCOUNT_TRIE, wbs_key(key, k, round), &v));
             wbs_fill(val, 100 + (size_t)k % 500, k, round);
             CHECK_MEM_EQ(v.p, v.n, val, 100 + (size_t)k % 500);
         }
