@@ -10,8 +10,9 @@
  * and one block of 20 000 transfers (gas limit raised to 1 G, the BENCHMARKS.md peer figure).
  * Each kind runs 7 blocks; the table shows medians (min–max) in milliseconds. Gas limits: the
  * 1 000-transfer block needs 21 M gas, above the dev chain's 20 M, so it runs at 30 M.
- * Peer: no other Scroll node runs here; BENCHMARKS.md's anvil figure for 20 000 transfers is
- * 236 ms on this machine kind, and the issue's goal for a 1 000-transfer block is 50 ms.
+ * Peer: no other Scroll node runs here; bench/block.mjs times anvil's block of the same
+ * transfers in the same run, next to this program's. The issue's goal for a 1 000-transfer
+ * block is 50 ms.
  * BENCH_STATE_ACCOUNTS=0 runs the same blocks over the dev genesis alone, every transfer to a
  * fresh address (anvil's setting for its figure). */
 #include <inttypes.h>

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every built benchmark in target/release (bench_*), one after the other, then the benchmarks
 # of the running node against anvil (bench/rpc.sh: JSON-RPC req/s with wrk; bench/intake.mjs:
-# transaction intake, inclusion, start-up and RSS; bench/ingest.mjs: the 20 000-transfer burst). Those need target/release/rollup-node, anvil
+# transaction intake, inclusion, start-up and RSS; bench/ingest.mjs: the 20 000-transfer burst;
+# bench/block.mjs: one block's build time against anvil's). Those need target/release/rollup-node, anvil
 # (tests/node_modules, `make deps`), wrk and node; they skip with a message when one is missing.
 # BENCH_NODE=0 skips them. Benchmarks print their own method, numbers and ratios; see
 # ../shared/docs/BENCHMARKS.md.
@@ -36,6 +37,8 @@ else
     node bench/intake.mjs || status=1
     echo "=== ingest (bench/ingest.mjs)"
     node bench/ingest.mjs || status=1
+    echo "=== block (bench/block.mjs)"
+    node bench/block.mjs || status=1
   fi
 fi
 exit $status
