@@ -384,9 +384,22 @@ void chain_builder_add_z(chain_builder_t *b, tx_t *tx, const addr_t *sender, bvi
 
 /* The receipts root: the receipts encoded back to back into *all (enc_end[i]: where the i-th
  * ends; kept for the store), then the ordered trie over them. */
+/* At least the bytes receipt_encode appends for r: each length prefix counted at its largest
+ * (9 bytes). Reserving the block's sum once spares growing a buffer of megabytes by copies. */
+static size_t receipt_size_bound(const receipt_t *r)
+{
+    size_t n = 1 + 9 + 9 + 9 + 9 + 256 + 9; /* type, list, status, gas, bloom, logs' list */
+    for (size_t i = 0; i < r->nlogs; i++)
+        n += 9 + 21 + 9 + 33 * (size_t)r->logs[i].ntopics + 9 + r->logs[i].data_len;
+    return n;
+}
+
 static err_t receipts_root(hash_t *out, const receipt_t *rs, size_t n, buf_t *all, size_t *enc_end)
 {
-    err_t e = ERR_OK;
+    size_t want = 0;
+    for (size_t i = 0; i < n; i++)
+        want += receipt_size_bound(&rs[i]);
+    err_t e = buf_reserve(all, want);
     for (size_t i = 0; i < n && !e; i++) {
         e = receipt_encode(&rs[i], all);
         enc_end[i] = all->n;
@@ -494,9 +507,12 @@ err_t chain_builder_seal(chain_builder_t *b, block_t *out, hash_t *hash, chain_r
     h->tx_root = lists.tx_root;
     h->receipts_root = lists.receipts_root;
     memset(h->bloom, 0, sizeof(h->bloom));
-    for (size_t i = 0; i < b->n; i++)
+    for (size_t i = 0; i < b->n; i++) {
+        if (!b->receipts[i].nlogs) /* its bloom is all zero */
+            continue;
         for (size_t j = 0; j < 256; j++)
             h->bloom[j] |= b->receipts[i].bloom[j];
+    }
     if ((e = header_hash(h, hash)) != ERR_OK) {
         seal_lists_free(&lists);
         return e;
