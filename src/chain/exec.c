@@ -259,6 +259,7 @@ void chain_builder_reserve(chain_builder_t *b, size_t n)
     b->l1_fees = rn_realloc(b->l1_fees, b->cap * sizeof(u256_t));
     b->senders = rn_realloc(b->senders, b->cap * sizeof(addr_t));
     b->raw_end = rn_realloc(b->raw_end, b->cap * sizeof(size_t));
+    state_reserve_accounts(b->st, 2 * (b->cap - b->n)); /* a transfer's sender and recipient */
 }
 
 uint64_t chain_builder_gas_used(const chain_builder_t *b)

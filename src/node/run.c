@@ -45,6 +45,7 @@ typedef struct node_rt {
     pthread_t seq;
     bool seq_started;
     uint64_t payload_id;
+    size_t last_count; /* transactions in the last payload built: the next one's first reserve */
     rpc_registry_t *reg;
     rpc_ctx_t rpc_ctx;
     rpc_server_t *http;
@@ -205,6 +206,10 @@ static void fill_block(node_rt_t *rt, chain_builder_t *b, uint64_t deadline_ns)
     nmap_t in_block = { 0 };
     uint64_t seen_gen = 0;
     bool polled = false, more = false;
+    /* Room for a payload like the last at once: growing the builder's arrays poll after poll
+     * would copy them, megabytes for a block of thousands. */
+    uint64_t fit = (chain_builder_gas_limit(b) - chain_builder_gas_used(b)) / 21000;
+    chain_builder_reserve(b, rt->last_count < fit ? rt->last_count : (size_t)fit);
     while (!full && clock_mono_ns() < deadline_ns) {
         /* Poll only when the pool changed, and only for what the payload does not hold yet. */
         uint64_t gen = txpool_generation(rt->pool);
@@ -321,6 +326,7 @@ static void build_one(node_rt_t *rt, uint64_t slot_start_ns)
         LOG_ERROR("Cannot read L1 messages: %s; building without them", err_str(e));
     fill_block(rt, b, slot_start_ns + cfg->sequencer.payload_building_duration_ms * 1000000ull);
     size_t count = chain_builder_count(b);
+    rt->last_count = count;
     if (count == 0 && !cfg->sequencer.allow_empty_blocks) {
         LOG_DEBUG("Built empty payload payload_id=%" PRIu64 ", discarding", id);
         chain_builder_free(b);

@@ -50,6 +50,15 @@ void state_free(state_t *st)
     rn_free(st);
 }
 
+void state_reserve_accounts(state_t *st, size_t n)
+{
+    if (n <= st->cap_objs - st->nobjs)
+        return;
+    st->cap_objs = st->nobjs + n > 2 * st->cap_objs ? st->nobjs + n : 2 * st->cap_objs;
+    st->objs = rn_realloc(st->objs, st->cap_objs * sizeof(*st->objs));
+    state__hmap_reserve(&st->obj_map, st->cap_objs);
+}
+
 /* ---- records ---- */
 
 static uint32_t obj_index(state_t *st, const addr_t *a);

@@ -95,6 +95,9 @@ typedef struct state state_t;
 state_t *state_new(const state_backend_t *backend);
 /** NULL is a no-op. */
 void state_free(state_t *st);
+/** Room for n more accounts' records at once (a block builder knows its batch's size); growing
+ *  their array record by record copies it, megabytes for a block of thousands. */
+void state_reserve_accounts(state_t *st, size_t n);
 
 /** The EVM host table; pass the state_t as the host context. */
 const evm_host_t *state_host(void);

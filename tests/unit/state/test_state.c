@@ -254,6 +254,34 @@ TEST(state, empty_state_root)
 /* The map under the overlay and the account cache: reserving room keeps later inserts from
  * rehashing (the account cache reserves between blocks, off the block's path), and every entry
  * survives the rehash the reserve does. */
+TEST(state, reserved_accounts_are_added_without_growing_the_records)
+{
+    fixture_t f;
+    fx_init(&f);
+    state_add_balance(f.st, &(addr_t){ 0 }, U(1)); /* a record before the reservation */
+    state_reserve_accounts(f.st, 2000);
+    const void *objs = f.st->objs;
+    size_t cap = f.st->cap_objs, mcap = f.st->obj_map.cap;
+    CHECK(cap >= f.st->nobjs + 2000);
+    for (uint32_t i = 100; i < 2100; i++) {
+        addr_t a = A(i);
+        state_add_balance(f.st, &a, U(i));
+    }
+    CHECK(f.st->objs == objs && f.st->cap_objs == cap && f.st->obj_map.cap == mcap);
+    state_reserve_accounts(f.st, cap - f.st->nobjs); /* what is left: nothing moves */
+    CHECK(f.st->objs == objs && f.st->cap_objs == cap);
+    state_reserve_accounts(f.st, cap - f.st->nobjs + 1); /* one more: at least doubles */
+    CHECK(f.st->cap_objs >= 2 * cap);
+    addr_t one = A(1);
+    bool ok = u256_eq(state_balance(f.st, &one), U(100)) && state_nonce(f.st, &one) == 1;
+    for (uint32_t i = 100; i < 2100 && ok; i++) {
+        addr_t a = A(i);
+        ok = u256_eq(state_balance(f.st, &a), U(i));
+    }
+    CHECK(ok);
+    fx_free(&f);
+}
+
 TEST(state, hmap_reserve_makes_room_for_later_inserts)
 {
     hmap_t m;
