@@ -191,6 +191,8 @@ RN_NODISCARD err_t rpc_server_start(rpc_server_t **out, const rpc_server_config_
                                     const rpc_registry_t *reg, char *diag, size_t diag_len);
 /** The bound port (useful with port 0). */
 uint16_t rpc_server_port(const rpc_server_t *s);
+/** The number of worker threads; the open connections each holds go to per_worker[0..n). */
+unsigned rpc_server_conn_counts(const rpc_server_t *s, int *per_worker, unsigned n);
 /** Stop accepting, close connections, join workers, free. NULL is a no-op. */
 void rpc_server_stop(rpc_server_t *s);
 

@@ -325,6 +325,38 @@ static int ws_read_frame(int fd, char *out, size_t cap, size_t *len)
     return h[0] & 0x0f;
 }
 
+/* The kernel spreads connections over the workers' listeners by a hash; the server evens them
+ * out: 8 connections on 4 workers are 2 each, whichever listener took them. */
+TEST(http, connections_are_spread_evenly_over_the_workers)
+{
+    rpc_registry_t *reg = make_registry();
+    rpc_server_config_t cfg = { .addr = "127.0.0.1", .port = 0, .ns_enabled = ALL, .threads = 4 };
+    rpc_server_t *srv;
+    char diag[256];
+    CHECK_OK(rpc_server_start(&srv, &cfg, reg, diag, sizeof(diag)));
+    uint16_t port = rpc_server_port(srv);
+    char req[1024], resp[4096];
+    snprintf(req, sizeof(req),
+             "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+             "Content-Length: %zu\r\n\r\n%s",
+             strlen(REQ), REQ);
+    int fds[8];
+    for (int i = 0; i < 8; i++) { /* each answered: its worker holds it */
+        fds[i] = dial(port);
+        CHECK(fds[i] >= 0);
+        send_str(fds[i], req);
+        read_all(fds[i], resp, sizeof(resp), 1);
+        CHECK(strstr(resp, "\"result\":\"0x2a\""));
+    }
+    int per[4] = { 0 };
+    CHECK(rpc_server_conn_counts(srv, per, 4) == 4);
+    CHECK(per[0] == 2 && per[1] == 2 && per[2] == 2 && per[3] == 2);
+    for (int i = 0; i < 8; i++)
+        close(fds[i]);
+    rpc_server_stop(srv);
+    rpc_registry_free(reg);
+}
+
 TEST(http, websocket_jsonrpc)
 {
     rpc_registry_t *reg = make_registry();
