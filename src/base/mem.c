@@ -76,6 +76,11 @@ void *rn_table_alloc(size_t n)
     if (a + len < p + len + TABLE_HUGE)
         munmap(a + len, (size_t)(p + len + TABLE_HUGE - (a + len)));
     (void)madvise(a, len, MADV_HUGEPAGE); /* a hint: without THP, 4 KiB pages as before */
+    /* Fault it in by writing. A hash table is read before it is written (probing for a free
+     * slot), and a read maps the shared zero page: the later write then replaces it, which
+     * flushes the TLB of every core running this process. With THP this is one fault per 2 MiB. */
+    for (size_t off = 0; off < len; off += 4096)
+        ((volatile uint8_t *)a)[off] = 0;
     return a;
 }
 
