@@ -50,6 +50,7 @@ typedef struct worker {
     int epfd;
     int wake_fd;
     conn_t *conns;  /**< open connections (owned by this worker's thread) */
+    conn_t *dead;   /**< closed during the current batch of events, freed after it */
     buf_t body_out; /**< scratch for JSON-RPC responses */
     uint64_t next_conn_id;
     _Atomic int owned; /**< connections this worker holds, those handed to it included */
@@ -130,6 +131,9 @@ static int open_listener(const struct sockaddr_storage *ss, socklen_t len)
     return fd;
 }
 
+/* Close c and unlink it. The struct itself is freed after the worker's current batch of epoll
+ * events (conn_reap): a later event of the same batch may still name it (on_wake closes
+ * WebSocket connections whose send failed, and their own event can follow). */
 static void conn_free(worker_t *w, conn_t *c)
 {
     if (c->ws)
@@ -142,12 +146,24 @@ static void conn_free(worker_t *w, conn_t *c)
         c->next->prev = c->prev;
     epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
+    c->fd = -1;
     buf_deinit(&c->in);
     buf_deinit(&c->out);
     buf_deinit(&c->frag);
-    rn_free(c);
+    c->prev = NULL;
+    c->next = w->dead;
+    w->dead = c;
     atomic_fetch_sub(&w->owned, 1);
     atomic_fetch_sub(&w->srv->nconns, 1);
+}
+
+static void conn_reap(worker_t *w)
+{
+    while (w->dead) {
+        conn_t *c = w->dead;
+        w->dead = c->next;
+        rn_free(c);
+    }
 }
 
 static const char *find_crlfcrlf(const uint8_t *p, size_t n)
@@ -725,6 +741,8 @@ static void *worker_main(void *arg)
                 on_wake(w);
             } else {
                 conn_t *c = p;
+                if (c->fd < 0) /* closed earlier in this batch */
+                    continue;
                 if (evs[i].events & (EPOLLERR | EPOLLHUP) && !(evs[i].events & EPOLLIN)) {
                     conn_free(w, c);
                 } else if (evs[i].events & EPOLLOUT) {
@@ -735,6 +753,7 @@ static void *worker_main(void *arg)
                 }
             }
         }
+        conn_reap(w);
     }
     return NULL;
 }
@@ -843,6 +862,7 @@ void rpc_server_stop(rpc_server_t *s)
             w->conns = c;
             conn_free(w, c);
         }
+        conn_reap(w);
         rn_free(w->handed);
         pthread_mutex_destroy(&w->q_mu);
     }
