@@ -209,6 +209,7 @@ typedef struct db_writeback_stats {
                                              not db_get_concurrent's) */
     uint64_t evictions;                 /**< clean entries dropped */
     size_t entries, bytes, dirty_bytes; /**< now */
+    size_t txn_slots; /**< the slot table kept for the next write transaction's own entries */
 } db_writeback_stats_t;
 
 /** Defaults: the tries every 128 commits or at 64 MiB unflushed, a 256th of the flat tables

@@ -61,6 +61,7 @@ typedef struct wb_map {
     wb_slab_t *slab; /**< its entries' memory (kept by map_free) */
     wb_slot_t *slot;
     size_t cap, n;
+    size_t peak;        /**< the most entries it held at once */
     size_t bytes;       /**< sum of entry sizes */
     size_t dirty_bytes; /**< of entries WB_DIRTY or WB_DELETED */
     size_t dirty_flat;  /**< of those, in the flat (logged) tables */

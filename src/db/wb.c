@@ -259,8 +259,8 @@ static void map_set(wb_map_t *m, wb_ent_t *e)
     if (old) {
         map_account(m, old, -1);
         ent_free(m->slab, old);
-    } else {
-        m->n++;
+    } else if (++m->n > m->peak) {
+        m->peak = m->n;
     }
     m->slot[i].h = e->h;
     m->slot[i].e = e;
@@ -451,6 +451,7 @@ void db_writeback_get_stats(db_t *db, db_writeback_stats_t *out)
     out->entries = db->wb.map.n;
     out->bytes = db->wb.map.bytes;
     out->dirty_bytes = db->wb.map.dirty_bytes;
+    out->txn_slots = db->wb.spare_cap;
     pthread_rwlock_unlock(&db->wb.mu);
 }
 
@@ -1330,6 +1331,10 @@ void db__wb_txn_begin(db_txn_t *txn)
     pthread_rwlock_unlock(&c->mu);
 }
 
+enum {
+    SPARE_ALWAYS = 65536, /* slots: a transaction's table this small is always kept */
+};
+
 void db__wb_txn_end(db_txn_t *txn)
 {
     wb_map_t *m = &txn->wb;
@@ -1339,8 +1344,15 @@ void db__wb_txn_end(db_txn_t *txn)
             m->slot[i].e = NULL;
         }
         wb_cache_t *c = &txn->db->wb;
+        /* Kept for the next transaction, unless it is large and this one used a small part of
+         * it: a table grown for one big block (20 000 transfers: half a million slots, 8 MiB)
+         * would make every later block probe a sparse table and clear all of it. */
+        size_t fit = 1024;
+        while (m->peak * 4 > fit * 3)
+            fit *= 2;
+        bool keep = m->cap <= SPARE_ALWAYS || m->cap <= 4 * fit;
         pthread_rwlock_wrlock(&c->mu);
-        if (m->cap > c->spare_cap) {
+        if (keep && m->cap > c->spare_cap) {
             rn_table_free(c->spare, c->spare_cap * sizeof(wb_slot_t));
             c->spare = m->slot;
             c->spare_cap = m->cap;

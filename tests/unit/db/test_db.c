@@ -1087,6 +1087,44 @@ TEST(db, writeback_entries_of_every_size_are_kept_apart)
  * table grows ahead and entry memory is mapped ahead; commits big enough to need it (several
  * MiB of entries, past the slab's small first chunks) then take that memory, and every value
  * reads back. */
+/* A transaction's own slot table is kept for the next one, but not one grown for a single
+ * big transaction: later small ones would probe a sparse table and clear all of it. */
+TEST(db, a_big_transactions_table_is_not_kept_for_small_ones)
+{
+    char *dir = tmpdir();
+    db_t *db = open_wb(dir, 1000, 0);
+    CHECK(db != NULL);
+    static const uint8_t val[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+    size_t sizes[] = { 6000, 200000, 6000, 6000 }, kept[4];
+    for (int round = 0; round < 4; round++) {
+        db_txn_t *w;
+        CHECK_OK(db_txn_begin(db, DB_TXN_WRITE, &w));
+        for (size_t k = 0; k < sizes[round]; k++) {
+            char key[16];
+            CHECK_OK(db_put(w, DB_ACCOUNT_TRIE, wbs_key(key, (int)k, round), bview(val, 8)));
+        }
+        CHECK_OK(db_txn_commit(w));
+        db_writeback_stats_t st;
+        db_writeback_get_stats(db, &st);
+        kept[round] = st.txn_slots;
+    }
+    CHECK(kept[0] >= 8192 && kept[0] <= 16384); /* 6 000 entries below 3/4 full */
+    CHECK(kept[1] >= 262144);                   /* the big one fits itself: kept */
+    CHECK(kept[2] == 0);                        /* then too big for 6 000: dropped */
+    CHECK(kept[3] == kept[0]);                  /* and grown again to fit */
+    db_txn_t *r;                                /* everything written is there */
+    CHECK_OK(db_txn_begin(db, DB_TXN_READ, &r));
+    for (int round = 0; round < 4; round++) {
+        char key[16];
+        bview_t v;
+        CHECK_OK(db_get(r, DB_ACCOUNT_TRIE, wbs_key(key, (int)sizes[round] - 1, round), &v));
+        CHECK_MEM_EQ(v.p, v.n, val, 8);
+    }
+    db_txn_abort(r);
+    db_close(db);
+    rmrf(dir);
+}
+
 TEST(db, writeback_prepare_readies_room_for_the_next_commit)
 {
     char *dir = tmpdir();
