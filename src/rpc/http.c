@@ -2,9 +2,9 @@
  * SO_REUSEPORT listening socket; keep-alive and pipelining; hard limits on headers, bodies,
  * responses and connections.
  *
- * A connection belongs to one worker at a time. The kernel picks the listener by a hash of the
- * addresses, which with a few clients often gives one worker most of them (with 8 connections,
- * 6 and 2 about one time in four), and then the busy worker sets the pace while the other idles.
+ * A connection belongs to one worker for its life. The kernel picks the listener by a hash of the
+ * addresses, which with a few clients often gives one worker most of them (8 connections on two
+ * workers split 6/2 or worse about one time in three), and the busy worker sets the pace.
  * So the worker that accepts hands the connection to the worker holding the fewest. (Moving
  * busy connections later to idle workers was tried: on two cores shared with the client and
  * the sequencer it bought nothing, as an idle worker's core is not idle; decision 0028.) */
@@ -64,7 +64,7 @@ typedef struct worker {
     } * q;
 
     size_t qn, qcap;
-    struct conn **handed; /**< connections for this worker to take (accepted or moved) */
+    struct conn **handed; /**< accepted connections for this worker to take */
     size_t nhanded, cap_handed;
 } worker_t;
 
