@@ -383,8 +383,6 @@ void chain_builder_add_z(chain_builder_t *b, tx_t *tx, const addr_t *sender, bvi
     res->status = rc->status;
 }
 
-/* The receipts root: the receipts encoded back to back into *all (enc_end[i]: where the i-th
- * ends; kept for the store), then the ordered trie over them. */
 /* At least the bytes receipt_encode appends for r: each length prefix counted at its largest
  * (9 bytes). Reserving the block's sum once spares growing a buffer of megabytes by copies. */
 static size_t receipt_size_bound(const receipt_t *r)
@@ -395,6 +393,8 @@ static size_t receipt_size_bound(const receipt_t *r)
     return n;
 }
 
+/* The receipts root: the receipts encoded back to back into *all (enc_end[i]: where the i-th
+ * ends; kept for the store), then the ordered trie over them. */
 static err_t receipts_root(hash_t *out, const receipt_t *rs, size_t n, buf_t *all, size_t *enc_end)
 {
     size_t want = 0;
