@@ -21,15 +21,14 @@
 //
 // Knobs: BLOCK_ROUNDS (5), BLOCK_SIZES (952,20000), BLOCK_SENDERS (200), NODE_BENCH (target/release/bench_state),
 //        ANVIL (tests/node_modules/.bin/anvil).
-import { createRequire } from 'node:module';
 import { spawn, execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { ROOT, skip, loadViem, median, freePort } from './common.mjs';
+
 const BENCH = process.env.NODE_BENCH || path.join(ROOT, 'target/release/bench_state');
 const ANVIL = process.env.ANVIL || path.join(ROOT, 'tests/node_modules/.bin/anvil');
 const ROUNDS = +(process.env.BLOCK_ROUNDS || 5);
@@ -38,28 +37,12 @@ const SENDERS = +(process.env.BLOCK_SENDERS || 200);
 const CHAIN_ID = 1337;
 const GASLIMIT = 1000000000;
 
-function skip(why) {
-    console.log(`block bench skipped: ${why}`);
-    process.exit(0);
-}
-if (!fs.existsSync(BENCH)) skip(`no ${BENCH} (run 'ninja -C target/release bench_state' or 'make bench')`);
-if (!fs.existsSync(ANVIL)) skip(`anvil not found at ${ANVIL} (run 'make deps')`);
-let viem, viemAccounts;
-try {
-    const require = createRequire(path.join(ROOT, 'tests', 'package.json'));
-    viem = require('viem');
-    viemAccounts = require('viem/accounts');
-} catch (e) {
-    skip(`viem not installed in tests/node_modules (run 'make deps'): ${e.message}`);
-}
+if (!fs.existsSync(BENCH)) skip('block', `no ${BENCH} (run 'ninja -C target/release bench_state' or 'make bench')`);
+if (!fs.existsSync(ANVIL)) skip('block', `anvil not found at ${ANVIL} (run 'make deps')`);
+const { viem, viemAccounts } = loadViem('block');
 
 const now = () => performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const median = (a) => {
-    const s = [...a].sort((x, y) => x - y);
-    const n = s.length;
-    return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-};
 const fmt = (a) => `${median(a).toFixed(2)} (${Math.min(...a).toFixed(1)}–${Math.max(...a).toFixed(1)})`;
 
 // ---- JSON-RPC over one kept-alive connection ---------------------------------------------------
@@ -119,13 +102,6 @@ async function signBlock(n) {
 }
 
 // ---- anvil -----------------------------------------------------------------------------------------
-function freePort() {
-    for (let i = 0; i < 200; i++) {
-        const p = 20000 + Math.floor(Math.random() * 40000);
-        if (!execFileSync('ss', ['-Hltn', `sport = :${p}`]).toString().trim()) return p;
-    }
-    throw new Error('no free port');
-}
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rn-bench-block.'));
 port = freePort();
 const anvil = spawn(

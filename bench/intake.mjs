@@ -43,15 +43,14 @@
 //        built here with the system cc, which costs the shared cores a few us per request; node:
 //        from this process, ~35 us per request; default c when cc is found). Both send the same
 //        bytes in the same order; the client's CPU per transaction is printed either way.
-import { createRequire } from 'node:module';
 import { spawn, execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { ROOT, skip, loadViem, median, freePort } from './common.mjs';
+
 const NODE_BIN = process.env.NODE_BIN || path.join(ROOT, 'target/release/rollup-node');
 const ANVIL = process.env.ANVIL || path.join(ROOT, 'tests/node_modules/.bin/anvil');
 const TXS = +(process.env.INTAKE_TXS || 10000);
@@ -74,20 +73,9 @@ function hasCc() {
     }
 }
 
-function skip(why) {
-    console.log(`intake bench skipped: ${why}`);
-    process.exit(0);
-}
-if (!fs.existsSync(NODE_BIN)) skip(`no node binary at ${NODE_BIN} (run 'make' first)`);
-if (!fs.existsSync(ANVIL)) skip(`anvil not found at ${ANVIL} (run 'make deps')`);
-let viem, viemAccounts;
-try {
-    const require = createRequire(path.join(ROOT, 'tests', 'package.json'));
-    viem = require('viem');
-    viemAccounts = require('viem/accounts');
-} catch (e) {
-    skip(`viem not installed in tests/node_modules (run 'make deps'): ${e.message}`);
-}
+if (!fs.existsSync(NODE_BIN)) skip('intake', `no node binary at ${NODE_BIN} (run 'make' first)`);
+if (!fs.existsSync(ANVIL)) skip('intake', `anvil not found at ${ANVIL} (run 'make deps')`);
+const { viem, viemAccounts } = loadViem('intake');
 const PER = Math.floor(TXS / SENDERS);
 if (PER * SENDERS !== TXS) {
     console.error(`INTAKE_TXS (${TXS}) must be a multiple of INTAKE_SENDERS (${SENDERS})`);
@@ -96,11 +84,6 @@ if (PER * SENDERS !== TXS) {
 
 const now = () => performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const median = (a) => {
-    const s = [...a].sort((x, y) => x - y);
-    const n = s.length;
-    return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-};
 const stat = (a) => ({ med: median(a), min: Math.min(...a), max: Math.max(...a) });
 
 // ---- minimal HTTP/1.1 keep-alive client on a raw socket (one request in flight) ----------------
@@ -226,14 +209,6 @@ for (let n = 0; n < PER; n++) {
 const signSecs = (now() - t_sign) / 1000;
 
 // ---- servers ---------------------------------------------------------------------------------------
-function freePort() {
-    for (let i = 0; i < 200; i++) {
-        const p = 20000 + Math.floor(Math.random() * 40000);
-        const out = execFileSync('ss', ['-Hltn', `sport = :${p}`]).toString().trim();
-        if (!out) return p;
-    }
-    throw new Error('no free port');
-}
 function checkListener(port, pid) {
     // The node's listener uses SO_REUSEPORT: a second process on the same port would share it.
     const out = execFileSync('ss', ['-Hltnp', `sport = :${port}`]).toString().trim().split('\n');

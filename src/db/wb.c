@@ -223,11 +223,18 @@ static void map_account(wb_map_t *m, const wb_ent_t *e, int sign)
 /* Grow to hold at least `want` entries below the load limit. Bulk moves from one map into
  * another reserve first: inserting a table's entries in slot order into a smaller table piles
  * them into long runs (linear probing's worst case). */
+/* The slots a table starting at `from` (a power of two) grows to for `want` entries: at most
+ * 3/4 full. */
+static size_t map_cap_for(size_t from, size_t want)
+{
+    while (want * 4 > from * 3)
+        from *= 2;
+    return from;
+}
+
 static void map_reserve(wb_map_t *m, size_t want)
 {
-    size_t ncap = m->cap ? m->cap : 1024;
-    while (want * 4 > ncap * 3)
-        ncap *= 2;
+    size_t ncap = map_cap_for(m->cap ? m->cap : 1024, want);
     if (ncap == m->cap)
         return;
     wb_slot_t *ns = rn_table_alloc(ncap * sizeof(wb_slot_t));
@@ -1347,10 +1354,7 @@ void db__wb_txn_end(db_txn_t *txn)
         /* Kept for the next transaction, unless it is large and this one used a small part of
          * it: a table grown for one big block (20 000 transfers: half a million slots, 8 MiB)
          * would make every later block probe a sparse table and clear all of it. */
-        size_t fit = 1024;
-        while (m->peak * 4 > fit * 3)
-            fit *= 2;
-        bool keep = m->cap <= SPARE_ALWAYS || m->cap <= 4 * fit;
+        bool keep = m->cap <= SPARE_ALWAYS || m->cap <= 4 * map_cap_for(1024, m->peak);
         pthread_rwlock_wrlock(&c->mu);
         if (keep && m->cap > c->spare_cap) {
             rn_table_free(c->spare, c->spare_cap * sizeof(wb_slot_t));

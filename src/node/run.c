@@ -193,6 +193,12 @@ static bool nmap_next(void *ud, const addr_t *a, uint64_t *next)
     return true;
 }
 
+/* The most transactions the payload still has gas for: 21 000 each, a transfer's. */
+static uint64_t transfers_left(const chain_builder_t *b)
+{
+    return (chain_builder_gas_limit(b) - chain_builder_gas_used(b)) / 21000;
+}
+
 /* Fill the builder from the pool until the payload-building deadline (ROLLUP-NODE.md §2:
  * transactions arriving while the payload is built still get in), the gas or the payload cap.
  * Best tip first; a sender whose transaction fails or does not fit is skipped for the rest of
@@ -208,7 +214,7 @@ static void fill_block(node_rt_t *rt, chain_builder_t *b, uint64_t deadline_ns)
     bool polled = false, more = false;
     /* Room for a payload like the last at once: growing the builder's arrays poll after poll
      * would copy them, megabytes for a block of thousands. */
-    uint64_t fit = (chain_builder_gas_limit(b) - chain_builder_gas_used(b)) / 21000;
+    uint64_t fit = transfers_left(b);
     chain_builder_reserve(b, rt->last_count < fit ? rt->last_count : (size_t)fit);
     while (!full && clock_mono_ns() < deadline_ns) {
         /* Poll only when the pool changed, and only for what the payload does not hold yet. */
@@ -220,7 +226,7 @@ static void fill_block(node_rt_t *rt, chain_builder_t *b, uint64_t deadline_ns)
         polled = true;
         seen_gen = gen;
         /* Room for as many as can fit, at least 21 000 gas each. */
-        uint64_t room = (chain_builder_gas_limit(b) - chain_builder_gas_used(b)) / 21000;
+        uint64_t room = transfers_left(b);
         chain_builder_reserve(b, n < room ? n : (size_t)room);
         more = n == MAX_BLOCK_CANDIDATES; /* the pool may hold more than one poll returns */
         LOG_TRACE("Selecting transactions candidates=%zu included=%zu", n, chain_builder_count(b));

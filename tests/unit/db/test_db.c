@@ -1083,10 +1083,6 @@ TEST(db, writeback_entries_of_every_size_are_kept_apart)
     rmrf(dir);
 }
 
-/* db_writeback_prepare between commits (as the sequencer between blocks): the committed cache's
- * table grows ahead and entry memory is mapped ahead; commits big enough to need it (several
- * MiB of entries, past the slab's small first chunks) then take that memory, and every value
- * reads back. */
 /* A transaction's own slot table is kept for the next one, but not one grown for a single
  * big transaction: later small ones would probe a sparse table and clear all of it. */
 TEST(db, a_big_transactions_table_is_not_kept_for_small_ones)
@@ -1125,6 +1121,10 @@ TEST(db, a_big_transactions_table_is_not_kept_for_small_ones)
     rmrf(dir);
 }
 
+/* db_writeback_prepare between commits (as the sequencer between blocks): the committed cache's
+ * table grows ahead and entry memory is mapped ahead; commits big enough to need it (several
+ * MiB of entries, past the slab's small first chunks) then take that memory, and every value
+ * reads back. */
 TEST(db, writeback_prepare_readies_room_for_the_next_commit)
 {
     char *dir = tmpdir();

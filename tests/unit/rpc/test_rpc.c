@@ -216,6 +216,15 @@ static void send_str(int fd, const char *s)
     }
 }
 
+/* REQ as an HTTP/1.1 POST of JSON, into req. */
+static void post_req(char *req, size_t n)
+{
+    snprintf(req, n,
+             "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+             "Content-Length: %zu\r\n\r\n%s",
+             strlen(REQ), REQ);
+}
+
 TEST(http, keepalive_pipelining_and_limits)
 {
     rpc_registry_t *reg = make_registry();
@@ -231,10 +240,7 @@ TEST(http, keepalive_pipelining_and_limits)
     int fd = dial(port);
     CHECK(fd >= 0);
     char req[1024], resp[16384];
-    snprintf(req, sizeof(req),
-             "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-             "Content-Length: %zu\r\n\r\n%s",
-             strlen(REQ), REQ);
+    post_req(req, sizeof(req));
     char two[2048];
     snprintf(two, sizeof(two), "%s%s", req, req);
     send_str(fd, two);
@@ -336,10 +342,7 @@ TEST(http, connections_are_spread_evenly_over_the_workers)
     CHECK_OK(rpc_server_start(&srv, &cfg, reg, diag, sizeof(diag)));
     uint16_t port = rpc_server_port(srv);
     char req[1024], resp[4096];
-    snprintf(req, sizeof(req),
-             "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-             "Content-Length: %zu\r\n\r\n%s",
-             strlen(REQ), REQ);
+    post_req(req, sizeof(req));
     int fds[8];
     for (int i = 0; i < 8; i++) { /* each answered: its worker holds it */
         fds[i] = dial(port);
