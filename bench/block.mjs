@@ -12,10 +12,12 @@
 // connection. The block must then hold all N. anvil keeps its state in memory: nothing goes to
 // disk.
 // rollup-node: target/release/bench_state in its profile mode (BENCH_STATE_ACCOUNTS=0: the dev
-// genesis, every transfer to a fresh address, as here): the same block built from pre-signed
-// transactions in-process — executed, state and tries written, root computed, block, receipts and
-// indexes stored and the LMDB transaction committed (no fsync; a commit survives kill -9). The
-// time is exec + root + commit as bench_state prints them, per block.
+// genesis, every transfer to a fresh address, as here): the same block built in-process from
+// pre-signed transactions queued in a transaction pool (added untimed, as anvil's are) — taken
+// from the pool best first and decoded as the sequencer does, executed, state and tries written,
+// root computed, block, receipts and indexes stored and the LMDB transaction committed (no
+// fsync; a commit survives kill -9). The time is exec + root + commit as bench_state prints
+// them, per block.
 // Ratio = anvil's median / ours (higher is better). BENCHMARKS.md: 20 000 transfers in
 // <= 120 ms (2x anvil); a full Scroll block in <= 10 ms.
 //
