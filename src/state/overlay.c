@@ -70,12 +70,26 @@ static sobj_t *obj_get(state_t *st, const addr_t *a)
     return &st->objs[idx];
 }
 
+static uint32_t obj_index_mru(state_t *st, const addr_t *a, uint32_t idx)
+{
+    unsigned i = st->mru_next++ % STATE_MRU;
+    st->mru_addr[i] = *a;
+    st->mru_idx[i] = idx;
+    if (st->mru_n < STATE_MRU)
+        st->mru_n++;
+    return idx;
+}
+
 static uint32_t obj_index(state_t *st, const addr_t *a)
 {
+    for (unsigned i = 0; i < st->mru_n; i++) {
+        if (addr_eq(&st->mru_addr[i], a))
+            return st->mru_idx[i];
+    }
     bool found;
     uint32_t *v = state__hmap_put(&st->obj_map, a->b, &found);
     if (found)
-        return *v;
+        return obj_index_mru(st, a, *v);
     uint32_t idx = (uint32_t)st->nobjs;
     *v = idx;
     STATE_GROW(st->objs, st->nobjs, st->cap_objs);
@@ -95,7 +109,7 @@ static uint32_t obj_index(state_t *st, const addr_t *a)
         o->code_hash = KECCAK_EMPTY;
     }
     st->nobjs++;
-    return idx;
+    return obj_index_mru(st, a, idx);
 }
 
 static jent_t *jpush(state_t *st, jkind_t kind, uint32_t idx)

@@ -102,6 +102,10 @@ typedef struct jent {
     } u;
 } jent_t;
 
+enum {
+    STATE_MRU = 4
+};
+
 struct state {
     state_backend_t be;
     state_block_hash_fn block_hash;
@@ -110,6 +114,12 @@ struct state {
     sobj_t *objs;
     size_t nobjs, cap_objs;
     hmap_t obj_map; /**< addr -> uint32 index */
+    /* The last STATE_MRU accounts looked up, before obj_map: a transaction reaches its sender,
+     * recipient and fee recipients many times each (an index never changes while the state
+     * lives). */
+    addr_t mru_addr[STATE_MRU];
+    uint32_t mru_idx[STATE_MRU];
+    unsigned mru_n, mru_next;
     sslot_t *slots;
     size_t nslots, cap_slots;
     hmap_t slot_map;  /**< addr ‖ key -> uint32 index */
