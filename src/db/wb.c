@@ -123,11 +123,18 @@ static void *slab_alloc(wb_slab_t *s, size_t n)
     return p;
 }
 
+/* Whether p, of n bytes, came from malloc (slab_alloc); else its size class in *k. */
+static bool slab_malloced(size_t n, size_t *k)
+{
+    *k = (n + WB_SLAB_STEP - 1) / WB_SLAB_STEP;
+    return !SLAB_ON || *k >= WB_SLAB_CLASSES;
+}
+
 /* Give back p, of n bytes (what slab_alloc was asked for). */
 static void slab_free(wb_slab_t *s, void *p, size_t n)
 {
-    size_t k = (n + WB_SLAB_STEP - 1) / WB_SLAB_STEP;
-    if (!p || !SLAB_ON || k >= WB_SLAB_CLASSES) {
+    size_t k;
+    if (!p || slab_malloced(n, &k)) {
         rn_free(p);
         return;
     }
@@ -182,6 +189,22 @@ static void ent_free(wb_slab_t *s, wb_ent_t *e)
 {
     if (e)
         slab_free(s, e, ent_size(e));
+}
+
+/* ent_free of n entries under one lock. */
+static void ent_free_many(wb_slab_t *s, wb_ent_t **ents, size_t n)
+{
+    pthread_mutex_lock(&s->mu);
+    for (size_t i = 0; i < n; i++) {
+        size_t k;
+        if (slab_malloced(ent_size(ents[i]), &k)) {
+            rn_free(ents[i]);
+            continue;
+        }
+        memcpy(ents[i], &s->free[k], sizeof(void *));
+        s->free[k] = ents[i];
+    }
+    pthread_mutex_unlock(&s->mu);
 }
 
 static bview_t ent_val(const wb_ent_t *e)
@@ -262,22 +285,28 @@ static void map_grow(wb_map_t *m)
 }
 
 /* Insert e, freeing the entry it replaces. */
-static void map_set(wb_map_t *m, wb_ent_t *e)
+/* Insert e; the entry it replaces, if any, is the caller's to free. */
+static wb_ent_t *map_put(wb_map_t *m, wb_ent_t *e)
 {
     if ((m->n + 1) * 4 > m->cap * 3)
         map_grow(m);
     size_t i = map_slot(m, e->data, e->klen, e->h);
     wb_ent_t *old = m->slot[i].e;
-    if (old) {
+    if (old)
         map_account(m, old, -1);
-        ent_free(m->slab, old);
-    } else if (++m->n > m->peak) {
+    else if (++m->n > m->peak)
         m->peak = m->n;
-    }
     m->slot[i].h = e->h;
     m->slot[i].e = e;
     m->tables |= 1u << e->data[0];
     map_account(m, e, +1);
+    return old;
+}
+
+/* Insert e, freeing the entry it replaces. */
+static void map_set(wb_map_t *m, wb_ent_t *e)
+{
+    ent_free(m->slab, map_put(m, e));
 }
 
 /* Free the entries and the slot table; the map stays usable, empty, with its slab. */
@@ -1220,6 +1249,9 @@ static void merge(wb_cache_t *c, wb_map_t *tm, int flushed)
     /* The slots, hashes and all: prefetching by an entry's own hash would read the entry. */
     wb_slot_t *v = RN_NEWV(wb_slot_t, tm->n ? tm->n : 1);
     size_t nv = 0;
+    /* What the merge replaces, freed together at the end: one slab lock, not one each. */
+    wb_ent_t **olds = RN_NEWV(wb_ent_t *, tm->n ? tm->n : 1);
+    size_t nold = 0;
     for (size_t i = 0; i < tm->cap; i++) {
         if (tm->slot[i].e) {
             ASSERT(nv < tm->n);
@@ -1236,13 +1268,17 @@ static void merge(wb_cache_t *c, wb_map_t *tm, int flushed)
             map_prefetch_ent(cm, v[i + AHEAD / 2].h);
         wb_ent_t *e = v[i].e;
         if (e->state == WB_CLEAN && map_find(cm, e->data, e->klen, e->h)) {
-            ent_free(&c->slab, e);
+            olds[nold++] = e;
             continue;
         }
         if (flushed != FLUSHED_ALL && ent_logged(e))
             slice_add(c, e);
-        map_set(cm, e);
+        wb_ent_t *old = map_put(cm, e);
+        if (old)
+            olds[nold++] = old;
     }
+    ent_free_many(&c->slab, olds, nold);
+    rn_free(olds);
     rn_free(v);
     tm->n = tm->bytes = tm->dirty_bytes = tm->dirty_flat = 0;
     tm->tables = 0;
