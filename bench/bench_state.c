@@ -275,6 +275,8 @@ static timing_t one_block(db_t *db, const chain_spec_t *spec, evm_t *evm, size_t
             .max_priority_fee = txs[i].max_priority_fee,
             .cost = u256_from_u64(1),
             .raw_zstd = zs[i],
+            .to = txs[i].to,
+            .has_to = txs[i].has_to,
         };
         if (txpool_add(pool, &info, buf_view(&raws[i]), state_nonce[i], u256_from_u64(1u << 31),
                        NULL) != TXPOOL_OK)
@@ -309,6 +311,9 @@ static timing_t one_block(db_t *db, const chain_spec_t *spec, evm_t *evm, size_t
     }
     chain_builder_reserve(b, nc); /* as the sequencer does for its candidates */
     for (size_t i = 0; i < nc; i++) {
+        if (i + 1 < nc)
+            chain_builder_prefetch(b, &cand[i + 1].sender,
+                                   cand[i + 1].has_to ? &cand[i + 1].to : NULL);
         size_t len;
         uint8_t *raw = txpool_get_raw_of(pool, &cand[i].sender, cand[i].nonce, &cand[i].hash, &len);
         tx_t tx;

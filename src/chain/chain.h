@@ -394,6 +394,9 @@ size_t chain_builder_count(const chain_builder_t *b);
  *  adding them does not grow the block's arrays one doubling at a time. Grows at least twofold,
  *  so that reserving a few more at each poll of the pool stays linear. */
 void chain_builder_reserve(chain_builder_t *b, size_t n);
+/** A hint that a transaction from sender to `to` (NULL: a creation) comes next: its accounts'
+ *  records are fetched while the current one runs. */
+void chain_builder_prefetch(chain_builder_t *b, const addr_t *sender, const addr_t *to);
 /** The builder's state after the transactions added so far (read it between adds: tracers). */
 state_t *chain_builder_state(chain_builder_t *b);
 /** The block's fee recipient (COINBASE). */

@@ -247,6 +247,13 @@ size_t chain_builder_count(const chain_builder_t *b)
     return b->n;
 }
 
+void chain_builder_prefetch(chain_builder_t *b, const addr_t *sender, const addr_t *to)
+{
+    state_prefetch_account(b->st, sender);
+    if (to)
+        state_prefetch_account(b->st, to);
+}
+
 void chain_builder_reserve(chain_builder_t *b, size_t n)
 {
     if (n <= b->cap - b->n)

@@ -332,6 +332,12 @@ err_t db_get_concurrent(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val)
     return db__wb_get_concurrent(txn, t, key, val);
 }
 
+void db_prefetch(db_txn_t *txn, db_table_t t, bview_t key)
+{
+    if (txn->write && db__wb_table(t))
+        db__wb_prefetch(txn, t, key);
+}
+
 err_t db_put(db_txn_t *txn, db_table_t t, bview_t key, bview_t val)
 {
     if (db__wb_table(t))

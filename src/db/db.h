@@ -120,6 +120,10 @@ RN_NODISCARD err_t db_get(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val
  * reader; unlike db_get, a value read from LMDB is not kept in the cache.
  */
 RN_NODISCARD err_t db_get_concurrent(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val);
+/** A hint that a write transaction's db_get of (t, key) comes soon: starts fetching the
+ *  write-back cache's slot for key. Changes nothing (a no-op for read transactions and tables
+ *  outside the cache). */
+void db_prefetch(db_txn_t *txn, db_table_t t, bview_t key);
 /** Insert or replace. */
 RN_NODISCARD err_t db_put(db_txn_t *txn, db_table_t t, bview_t key, bview_t val);
 /** db_put for a key the caller expects past every key of the table (an append: no search from

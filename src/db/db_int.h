@@ -152,6 +152,7 @@ void db__wb_close(db_t *db);
 err_t db__wb_get(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val);
 err_t db__wb_get_concurrent(db_txn_t *txn, db_table_t t, bview_t key, bview_t *val);
 err_t db__wb_put(db_txn_t *txn, db_table_t t, bview_t key, bview_t val, bool del);
+void db__wb_prefetch(db_txn_t *txn, db_table_t t, bview_t key);
 err_t db__wb_del_prefix(db_txn_t *txn, db_table_t t, bview_t prefix);
 err_t db__wb_scan(db_txn_t *txn, db_table_t t, bview_t prefix, db_scan_fn fn, void *ctx);
 /** Commit txn (a write transaction with the cache in use) and free it. */

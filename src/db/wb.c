@@ -231,6 +231,21 @@ static wb_ent_t *map_find(const wb_map_t *m, const uint8_t *key, size_t klen, ui
     return m->slot[map_slot(m, key, klen, h)].e;
 }
 
+/* Start loading what a probe for h will read first: its home slot; or, once that slot is likely
+ * in cache, the entry it holds if it is h's. A probe is two cache misses otherwise (the slot,
+ * then the entry to compare keys), and a block's merge makes thousands. */
+static void map_prefetch_slot(const wb_map_t *m, uint64_t h)
+{
+    __builtin_prefetch(&m->slot[(size_t)h & (m->cap - 1)]);
+}
+
+static void map_prefetch_ent(const wb_map_t *m, uint64_t h)
+{
+    const wb_slot_t *s = &m->slot[(size_t)h & (m->cap - 1)];
+    if (s->h == h && s->e)
+        __builtin_prefetch(s->e);
+}
+
 static bool logged_table(unsigned t);
 
 static void map_account(wb_map_t *m, const wb_ent_t *e, int sign)
@@ -960,6 +975,16 @@ err_t db__wb_get_concurrent(db_txn_t *txn, db_table_t t, bview_t key, bview_t *v
     return ERR_OK;
 }
 
+/* The committed cache's map only: the transaction's own is small and recently used. */
+void db__wb_prefetch(db_txn_t *txn, db_table_t t, bview_t key)
+{
+    uint8_t kb[WB_MAX_KEY];
+    size_t kn;
+    const wb_map_t *m = &txn->db->wb.map;
+    if (m->cap && make_key(kb, &kn, t, key) == ERR_OK)
+        map_prefetch_slot(m, bytes_hash64(txn->db->wb.seed, kb, kn));
+}
+
 err_t db__wb_put(db_txn_t *txn, db_table_t t, bview_t key, bview_t val, bool del)
 {
     if (!txn->write)
@@ -1221,21 +1246,6 @@ enum {
     FLUSHED_TRIES,
     FLUSHED_ALL
 };
-
-/* Start loading what a probe for h will read first: its home slot; or, once that slot is likely
- * in cache, the entry it holds if it is h's. A probe is two cache misses otherwise (the slot,
- * then the entry to compare keys), and a block's merge makes thousands. */
-static void map_prefetch_slot(const wb_map_t *m, uint64_t h)
-{
-    __builtin_prefetch(&m->slot[(size_t)h & (m->cap - 1)]);
-}
-
-static void map_prefetch_ent(const wb_map_t *m, uint64_t h)
-{
-    const wb_slot_t *s = &m->slot[(size_t)h & (m->cap - 1)];
-    if (s->h == h && s->e)
-        __builtin_prefetch(s->e);
-}
 
 static void merge(wb_cache_t *c, wb_map_t *tm, int flushed)
 {

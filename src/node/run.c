@@ -239,6 +239,9 @@ static void fill_block(node_rt_t *rt, chain_builder_t *b, uint64_t deadline_ns)
                 full = true;
                 break;
             }
+            if (i + 1 < n) /* its accounts come from memory while this one runs */
+                chain_builder_prefetch(b, &cand[i + 1].sender,
+                                       cand[i + 1].has_to ? &cand[i + 1].to : NULL);
             if (hset_has(&done, &cand[i].hash))
                 continue;
             uint64_t unused;
@@ -580,6 +583,8 @@ static int op_send_raw(void *ud, bview_t raw, hash_t *hash, char *msg, size_t ms
         scroll_l1_fee_z(level, &head.gpo, raw, bview(tx.data, tx.data_len), info.raw_zstd));
     info.hash = keccak256_hash(raw.p, raw.n); /* raw is the EIP-2718 encoding */
     info.sender = sender;
+    info.to = tx.to;
+    info.has_to = tx.has_to;
     info.nonce = tx.nonce;
     info.gas_limit = tx.gas_limit;
     info.max_fee = max_fee;

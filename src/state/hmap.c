@@ -45,6 +45,12 @@ void *state__hmap_get(const hmap_t *m, const void *key)
     }
 }
 
+void state__hmap_prefetch(const hmap_t *m, const void *key)
+{
+    if (m->n)
+        __builtin_prefetch(entry(m, (size_t)bytes_hash64(m->seed, key, m->ksize) & (m->cap - 1)));
+}
+
 static void rehash(hmap_t *m, size_t cap)
 {
     uint8_t *old = m->e;

@@ -59,6 +59,12 @@ void state_reserve_accounts(state_t *st, size_t n)
     state__hmap_reserve(&st->obj_map, st->cap_objs);
 }
 
+void state_prefetch_account(state_t *st, const addr_t *a)
+{
+    if (st->be.prefetch_account)
+        st->be.prefetch_account(st->be.ctx, a);
+}
+
 /* ---- records ---- */
 
 static uint32_t obj_index(state_t *st, const addr_t *a);

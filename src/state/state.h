@@ -48,6 +48,8 @@ typedef struct state_backend {
     /** True if a has at least one non-zero slot. */
     bool (*has_storage)(void *ctx, const addr_t *a);
     void *ctx;
+    /** Optional: a hint that get_account(a) comes soon (start fetching what it reads). */
+    void (*prefetch_account)(void *ctx, const addr_t *a);
 } state_backend_t;
 
 /* ---- change set ---- */
@@ -98,6 +100,9 @@ void state_free(state_t *st);
 /** Room for n more accounts' records at once (a block builder knows its batch's size); growing
  *  their array record by record copies it, megabytes for a block of thousands. */
 void state_reserve_accounts(state_t *st, size_t n);
+/** A hint that a will be read soon: the backend starts fetching its record (a block builder
+ *  calls it for the next transaction's accounts while the current one runs). */
+void state_prefetch_account(state_t *st, const addr_t *a);
 
 /** The EVM host table; pass the state_t as the host context. */
 const evm_host_t *state_host(void);

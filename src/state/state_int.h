@@ -22,6 +22,8 @@ void state__hmap_clear(hmap_t *m);
 void state__hmap_reserve(hmap_t *m, size_t n);
 /** Value of key, or NULL. */
 void *state__hmap_get(const hmap_t *m, const void *key);
+/** Start fetching the entry key would be found at first. */
+void state__hmap_prefetch(const hmap_t *m, const void *key);
 /** Value of key, inserted zeroed if missing (*found says which). Valid until the next insert. */
 void *state__hmap_put(hmap_t *m, const void *key, bool *found);
 /** Iterate: i from 0; returns the next used entry's key (and *val) or NULL at the end. */

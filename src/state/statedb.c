@@ -234,6 +234,18 @@ static bool c_get_account(void *ctx, const addr_t *a, state_account_t *out)
     return found;
 }
 
+static void c_prefetch_account(void *ctx, const addr_t *a)
+{
+    state_db_cached_t *c = ctx;
+    if (!c->use)
+        return;
+    pthread_mutex_lock(&g_ac.mu);
+    if (cache_is(c->db, c->number, &c->root))
+        state__hmap_prefetch(&g_ac.map, a->b);
+    pthread_mutex_unlock(&g_ac.mu);
+    db_prefetch(c->txn, DB_ACCOUNTS, bview(a->b, 20)); /* on a miss, the flat record's slot */
+}
+
 static u256_t c_get_storage(void *ctx, const addr_t *a, const u256_t *key)
 {
     return b_get_storage(((state_db_cached_t *)ctx)->txn, a, key);
@@ -287,6 +299,7 @@ state_backend_t state_db_backend_cached(db_txn_t *txn, state_db_cached_t *ctx)
         .get_code = c_get_code,
         .has_storage = c_has_storage,
         .ctx = ctx,
+        .prefetch_account = c_prefetch_account,
     };
     return b;
 }

@@ -32,6 +32,8 @@ typedef struct txpool_tx_info {
     u256_t max_priority_fee; /**< maxPriorityFeePerGas, or gasPrice for legacy/2930 */
     u256_t cost;             /**< the most the sender can pay: value + gasLimit·maxFee + L1 fee */
     size_t raw_zstd;         /**< the raw bytes' zstd size if the intake computed it, else 0 */
+    addr_t to;               /**< the recipient, if has_to (a builder prefetches its account) */
+    bool has_to;
 } txpool_tx_info_t;
 
 typedef struct txpool_config {
