@@ -123,7 +123,7 @@ static void *slab_alloc(wb_slab_t *s, size_t n)
     return p;
 }
 
-/* Whether p, of n bytes, came from malloc (slab_alloc); else its size class in *k. */
+/* Whether a block of n bytes came from the heap (slab_alloc); else its size class in *k. */
 static bool slab_malloced(size_t n, size_t *k)
 {
     *k = (n + WB_SLAB_STEP - 1) / WB_SLAB_STEP;
