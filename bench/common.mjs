@@ -2,6 +2,7 @@
 // message, loading the pinned test tools' viem, medians, and a free TCP port.
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -29,10 +30,14 @@ export const median = (a) => {
     return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 };
 
-/** A TCP port nothing listens on (ss), from 20000–59999. */
+/** A TCP port nothing listens on (ss), below the kernel's ephemeral range: polling a port in
+ *  that range before its server listens can connect a socket to itself (the kernel picks the
+ *  same port as the source; simultaneous open), which then reads its own request. */
 export function freePort() {
+    const [lo] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    const top = Math.max(2000, (lo || 32768) - 20000);
     for (let i = 0; i < 200; i++) {
-        const p = 20000 + Math.floor(Math.random() * 40000);
+        const p = 20000 + Math.floor(Math.random() * top);
         if (!execFileSync('ss', ['-Hltn', `sport = :${p}`]).toString().trim()) return p;
     }
     throw new Error('no free port');

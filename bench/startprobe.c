@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +28,18 @@ static double now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Before the server listens, a connect to a port in the kernel's ephemeral range can pick that
+ * same port as its source and connect the socket to itself (TCP simultaneous open): it would
+ * then read its own request and wait for ever for an answer. */
+static int self_connected(int fd)
+{
+    struct sockaddr_in l, p;
+    socklen_t ln = sizeof(l), pn = sizeof(p);
+    return getsockname(fd, (struct sockaddr *)&l, &ln) == 0 &&
+           getpeername(fd, (struct sockaddr *)&p, &pn) == 0 && l.sin_port == p.sin_port &&
+           l.sin_addr.s_addr == p.sin_addr.s_addr;
 }
 
 /* One attempt: 1 if the server answered eth_blockNumber with a result. */
@@ -44,8 +57,13 @@ static int try_once(unsigned port)
         return 0;
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    /* An answer comes within milliseconds once the server listens; never wait on a read longer
+     * than a second. */
+    struct timeval tv = { 1, 0 };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     int ok = 0;
-    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 && write(fd, req, (size_t)n) == n) {
+    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 && !self_connected(fd) &&
+        write(fd, req, (size_t)n) == n) {
         char buf[4096];
         size_t got = 0;
         for (;;) {
