@@ -259,7 +259,8 @@ static timing_t one_block(db_t *db, const chain_spec_t *spec, evm_t *evm, size_t
         zs[i] = z == SIZE_MAX ? 0 : z;
     }
     /* The transactions wait in a pool, as the sequencer's do (and anvil's before evm_mine):
-     * added before the clock starts, with what the intake learnt (src/rpc/ns/eth_tx.c). */
+     * added before the clock starts, with what the intake learnt (src/node/run.c op_send_raw).
+     * The pool's balance check is not what is measured: every cost fits the balance given. */
     txpool_config_t pc;
     txpool_config_default(&pc);
     pc.max_pending = pc.max_queued = n;

@@ -299,7 +299,6 @@ static void map_grow(wb_map_t *m)
     map_reserve(m, m->cap ? m->cap : 1024);
 }
 
-/* Insert e, freeing the entry it replaces. */
 /* Insert e; the entry it replaces, if any, is the caller's to free. */
 static wb_ent_t *map_put(wb_map_t *m, wb_ent_t *e)
 {
