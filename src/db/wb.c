@@ -103,10 +103,18 @@ static void slab_prepare(wb_slab_t *s)
     pthread_mutex_unlock(&s->mu);
 }
 
+/* Whether a block of n bytes comes from the heap (too big for a class, or no slab); else its
+ * size class in *k. */
+static bool slab_malloced(size_t n, size_t *k)
+{
+    *k = (n + WB_SLAB_STEP - 1) / WB_SLAB_STEP;
+    return !SLAB_ON || *k >= WB_SLAB_CLASSES;
+}
+
 static void *slab_alloc(wb_slab_t *s, size_t n)
 {
-    size_t k = (n + WB_SLAB_STEP - 1) / WB_SLAB_STEP;
-    if (!SLAB_ON || k >= WB_SLAB_CLASSES)
+    size_t k;
+    if (slab_malloced(n, &k))
         return rn_malloc(n);
     pthread_mutex_lock(&s->mu);
     void *p = s->free[k];
@@ -123,24 +131,25 @@ static void *slab_alloc(wb_slab_t *s, size_t n)
     return p;
 }
 
-/* Whether a block of n bytes came from the heap (slab_alloc); else its size class in *k. */
-static bool slab_malloced(size_t n, size_t *k)
+/* Give back p, of n bytes (what slab_alloc was asked for), with the slab's lock held. */
+static void slab_free_locked(wb_slab_t *s, void *p, size_t n)
 {
-    *k = (n + WB_SLAB_STEP - 1) / WB_SLAB_STEP;
-    return !SLAB_ON || *k >= WB_SLAB_CLASSES;
+    size_t k;
+    if (slab_malloced(n, &k)) {
+        rn_free(p);
+        return;
+    }
+    memcpy(p, &s->free[k], sizeof(p));
+    s->free[k] = p;
 }
 
 /* Give back p, of n bytes (what slab_alloc was asked for). */
 static void slab_free(wb_slab_t *s, void *p, size_t n)
 {
-    size_t k;
-    if (!p || slab_malloced(n, &k)) {
-        rn_free(p);
+    if (!p)
         return;
-    }
     pthread_mutex_lock(&s->mu);
-    memcpy(p, &s->free[k], sizeof(p));
-    s->free[k] = p;
+    slab_free_locked(s, p, n);
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -195,15 +204,8 @@ static void ent_free(wb_slab_t *s, wb_ent_t *e)
 static void ent_free_many(wb_slab_t *s, wb_ent_t **ents, size_t n)
 {
     pthread_mutex_lock(&s->mu);
-    for (size_t i = 0; i < n; i++) {
-        size_t k;
-        if (slab_malloced(ent_size(ents[i]), &k)) {
-            rn_free(ents[i]);
-            continue;
-        }
-        memcpy(ents[i], &s->free[k], sizeof(void *));
-        s->free[k] = ents[i];
-    }
+    for (size_t i = 0; i < n; i++)
+        slab_free_locked(s, ents[i], ent_size(ents[i]));
     pthread_mutex_unlock(&s->mu);
 }
 
