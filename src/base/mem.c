@@ -54,6 +54,25 @@ static size_t table_len(size_t n)
     return (n + TABLE_HUGE - 1) & ~(TABLE_HUGE - 1);
 }
 
+void *rn_realloc_huge(void *p, size_t n)
+{
+    if (n < TABLE_HUGE)
+        return rn_realloc(p, n);
+    size_t old = p ? malloc_usable_size(p) : 0;
+    if (old >= n)
+        return p;
+    void *q = NULL;
+    if (posix_memalign(&q, TABLE_HUGE, n) != 0)
+        oom(n);
+    /* Marking splits the heap's mapping at 2 MiB boundaries; the block's tail past the last one
+     * stays on small pages. A hint: without THP, 4 KiB pages as before. */
+    (void)madvise(q, n & ~(TABLE_HUGE - 1), MADV_HUGEPAGE);
+    if (old)
+        memcpy(q, p, old);
+    free(p);
+    return q;
+}
+
 void rn_heap_keep(void)
 {
     (void)mallopt(M_MMAP_THRESHOLD, 32 << 20); /* glibc's largest: 4 MiB x sizeof(long) */

@@ -261,11 +261,11 @@ void chain_builder_reserve(chain_builder_t *b, size_t n)
     /* At least double: the sequencer reserves again at every poll of the pool (every few ms
      * while transactions arrive), and growing by the poll's few would copy the arrays each time. */
     b->cap = b->n + n > 2 * b->cap ? b->n + n : 2 * b->cap;
-    b->txs = rn_realloc(b->txs, b->cap * sizeof(tx_t));
-    b->receipts = rn_realloc(b->receipts, b->cap * sizeof(receipt_t));
-    b->l1_fees = rn_realloc(b->l1_fees, b->cap * sizeof(u256_t));
-    b->senders = rn_realloc(b->senders, b->cap * sizeof(addr_t));
-    b->raw_end = rn_realloc(b->raw_end, b->cap * sizeof(size_t));
+    b->txs = rn_realloc_huge(b->txs, b->cap * sizeof(tx_t));
+    b->receipts = rn_realloc_huge(b->receipts, b->cap * sizeof(receipt_t));
+    b->l1_fees = rn_realloc_huge(b->l1_fees, b->cap * sizeof(u256_t));
+    b->senders = rn_realloc_huge(b->senders, b->cap * sizeof(addr_t));
+    b->raw_end = rn_realloc_huge(b->raw_end, b->cap * sizeof(size_t));
     state_reserve_accounts(b->st, 2 * (b->cap - b->n)); /* a transfer's sender and recipient */
 }
 

@@ -55,7 +55,7 @@ void state_reserve_accounts(state_t *st, size_t n)
     if (n <= st->cap_objs - st->nobjs)
         return;
     st->cap_objs = st->nobjs + n > 2 * st->cap_objs ? st->nobjs + n : 2 * st->cap_objs;
-    st->objs = rn_realloc(st->objs, st->cap_objs * sizeof(*st->objs));
+    st->objs = rn_realloc_huge(st->objs, st->cap_objs * sizeof(*st->objs));
     state__hmap_reserve(&st->obj_map, st->cap_objs);
 }
 

@@ -190,7 +190,7 @@ static void cache_stage(db_txn_t *txn, uint64_t number, const hash_t *parent, co
     pthread_mutex_lock(&g_ac.mu);
     if (n > g_ac.cap_pend) {
         g_ac.cap_pend = n;
-        g_ac.pend = rn_realloc(g_ac.pend, n * sizeof(*g_ac.pend));
+        g_ac.pend = rn_realloc_huge(g_ac.pend, n * sizeof(*g_ac.pend));
     }
     for (size_t i = 0; i < n; i++) {
         g_ac.pend[i].addr = outs[i].addr;

@@ -82,6 +82,22 @@ TEST(l1fee, galileo_vectors)
     CHECK_EQ_U64(scroll_l1_fee_galileo_size(&g, 1048576), 378961881717079120ull);
 }
 
+/* The thread's context keeps its settings between frames: the same inputs compress to the same
+ * sizes on every call, in any order (magicless frames with the content size, literals raw). */
+TEST(l1fee, zstd_size_is_the_same_on_every_call)
+{
+    uint8_t zeros[300] = { 0 }, inc[50], mix[200];
+    for (int i = 0; i < 50; i++)
+        inc[i] = (uint8_t)(i * 131 + 7);
+    for (int i = 0; i < 200; i++)
+        mix[i] = (uint8_t)(i % 7 == 0 ? i : 0x42);
+    for (int k = 0; k < 3; k++) {
+        CHECK_EQ_U64(scroll_zstd_size(zeros, sizeof(zeros)), 15);
+        CHECK_EQ_U64(scroll_zstd_size(inc, sizeof(inc)), 55);
+        CHECK_EQ_U64(scroll_zstd_size(mix, sizeof(mix)), 73);
+    }
+}
+
 TEST(l1fee, galileo_uses_compressed_size_capped_at_raw_length)
 {
     gpo_values_t g = { 0 };
