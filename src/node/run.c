@@ -427,6 +427,7 @@ static void between_blocks(node_rt_t *rt)
 static void *sequencer_main(void *arg)
 {
     node_rt_t *rt = arg;
+    pthread_setname_np(pthread_self(), "sequencer"); /* top -H, perf, gdb name it */
     uint64_t period = rt->cfg->sequencer.block_time_ms * 1000000ull;
     uint64_t next = clock_mono_ns() + period;
     while (!atomic_load(&rt->stop)) {

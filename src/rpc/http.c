@@ -730,6 +730,9 @@ static void on_accept(worker_t *w)
 static void *worker_main(void *arg)
 {
     worker_t *w = arg;
+    char name[16];
+    snprintf(name, sizeof(name), "rpc-%u", (unsigned)(w - w->srv->workers));
+    pthread_setname_np(pthread_self(), name); /* top -H, perf, gdb name it */
     struct epoll_event evs[64];
     while (!atomic_load(&w->srv->stopping)) {
         int n = epoll_wait(w->epfd, evs, 64, -1);
