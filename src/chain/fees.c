@@ -33,7 +33,7 @@ static uint64_t cap64(u256_t v)
 /* One compression context per thread, made once with SCROLL.md §4.3's settings (the da-codec
  * "standard" encoder's; level 0 there means the default, 3) and reset per call to a new frame
  * with the same settings: creating one costs a multi-megabyte table allocation (window 2^22),
- * more than compressing a transaction, and setting the parameters again per call cost ~0.2-0.5 us
+ * more than compressing a transaction, and setting the parameters again per call cost ~0.1-0.5 us
  * of a transfer's ~2 us. Freed at thread exit. */
 static pthread_key_t cctx_key;
 static pthread_once_t cctx_once = PTHREAD_ONCE_INIT;
