@@ -119,7 +119,7 @@ TEST(mem, realloc_huge_keeps_contents_and_aligns_big_blocks)
  * shrink). Without the call glibc maps an 8 MiB block and unmaps it on free. */
 TEST(mem, heap_keep_serves_big_blocks_from_the_heap_and_keeps_them)
 {
-#if !defined(__SANITIZE_ADDRESS__) /* ASan's allocator is not glibc's */
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__) /* theirs is not glibc's */
     rn_heap_keep();
     struct mallinfo2 a = mallinfo2();
     uint8_t *p = rn_malloc(8u << 20);
