@@ -36,6 +36,8 @@
 // runs both.
 //
 // Before run 1, a warm-up run of each server that is not counted (INTAKE_WARMUP=0: none).
+// The summary gives the ratio of the medians and, besides it, the median of the ratios within each
+// run: a run's two servers run back to back, so the host's drift over minutes mostly cancels.
 // Knobs: INTAKE_TXS (10000), INTAKE_SENDERS (200), INTAKE_CONNS (8), INTAKE_RUNS (3), LOOKUPS (200),
 //        INTAKE_PAYLOAD_CAP (unset: the dev chain's 122 880),
 //        NODE_BIN (target/release/rollup-node), ANVIL (tests/node_modules/.bin/anvil),
@@ -539,6 +541,7 @@ for (let run = WARMUP ? 0 : 1; run <= RUNS; run++) {
             console.log(`  run 0 ${name.padEnd(5)}: warm-up, not counted (accepted ${r.intakeTps.toFixed(0)} tx/s)`);
             continue;
         }
+        r.run = run;
         results[name].push(r);
         const maxBlock = Math.max(0, ...r.blocks.map((b) => b.txs));
         console.log(`  run ${run} ${name.padEnd(5)}: start ${r.startupMs.toFixed(1)} ms, idle RSS ${r.idleRss.toFixed(1)} MB` +
@@ -625,6 +628,17 @@ if (results.ours.length && results.anvil.length) {
             ` ${(o.med / a.med).toFixed(2)}x (lower is better; ${probeMs.ours.length} starts each)`);
     }
     console.log(`(medians of ${results.ours.length}/${results.anvil.length} runs)`);
+    // The host's speed drifts within minutes, for both servers alike. A run's two servers ran back
+    // to back, so the ratio within a run cancels most of that drift; shown besides the ratio of
+    // the medians above, not instead of it.
+    const pairs = results.ours.map((o) => [o, results.anvil.find((a) => a.run === o.run)]).filter((p) => p[1]);
+    if (pairs.length) {
+        for (const [label, key] of [['accepted', 'intakeTps'], ['included', 'includedTps']]) {
+            const q = stat(pairs.map(([o, a]) => o[key] / a[key]));
+            console.log(`ours/anvil ${label} tx/s within each run: median ${q.med.toFixed(2)}x` +
+                ` (${q.min.toFixed(2)}-${q.max.toFixed(2)}), ${pairs.length} runs`);
+        }
+    }
 }
 fs.rmSync(tmpRoot, { recursive: true, force: true });
 process.exit(failed ? 1 : 0);
