@@ -265,9 +265,6 @@ static void map_account(wb_map_t *m, const wb_ent_t *e, int sign)
     }
 }
 
-/* Grow to hold at least `want` entries below the load limit. Bulk moves from one map into
- * another reserve first: inserting a table's entries in slot order into a smaller table piles
- * them into long runs (linear probing's worst case). */
 /* The slots a table starting at `from` (a power of two) grows to for `want` entries: at most
  * 3/4 full. */
 static size_t map_cap_for(size_t from, size_t want)
@@ -277,6 +274,9 @@ static size_t map_cap_for(size_t from, size_t want)
     return from;
 }
 
+/* Grow to hold at least `want` entries below the load limit. Bulk moves from one map into
+ * another reserve first: inserting a table's entries in slot order into a smaller table piles
+ * them into long runs (linear probing's worst case). */
 static void map_reserve(wb_map_t *m, size_t want)
 {
     size_t ncap = map_cap_for(m->cap ? m->cap : 1024, want);
