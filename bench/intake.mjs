@@ -46,6 +46,10 @@
 //        built here with the system cc, which costs the shared cores a few us per request; node:
 //        from this process, ~35 us per request; default c when cc is found). Both send the same
 //        bytes in the same order; the client's CPU per transaction is printed either way.
+//        INTAKE_CLIENT_SCHED (batch: txload runs as SCHED_BATCH, so an answer that wakes it does
+//        not preempt the server thread that sent it (see bench/txload.c); normal: SCHED_OTHER).
+//        The same for both servers. In a paired invocation on 2026-12-06, batch cut the client's
+//        CPU per request from 21-26 to 12-17 us (ours) and from 32-39 to 25-26 us (anvil).
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -67,6 +71,7 @@ const DEV_ACCOUNTS = 20;
 const LOOKUPS = +(process.env.LOOKUPS || 200);
 const WARMUP = process.env.INTAKE_WARMUP !== '0';
 const CLIENT = process.env.INTAKE_CLIENT || (hasCc() ? 'c' : 'node');
+const CLIENT_SCHED = process.env.INTAKE_CLIENT_SCHED || 'batch';
 
 function hasCc() {
     try {
@@ -231,6 +236,12 @@ function cpuNs(pid) {
     }
     return t;
 }
+// Page faults of the whole process so far (minor + major; /proc/<pid>/stat fields 10 and 12). On
+// this project's VMs a 4 KiB fault costs ~13 us, so faults are a large part of a burst's CPU.
+function faults(pid) {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return +f[7] + +f[9];
+}
 function procStatus(pid) {
     const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (k) => +new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)[1];
@@ -256,6 +267,10 @@ if (CLIENT === 'c') {
         for (const req of list) parts.push(u32(req.length), Buffer.from(req));
     }
     fs.writeFileSync(REQ_FILE, Buffer.concat(parts));
+    if (CLIENT_SCHED !== 'batch' && CLIENT_SCHED !== 'normal') {
+        console.error(`INTAKE_CLIENT_SCHED must be batch or normal, not ${CLIENT_SCHED}`);
+        process.exit(2);
+    }
 } else if (CLIENT !== 'node') {
     console.error(`INTAKE_CLIENT must be c or node, not ${CLIENT}`);
     process.exit(2);
@@ -264,7 +279,8 @@ if (CLIENT === 'c') {
 // Send every transaction with bench/txload.c; resolves on its "start" line to { done }, a promise
 // of its result ({ accepted, errors, elapsedMs, cpuUs }).
 async function startTxload(port) {
-    const child = spawn(TXLOAD, [String(port), REQ_FILE], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = [String(port), REQ_FILE, ...(CLIENT_SCHED === 'batch' ? ['batch'] : [])];
+    const child = spawn(TXLOAD, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stderr.on('data', (d) => { err += d; });
@@ -406,11 +422,13 @@ async function runOne(name, run) {
         let errors = new Map();
         let tAccepted = 0;
         let cpuAccepted = 0;
+        let fltAccepted = 0;
         let ccpuAccepted = null;
         let subError = null;
         let clientUs = 0; // CPU of the C client (the node client's is in ccpuAccepted)
         const loaded = CLIENT === 'c' ? await startTxload(srv.port) : null;
         const cpu0 = cpuNs(srv.child.pid);
+        const flt0 = faults(srv.child.pid);
         const ccpu0 = process.cpuUsage();
         const tStart = now();
         const senderTasks = conns.map(async (conn, ci) => {
@@ -426,6 +444,7 @@ async function runOne(name, run) {
         const subDone = (loaded ? loaded.done : Promise.all(senderTasks)).then((l) => {
             tAccepted = now();
             cpuAccepted = cpuNs(srv.child.pid);
+            fltAccepted = faults(srv.child.pid);
             ccpuAccepted = process.cpuUsage(ccpu0);
             if (loaded) { // the client's own clock: from its first send to its last answer
                 accepted = l.accepted;
@@ -468,6 +487,8 @@ async function runOne(name, run) {
         r.cpuPerTx = (cpuAccepted - cpu0) / 1000 / Math.max(1, accepted);
         r.clientCpuPerTx = (ccpuAccepted.user + ccpuAccepted.system + clientUs) / Math.max(1, accepted);
         r.cpuPerIncluded = (cpuNs(srv.child.pid) - cpu0) / 1000 / Math.max(1, included);
+        r.faultsPerTx = (fltAccepted - flt0) / Math.max(1, accepted);
+        r.faultsPerIncluded = (faults(srv.child.pid) - flt0) / Math.max(1, included);
         r.included = included;
         r.includeMs = tIncluded ? tIncluded - tStart : NaN;
         r.notIncluded = accepted - included;
@@ -513,7 +534,7 @@ async function runOne(name, run) {
 
 const load = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 console.log(`intake bench: ${TXS} pre-signed EIP-1559 transfers (${SENDERS} senders x ${PER}), ${CONNS} keep-alive` +
-    ` connections (${CLIENT === 'c' ? 'bench/txload.c client' : 'node.js client'}), ${RUNS} runs; block gas limit raised to ${GASLIMIT} on both, 1 s blocks, chain id ${CHAIN_ID};` +
+    ` connections (${CLIENT === 'c' ? `bench/txload.c client, ${CLIENT_SCHED === 'batch' ? 'SCHED_BATCH' : 'SCHED_OTHER'}` : 'node.js client'}), ${RUNS} runs; block gas limit raised to ${GASLIMIT} on both, 1 s blocks, chain id ${CHAIN_ID};` +
     ` servers and client unpinned on ${os.cpus().length} CPUs (signing took ${signSecs.toFixed(1)} s, not timed)`);
 console.log(`  ours : ${NODE_BIN} node --chain ${PAYLOAD_CAP ? `<dev genesis, maxTxPayloadBytesPerBlock ${PAYLOAD_CAP}>` : 'dev'}` +
     ` --test ${POOL_ARGS.join(' ')} --sequencer.enabled --sequencer.auto-start` +
@@ -549,6 +570,7 @@ for (let run = WARMUP ? 0 : 1; run <= RUNS; run++) {
             ` ${r.intakeTps.toFixed(0)} tx/s; included ${r.included} in ${r.includeMs.toFixed(0)} ms =` +
             ` ${r.includedTps.toFixed(0)} tx/s over ${r.blocks.length} blocks (max ${maxBlock} tx/block);` +
             ` not included ${r.notIncluded}, sender nonces short of ${TXS}: ${r.lost}; server CPU ${r.cpuPerTx.toFixed(0)} us/tx until accepted, ${r.cpuPerIncluded.toFixed(0)} us/tx until included;` +
+            ` page faults ${r.faultsPerTx.toFixed(2)}/tx until accepted, ${r.faultsPerIncluded.toFixed(2)}/tx until included;` +
             ` client CPU ${r.clientCpuPerTx.toFixed(0)} us/tx; lookups ${r.receiptUs.toFixed(0)} us per receipt,` +
             ` ${r.txByHashUs.toFixed(0)} us per transaction, ${r.blockReceiptsMs.toFixed(0)} ms per block's receipts;` +
             ` peak RSS ${r.peakHwm.toFixed(1)} MB`);
