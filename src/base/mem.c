@@ -1,6 +1,8 @@
 #include "base/mem.h"
 
 #include <malloc.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,19 +32,6 @@ void *rn_calloc(size_t count, size_t size)
     return p;
 }
 
-void *rn_realloc(void *p, size_t n)
-{
-    void *q = realloc(p, n ? n : 1);
-    if (!q)
-        oom(n);
-    return q;
-}
-
-void rn_free(void *p)
-{
-    free(p);
-}
-
 #if defined(__SANITIZE_ADDRESS__)
 #define TABLE_HUGE SIZE_MAX /* ASan checks heap tables only */
 #else
@@ -54,22 +43,124 @@ static size_t table_len(size_t n)
     return (n + TABLE_HUGE - 1) & ~(TABLE_HUGE - 1);
 }
 
+/* A mapping of len bytes (a multiple of 2 MiB) starting on a 2 MiB boundary, hinted huge, or
+ * NULL. Maps one huge page more and trims both ends. */
+static void *map_aligned(size_t len)
+{
+    uint8_t *p =
+        mmap(NULL, len + TABLE_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    uint8_t *a = (uint8_t *)(((uintptr_t)p + TABLE_HUGE - 1) & ~(uintptr_t)(TABLE_HUGE - 1));
+    if (a > p)
+        munmap(p, (size_t)(a - p));
+    if (a + len < p + len + TABLE_HUGE)
+        munmap(a + len, (size_t)(p + len + TABLE_HUGE - (a + len)));
+    (void)madvise(a, len, MADV_HUGEPAGE); /* a hint: without THP, 4 KiB pages as before */
+    return a;
+}
+
+/* The arrays rn_realloc_huge maps (decision 0021): rn_free and rn_realloc know them by this
+ * list. Their addresses are 2 MiB aligned, which a heap block's almost never is, so any other
+ * pointer costs one test. Few live at once (a block's arrays); when the list is full,
+ * rn_realloc_huge takes heap memory instead. */
+enum {
+    HUGE_MAX = 256
+};
+
+typedef struct huge_map {
+    void *p;
+    size_t len;
+} huge_map_t;
+
+static huge_map_t g_huge[HUGE_MAX];
+static unsigned g_nhuge;
+static pthread_mutex_t g_huge_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static bool maybe_huge(const void *p)
+{
+    return p && ((uintptr_t)p & (TABLE_HUGE - 1)) == 0;
+}
+
+/* The length of p's mapping, or 0 when p is not one; with take, p leaves the list. */
+static size_t huge_find(const void *p, bool take)
+{
+    size_t len = 0;
+    pthread_mutex_lock(&g_huge_mu);
+    for (unsigned i = 0; i < g_nhuge; i++) {
+        if (g_huge[i].p == p) {
+            len = g_huge[i].len;
+            if (take)
+                g_huge[i] = g_huge[--g_nhuge];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&g_huge_mu);
+    return len;
+}
+
+static bool huge_add(void *p, size_t len)
+{
+    pthread_mutex_lock(&g_huge_mu);
+    bool room = g_nhuge < HUGE_MAX;
+    if (room)
+        g_huge[g_nhuge++] = (huge_map_t){ p, len };
+    pthread_mutex_unlock(&g_huge_mu);
+    return room;
+}
+
+void rn_free(void *p)
+{
+    if (maybe_huge(p)) {
+        size_t len = huge_find(p, true);
+        if (len) {
+            munmap(p, len);
+            return;
+        }
+    }
+    free(p);
+}
+
+void *rn_realloc(void *p, size_t n)
+{
+    if (maybe_huge(p)) {
+        size_t len = huge_find(p, false);
+        if (len) { /* one of rn_realloc_huge's mappings: move it to the heap */
+            void *q = rn_malloc(n);
+            memcpy(q, p, len < n ? len : n);
+            rn_free(p);
+            return q;
+        }
+    }
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        oom(n);
+    return q;
+}
+
 void *rn_realloc_huge(void *p, size_t n)
 {
     if (n < TABLE_HUGE)
         return rn_realloc(p, n);
-    size_t old = p ? malloc_usable_size(p) : 0;
+    size_t old = maybe_huge(p) ? huge_find(p, false) : 0;
+    if (p && !old)
+        old = malloc_usable_size(p);
     if (old >= n)
         return p;
-    void *q = NULL;
-    if (posix_memalign(&q, TABLE_HUGE, n) != 0)
+    /* A mapping of its own, not heap memory: a 2 MiB stretch of the heap that smaller blocks
+     * used before already has a page table, and the kernel then fills it 4 KiB page by page
+     * (a huge page is only given on a fault into an empty one). */
+    size_t len = table_len(n);
+    void *q = map_aligned(len);
+    if (q && !huge_add(q, len)) {
+        munmap(q, len);
+        q = NULL;
+    }
+    if (!q && posix_memalign(&q, TABLE_HUGE, n) != 0)
         oom(n);
-    /* Marking splits the heap's mapping at 2 MiB boundaries; the block's tail past the last one
-     * stays on small pages. A hint: without THP, 4 KiB pages as before. */
-    (void)madvise(q, n & ~(TABLE_HUGE - 1), MADV_HUGEPAGE);
     if (old)
         memcpy(q, p, old);
-    free(p);
+    rn_free(p);
     return q;
 }
 
@@ -84,17 +175,9 @@ void *rn_table_alloc(size_t n)
     if (n < TABLE_HUGE)
         return rn_calloc(1, n);
     size_t len = table_len(n);
-    /* Map one huge page more and trim both ends to an aligned start. */
-    uint8_t *p =
-        mmap(NULL, len + TABLE_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
+    uint8_t *a = map_aligned(len);
+    if (!a)
         oom(n);
-    uint8_t *a = (uint8_t *)(((uintptr_t)p + TABLE_HUGE - 1) & ~(uintptr_t)(TABLE_HUGE - 1));
-    if (a > p)
-        munmap(p, (size_t)(a - p));
-    if (a + len < p + len + TABLE_HUGE)
-        munmap(a + len, (size_t)(p + len + TABLE_HUGE - (a + len)));
-    (void)madvise(a, len, MADV_HUGEPAGE); /* a hint: without THP, 4 KiB pages as before */
     /* Fault it in by writing. A hash table is read before it is written (probing for a free
      * slot), and a read maps the shared zero page: the later write then replaces it, which
      * flushes the TLB of every core running this process. With THP this is one fault per 2 MiB. */

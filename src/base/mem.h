@@ -27,10 +27,11 @@ void rn_table_free(void *p, size_t n);
 
 /**
  * rn_realloc for an array that grows by doubling to megabytes (a block builder's transactions
- * and receipts): from 2 MiB up the new block starts on a 2 MiB boundary and its whole 2 MiB
- * stretches are marked for transparent huge pages, so filling it faults once per 2 MiB instead
- * of once per 4 KiB (decision 0021). The contents up to the old size move as with rn_realloc;
- * free with rn_free. Smaller sizes, and all sizes under ASan, are plain rn_realloc.
+ * and receipts): from 2 MiB up the new block is a mapping of its own on a 2 MiB boundary, marked
+ * for transparent huge pages, so filling it faults once per 2 MiB instead of once per 4 KiB
+ * (decision 0021). The contents up to the old size move as with rn_realloc. rn_free and
+ * rn_realloc take it like any heap block. Smaller sizes, and all sizes under ASan, are plain
+ * rn_realloc.
  */
 void *rn_realloc_huge(void *p, size_t n);
 

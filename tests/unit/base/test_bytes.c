@@ -1,4 +1,6 @@
+#include <errno.h>
 #include <malloc.h>
+#include <sys/mman.h>
 
 #include "base/base.h"
 #include "harness.h"
@@ -112,6 +114,44 @@ TEST(mem, realloc_huge_keeps_contents_and_aligns_big_blocks)
     CHECK_EQ_U64(q[(3u << 20) - 1], (uint8_t)(((3u << 20) - 1) * 7 + ((3u << 20) - 1) / 4096));
     rn_free(q);
     rn_free(rn_realloc_huge(NULL, 5u << 20));
+}
+
+/* rn_realloc_huge's mappings: rn_free unmaps them (msync of an unmapped address fails with
+ * ENOMEM); rn_realloc moves one to the heap with its contents; with more alive than its list
+ * holds, the rest come from the heap, and every one keeps its contents and frees. */
+TEST(mem, huge_arrays_unmap_move_to_the_heap_and_overflow_to_it)
+{
+#if !defined(__SANITIZE_ADDRESS__) /* under ASan they are heap blocks */
+    uint8_t *p = rn_realloc_huge(NULL, 3u << 20);
+    memset(p, 0x5a, 3u << 20);
+    uint8_t *q = rn_realloc(p, 5000);
+    CHECK(q != p && q[0] == 0x5a && q[4999] == 0x5a);
+    errno = 0;
+    CHECK(msync(p, 4096, MS_ASYNC) != 0 && errno == ENOMEM);
+    rn_free(q);
+    p = rn_realloc_huge(NULL, 2u << 20);
+    p[(2u << 20) - 1] = 1;
+    rn_free(p);
+    errno = 0;
+    CHECK(msync(p, 4096, MS_ASYNC) != 0 && errno == ENOMEM);
+
+    enum {
+        N = 300
+    };
+
+    static uint8_t *a[N];
+    for (unsigned i = 0; i < N; i++) {
+        a[i] = rn_realloc_huge(NULL, 2u << 20);
+        CHECK_EQ_U64((uintptr_t)a[i] & ((2u << 20) - 1), 0);
+        a[i][0] = (uint8_t)i;
+    }
+    bool same = true;
+    for (unsigned i = 0; i < N; i++) {
+        same = same && a[i][0] == (uint8_t)i;
+        rn_free(a[i]);
+    }
+    CHECK(same);
+#endif
 }
 
 /* rn_heap_keep: a block under 32 MiB comes from the heap, not a mapping of its own (mallinfo2's
