@@ -72,6 +72,10 @@ const LOOKUPS = +(process.env.LOOKUPS || 200);
 const WARMUP = process.env.INTAKE_WARMUP !== '0';
 const CLIENT = process.env.INTAKE_CLIENT || (hasCc() ? 'c' : 'node');
 const CLIENT_SCHED = process.env.INTAKE_CLIENT_SCHED || 'batch';
+if (CLIENT_SCHED !== 'batch' && CLIENT_SCHED !== 'normal') {
+    console.error(`INTAKE_CLIENT_SCHED must be batch or normal, not ${CLIENT_SCHED}`);
+    process.exit(2);
+}
 
 function hasCc() {
     try {
@@ -267,10 +271,6 @@ if (CLIENT === 'c') {
         for (const req of list) parts.push(u32(req.length), Buffer.from(req));
     }
     fs.writeFileSync(REQ_FILE, Buffer.concat(parts));
-    if (CLIENT_SCHED !== 'batch' && CLIENT_SCHED !== 'normal') {
-        console.error(`INTAKE_CLIENT_SCHED must be batch or normal, not ${CLIENT_SCHED}`);
-        process.exit(2);
-    }
 } else if (CLIENT !== 'node') {
     console.error(`INTAKE_CLIENT must be c or node, not ${CLIENT}`);
     process.exit(2);
@@ -627,6 +627,7 @@ const rows = [
     ['idle VmHWM 1 s after start (MB)', 'idleHwm', 1, 'lower is better'],
     ['intake: eth_sendRawTransaction accepted (tx/s)', 'intakeTps', 0, 'higher is better'],
     ['server CPU per tx until all accepted (us)', 'cpuPerTx', 0, 'lower is better'],
+    ['server page faults per tx until all accepted', 'faultsPerTx', 2, 'lower is better'],
     ['included tx/s (submit start -> last in block)', 'includedTps', 0, 'higher is better'],
     ['server CPU per tx until all included (us)', 'cpuPerIncluded', 0, 'lower is better'],
     ['receipt by hash after the run (us per call)', 'receiptUs', 0, 'lower is better'],
