@@ -54,9 +54,8 @@ static void *map_aligned(size_t len)
     uint8_t *a = (uint8_t *)(((uintptr_t)p + TABLE_HUGE - 1) & ~(uintptr_t)(TABLE_HUGE - 1));
     if (a > p)
         munmap(p, (size_t)(a - p));
-    if (a + len < p + len + TABLE_HUGE)
-        munmap(a + len, (size_t)(p + len + TABLE_HUGE - (a + len)));
-    (void)madvise(a, len, MADV_HUGEPAGE); /* a hint: without THP, 4 KiB pages as before */
+    munmap(a + len, (size_t)(p + TABLE_HUGE - a)); /* a < p + TABLE_HUGE: never empty */
+    (void)madvise(a, len, MADV_HUGEPAGE);          /* a hint: without THP, 4 KiB pages as before */
     return a;
 }
 
@@ -70,7 +69,8 @@ enum {
 
 typedef struct huge_map {
     void *p;
-    size_t len;
+    size_t len;  /**< the mapping's length */
+    size_t used; /**< the most the caller asked for: the bytes a move copies */
 } huge_map_t;
 
 static huge_map_t g_huge[HUGE_MAX];
@@ -82,29 +82,32 @@ static bool maybe_huge(const void *p)
     return p && ((uintptr_t)p & (TABLE_HUGE - 1)) == 0;
 }
 
-/* The length of p's mapping, or 0 when p is not one; with take, p leaves the list. */
-static size_t huge_find(const void *p, bool take)
+/* p's entry ({0} when p is not one of the mappings). With take, p leaves the list; with grow,
+ * a request for that many bytes that fits is recorded as used. */
+static huge_map_t huge_find(const void *p, bool take, size_t grow)
 {
-    size_t len = 0;
+    huge_map_t m = { 0 };
     pthread_mutex_lock(&g_huge_mu);
     for (unsigned i = 0; i < g_nhuge; i++) {
         if (g_huge[i].p == p) {
-            len = g_huge[i].len;
+            if (grow > g_huge[i].used && grow <= g_huge[i].len)
+                g_huge[i].used = grow;
+            m = g_huge[i];
             if (take)
                 g_huge[i] = g_huge[--g_nhuge];
             break;
         }
     }
     pthread_mutex_unlock(&g_huge_mu);
-    return len;
+    return m;
 }
 
-static bool huge_add(void *p, size_t len)
+static bool huge_add(void *p, size_t len, size_t used)
 {
     pthread_mutex_lock(&g_huge_mu);
     bool room = g_nhuge < HUGE_MAX;
     if (room)
-        g_huge[g_nhuge++] = (huge_map_t){ p, len };
+        g_huge[g_nhuge++] = (huge_map_t){ p, len, used };
     pthread_mutex_unlock(&g_huge_mu);
     return room;
 }
@@ -112,9 +115,9 @@ static bool huge_add(void *p, size_t len)
 void rn_free(void *p)
 {
     if (maybe_huge(p)) {
-        size_t len = huge_find(p, true);
-        if (len) {
-            munmap(p, len);
+        huge_map_t m = huge_find(p, true, 0);
+        if (m.len) {
+            munmap(p, m.len);
             return;
         }
     }
@@ -124,10 +127,10 @@ void rn_free(void *p)
 void *rn_realloc(void *p, size_t n)
 {
     if (maybe_huge(p)) {
-        size_t len = huge_find(p, false);
-        if (len) { /* one of rn_realloc_huge's mappings: move it to the heap */
+        huge_map_t m = huge_find(p, false, 0);
+        if (m.len) { /* one of rn_realloc_huge's mappings: move it to the heap */
             void *q = rn_malloc(n);
-            memcpy(q, p, len < n ? len : n);
+            memcpy(q, p, m.used < n ? m.used : n);
             rn_free(p);
             return q;
         }
@@ -142,9 +145,11 @@ void *rn_realloc_huge(void *p, size_t n)
 {
     if (n < TABLE_HUGE)
         return rn_realloc(p, n);
-    size_t old = maybe_huge(p) ? huge_find(p, false) : 0;
-    if (p && !old)
-        old = malloc_usable_size(p);
+    /* old: the bytes that move (a mapping's used part, not its whole length) */
+    huge_map_t m = maybe_huge(p) ? huge_find(p, false, n) : (huge_map_t){ 0 };
+    if (m.len >= n)
+        return p;
+    size_t old = m.len ? m.used : p ? malloc_usable_size(p) : 0;
     if (old >= n)
         return p;
     /* A mapping of its own, not heap memory: a 2 MiB stretch of the heap that smaller blocks
@@ -152,7 +157,7 @@ void *rn_realloc_huge(void *p, size_t n)
      * (a huge page is only given on a fault into an empty one). */
     size_t len = table_len(n);
     void *q = map_aligned(len);
-    if (q && !huge_add(q, len)) {
+    if (q && !huge_add(q, len, n)) {
         munmap(q, len);
         q = NULL;
     }
